@@ -1,0 +1,1 @@
+//! Entra ID + Microsoft Graph v1.0 emulator (being built: see issue 3).
