@@ -136,11 +136,23 @@ mod tests {
     fn every_step_says_what_happens_in_both_worlds() {
         for step in PLAN {
             assert!(!step.title.is_empty(), "step {} has no title", step.number);
-            assert!(step.portal.ends_with('.'), "step {} portal text", step.number);
-            assert!(step.wizard.ends_with('.'), "step {} wizard text", step.number);
+            assert!(
+                step.portal.ends_with('.'),
+                "step {} portal text",
+                step.number
+            );
+            assert!(
+                step.wizard.ends_with('.'),
+                "step {} wizard text",
+                step.number
+            );
         }
         let titles: std::collections::HashSet<_> = PLAN.iter().map(|s| s.title).collect();
-        assert_eq!(titles.len(), 16, "titles must be unique so the step list is unambiguous");
+        assert_eq!(
+            titles.len(),
+            16,
+            "titles must be unique so the step list is unambiguous"
+        );
     }
 
     #[test]

@@ -1,0 +1,93 @@
+# PMPC Recovery Wizard — task runner.
+#   make run      install what is missing, build, open the app
+#   make test     install what is missing, run every check and test (what CI runs)
+#   make package  build the .deb installer
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Build output lives outside the clone so a fresh clone reuses earlier builds.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/pmpc-target
+export CARGO_TERM_COLOR ?= never
+BIN := $(CARGO_TARGET_DIR)/debug/pmpc-recovery-wizard
+ARTIFACTS := artifacts
+APT_PACKAGES := build-essential pkg-config curl file libssl-dev libwebkit2gtk-4.1-dev libxdo-dev \
+  libayatana-appindicator3-dev librsvg2-dev librsvg2-bin xvfb xauth webkit2gtk-driver dbus-x11 \
+  gnome-keyring libdbus-1-dev chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help deps .deps-apt .deps-driver run test package lint rust-test bindings-check ui-test e2e app icons
+
+help:
+	@echo "make run      install what is missing, build and open the app (practice mode needs no tenant)"
+	@echo "make test     install what is missing and run every check and test"
+	@echo "make package  build the .deb installer into $(ARTIFACTS)/"
+
+# --- installing ---------------------------------------------------------------------------------
+deps: .deps-apt .deps-driver ui/node_modules/.package-lock.json
+
+.deps-apt:
+	@if ! dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null; \
+	fi
+
+.deps-driver:
+	@command -v tauri-driver >/dev/null || cargo install tauri-driver --version "^2" --locked --quiet
+
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund --loglevel=error
+
+# --- building -----------------------------------------------------------------------------------
+ui/dist/index.html: ui/node_modules/.package-lock.json $(shell find ui/src ui/index.html -type f 2>/dev/null)
+	cd ui && npm run --silent build
+
+# The app with its front end embedded (tauri/custom-protocol), as the installer ships it.
+app: deps ui/dist/index.html
+	cargo build -p pmpc-recovery-wizard --features tauri/custom-protocol
+
+run: app
+	$(BIN)
+
+package: deps ui/dist/index.html
+	cd ui && TAURI_APP_PATH=../src-tauri npx tauri build --bundles deb
+	mkdir -p $(ARTIFACTS) && cp $(CARGO_TARGET_DIR)/release/bundle/deb/*.deb $(ARTIFACTS)/
+	@ls -1 $(ARTIFACTS)/*.deb
+
+icons: icons/source.svg
+	rsvg-convert -w 1024 -h 1024 icons/source.svg -o /tmp/pmpc-icon.png
+	cd ui && npx tauri icon /tmp/pmpc-icon.png -o ../icons
+	rm -rf icons/android icons/ios
+
+# --- testing ------------------------------------------------------------------------------------
+test: deps lint rust-test bindings-check ui-test e2e
+	@echo "All checks passed."
+
+lint: ui/dist/index.html
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	@# The core stays free of any UI framework.
+	@if cargo tree -p recovery --edges normal,build --prefix none | grep -E '^tauri' ; then \
+	  echo "crates/recovery must not depend on tauri"; exit 1; fi
+	cd ui && npm run --silent check
+
+# Inside a private D-Bus session with an unlocked gnome-keyring: the keychain tests use the real
+# Secret Service, as the shipped app does.
+rust-test: ui/dist/index.html
+	dbus-run-session -- bash -c 'echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test --workspace'
+
+# `cargo test` rewrites the TypeScript bindings from the Rust types; they must match what is committed.
+bindings-check:
+	@if [ -n "$$(git status --porcelain -- ui/src/lib/bindings)" ]; then \
+	  echo "TypeScript bindings are stale: commit what 'cargo test' wrote to ui/src/lib/bindings:"; \
+	  git status --porcelain -- ui/src/lib/bindings; exit 1; fi
+
+ui-test: ui/node_modules/.package-lock.json
+	cd ui && npx vitest run
+
+# The real window under Xvfb, driven through tauri-driver + WebKitWebDriver.
+e2e: app
+	cargo build -p pmpc-recovery-cli
+	mkdir -p $(ARTIFACTS)/e2e
+	APP_BINARY=$(BIN) ARTIFACTS_DIR=$(abspath $(ARTIFACTS))/e2e CLI_BINARY=$(CARGO_TARGET_DIR)/debug/pmpc-recovery-cli \
+	  xvfb-run -a -s "-screen 0 1280x860x24" dbus-run-session -- node --test --test-reporter=spec tests/e2e/

@@ -1,0 +1,3 @@
+//! IPC commands, one module per domain. Each is a thin async call into the `recovery` crate.
+
+pub mod wizard;

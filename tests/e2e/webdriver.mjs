@@ -1,0 +1,86 @@
+// A minimal W3C WebDriver client over fetch, plus the tauri-driver process that serves it.
+// tauri-driver listens on 4444 and drives the real app window through WebKitWebDriver.
+import { spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const DRIVER = "http://127.0.0.1:4444";
+// W3C element reference key.
+const ELEMENT = "element-6066-11e4-a52f-4a4d6ae5a7d3";
+
+async function call(method, path, body) {
+  const res = await fetch(`${DRIVER}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) {
+    throw new Error(`WebDriver ${method} ${path}: ${res.status} ${JSON.stringify(json.value)}`);
+  }
+  return json.value;
+}
+
+export async function startDriver() {
+  const driver = spawn("tauri-driver", [], { stdio: ["ignore", "inherit", "inherit"] });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      await call("GET", "/status");
+      return driver;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        driver.kill();
+        throw new Error(`tauri-driver did not start: ${err}`);
+      }
+      await sleep(200);
+    }
+  }
+}
+
+export class Session {
+  static async open(application) {
+    const value = await call("POST", "/session", {
+      capabilities: { alwaysMatch: { "tauri:options": { application } } },
+    });
+    return new Session(value.sessionId);
+  }
+
+  constructor(id) {
+    this.id = id;
+  }
+
+  async findAll(css) {
+    const found = await call("POST", `/session/${this.id}/elements`, { using: "css selector", value: css });
+    return found.map((e) => e[ELEMENT] ?? Object.values(e)[0]);
+  }
+
+  /** Polls until `css` matches at least `count` elements or the time is up. */
+  async waitForAll(css, count, timeoutMs = 20_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = await this.findAll(css);
+      if (found.length >= count) return found;
+      if (Date.now() > deadline) {
+        throw new Error(`expected ${count} elements matching ${css}, found ${found.length}`);
+      }
+      await sleep(150);
+    }
+  }
+
+  text(element) {
+    return call("GET", `/session/${this.id}/element/${element}/text`);
+  }
+
+  click(element) {
+    return call("POST", `/session/${this.id}/element/${element}/click`, {});
+  }
+
+  /** A PNG of the window, as a Buffer. */
+  async screenshot() {
+    return Buffer.from(await call("GET", `/session/${this.id}/screenshot`), "base64");
+  }
+
+  close() {
+    return call("DELETE", `/session/${this.id}`);
+  }
+}

@@ -1,0 +1,9 @@
+import { mount } from "svelte";
+import App from "./App.svelte";
+import { tauriBackend } from "./lib/backend/tauri";
+import "./app.css";
+
+const target = document.getElementById("app");
+if (!target) throw new Error("missing #app element");
+
+export default mount(App, { target, props: { backend: tauriBackend } });
