@@ -1,9 +1,40 @@
 //! The PMPC Recovery core.
 //!
 //! Everything worth testing lives here, free of any UI framework: the 16-step plan that mirrors the
-//! vendor's manual procedure, and (as it grows) sign-in, the Graph client and the engine that runs
-//! the plan. Front ends (the Tauri shell, the CLI) only convert and forward.
+//! vendor's manual procedure, sign-in, the Graph client and the engine that runs the plan, the
+//! journal and the keychain vault. Front ends (the Tauri shell, the CLI) only convert and forward;
+//! start at [`Recovery`].
 
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod cloud;
+pub mod engine;
+pub mod error;
+pub mod events;
+pub mod graph;
+pub mod http;
+pub mod journal;
 pub mod plan;
+pub mod retry;
+pub mod secret;
+pub mod vault;
 
+pub use api::{Config, Recovery, SignInMethod, DEFAULT_APP_NAME, DEFAULT_SECRET_LIFETIME};
+pub use auth::{Browser, HttpBrowser, NoBrowser, Session, SystemBrowser};
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use cloud::{Cloud, Endpoints, DEFAULT_CLIENT_ID};
+pub use engine::{
+    AppChoice, Checkpoint, CleanupOptions, CleanupReport, ConsentPlan, Precheck, RunChoice,
+    RunStatus,
+};
+pub use error::{Code, Error, ErrorInfo, GraphErrorInfo, Result};
+pub use events::{
+    AppIds, AppSummary, Credentials, Event, EventSink, RoleCheck, RoleVerdict, SessionInfo, Step,
+    StepData, TenantInfo, WaitReason,
+};
+pub use journal::Journal;
 pub use plan::{PlanStep, PLAN};
+pub use retry::{RetryPolicy, RetryReason};
+pub use secret::Secret;
+pub use vault::{KeyringVault, MemoryVault, SecretVault, SharedVault};

@@ -1,0 +1,240 @@
+//! The facade a front end calls: one [`Recovery`] per configuration.
+//!
+//! ```text
+//! let r = Recovery::new(Config::new(Cloud::Global, data_dir), vault, clock)?;
+//! let session = r.sign_in(SignInMethod::Browser, &SystemBrowser, &sink).await?;   // step 1
+//! let pre = r.precheck(&session, &sink).await?;                                     // steps 1–2
+//! let creds = r.run(&session, &pre, &RunChoice::default(), &sink).await?;           // steps 3–16 + proof
+//! r.cleanup(&session, &CleanupOptions::default(), &sink).await?;                    // afterwards
+//! ```
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::auth::{AuthConfig, Authenticator, Browser, Session};
+use crate::clock::{SharedClock, SystemClock};
+use crate::cloud::{Cloud, Endpoints, DEFAULT_CLIENT_ID};
+use crate::engine::{
+    CleanupOptions, CleanupReport, CrashHook, Engine, EngineConfig, Precheck, RunChoice, RunStatus,
+};
+use crate::error::{Error, Result};
+use crate::events::{Credentials, EventSink, Step, StepData};
+use crate::http::Http;
+use crate::retry::RetryPolicy;
+use crate::secret::Secret;
+use crate::vault::SharedVault;
+
+/// The default app and secret name, as in the vendor's document.
+pub const DEFAULT_APP_NAME: &str = "PMPC Recovery";
+/// The secret is needed for 72 hours; a week leaves room without lingering.
+pub const DEFAULT_SECRET_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// How to sign in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "SignInMethod.ts")]
+pub enum SignInMethod {
+    /// Authorization code + PKCE in the system browser (recommended).
+    Browser,
+    /// Device code: for remote sessions without a browser. Many tenants block it.
+    DeviceCode,
+}
+
+/// Everything configurable.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub cloud: Cloud,
+    pub endpoints: Endpoints,
+    pub client_id: String,
+    /// `organizations` unless a tenant id or domain is given.
+    pub tenant: String,
+    pub app_name: String,
+    pub secret_lifetime: Duration,
+    pub data_dir: PathBuf,
+    pub retry: RetryPolicy,
+    pub request_timeout: Duration,
+    pub sign_in_timeout: Duration,
+    pub verify_budget: Duration,
+}
+
+impl Config {
+    pub fn new(cloud: Cloud, data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            cloud,
+            endpoints: cloud.endpoints(),
+            client_id: DEFAULT_CLIENT_ID.into(),
+            tenant: "organizations".into(),
+            app_name: DEFAULT_APP_NAME.into(),
+            secret_lifetime: DEFAULT_SECRET_LIFETIME,
+            data_dir: data_dir.into(),
+            retry: RetryPolicy::default(),
+            request_timeout: Duration::from_secs(30),
+            sign_in_timeout: Duration::from_secs(600),
+            verify_budget: Duration::from_secs(180),
+        }
+    }
+
+    /// Checks values a user typed.
+    pub fn validate(&self) -> Result<()> {
+        if self.app_name.trim().is_empty() || self.app_name.len() > 120 {
+            return Err(Error::InvalidInput(
+                "the app name must be 1 to 120 characters".into(),
+            ));
+        }
+        if self.secret_lifetime < Duration::from_secs(72 * 3600) {
+            return Err(Error::InvalidInput(
+                "the secret must live at least 72 hours: PMPC needs it for that long".into(),
+            ));
+        }
+        if self.secret_lifetime > Duration::from_secs(730 * 24 * 3600) {
+            return Err(Error::InvalidInput(
+                "the secret may live at most 24 months".into(),
+            ));
+        }
+        if uuid::Uuid::parse_str(&self.client_id).is_err() {
+            return Err(Error::InvalidInput(format!(
+                "client id {:?} is not a GUID",
+                self.client_id
+            )));
+        }
+        if self.tenant.is_empty() || self.tenant.contains(['/', '?', '#', ' ']) {
+            return Err(Error::InvalidInput(format!(
+                "tenant {:?} is not a tenant id or domain",
+                self.tenant
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The recovery core, ready to sign in and run.
+#[derive(Debug, Clone)]
+pub struct Recovery {
+    pub config: Config,
+    http: Http,
+    auth: Authenticator,
+    engine: Engine,
+    vault: SharedVault,
+}
+
+impl Recovery {
+    pub fn new(config: Config, vault: SharedVault, clock: Option<SharedClock>) -> Result<Self> {
+        config.validate()?;
+        let clock = clock.unwrap_or_else(|| Arc::new(SystemClock::default()));
+        let http = Http::new(clock, config.retry.clone(), config.request_timeout)?;
+        let auth = Authenticator::new(
+            AuthConfig {
+                endpoints: config.endpoints.clone(),
+                client_id: config.client_id.clone(),
+                tenant: config.tenant.clone(),
+                sign_in_timeout: config.sign_in_timeout,
+            },
+            http.clone(),
+        );
+        let engine = Engine::new(
+            EngineConfig {
+                endpoints: config.endpoints.clone(),
+                app_name: config.app_name.clone(),
+                secret_lifetime: config.secret_lifetime,
+                data_dir: config.data_dir.clone(),
+                verify_budget: config.verify_budget,
+            },
+            http.clone(),
+            vault.clone(),
+        );
+        Ok(Self {
+            config,
+            http,
+            auth,
+            engine,
+            vault,
+        })
+    }
+
+    /// Test hook: stop at a checkpoint as if killed.
+    pub fn with_crash_hook(mut self, hook: CrashHook) -> Self {
+        self.engine = self.engine.with_crash_hook(hook);
+        self
+    }
+
+    /// HTTP requests sent so far (identity and Graph).
+    pub fn request_count(&self) -> u64 {
+        self.http.request_count()
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Step 1: sign in. With `remember`, the refresh token is kept in the keychain.
+    pub async fn sign_in(
+        &self,
+        method: SignInMethod,
+        browser: &dyn Browser,
+        remember: bool,
+        sink: &EventSink,
+    ) -> Result<Session> {
+        let s = sink.step(Step::SignIn);
+        s.started();
+        let result = match method {
+            SignInMethod::Browser => self.auth.sign_in_browser(browser, sink).await,
+            SignInMethod::DeviceCode => self.auth.sign_in_device_code(sink).await,
+        };
+        let session = result.inspect_err(|e| s.failed(e))?;
+        if remember {
+            session
+                .remember(&self.vault)
+                .await
+                .inspect_err(|e| s.failed(e))?;
+        }
+        s.done(StepData::SignedIn {
+            session: session.info(),
+        });
+        Ok(session)
+    }
+
+    /// A session remembered by an earlier sign-in, if any (no browser needed).
+    pub async fn resume_session(&self) -> Result<Option<Session>> {
+        Session::resume(self.auth.clone(), &self.vault).await
+    }
+
+    /// Forgets every token. Returns whether a remembered session was removed from the keychain.
+    pub async fn sign_out(&self, session: Option<Session>) -> Result<bool> {
+        Session::sign_out(&self.auth, &self.vault, session).await
+    }
+
+    pub async fn precheck(&self, session: &Session, sink: &EventSink) -> Result<Precheck> {
+        self.engine.precheck(session, sink).await
+    }
+
+    pub async fn run(
+        &self,
+        session: &Session,
+        pre: &Precheck,
+        choice: &RunChoice,
+        sink: &EventSink,
+    ) -> Result<Credentials> {
+        self.engine.run(session, pre, choice, sink).await
+    }
+
+    pub async fn status(&self) -> Result<Vec<RunStatus>> {
+        self.engine.status().await
+    }
+
+    pub async fn reveal_secret(&self, tenant_id: &str, app_id: &str) -> Result<Secret> {
+        self.engine.reveal_secret(tenant_id, app_id).await
+    }
+
+    pub async fn cleanup(
+        &self,
+        session: &Session,
+        opts: &CleanupOptions,
+        sink: &EventSink,
+    ) -> Result<CleanupReport> {
+        self.engine.cleanup(session, opts, sink).await
+    }
+}

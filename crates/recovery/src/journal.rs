@@ -1,0 +1,224 @@
+//! The run's progress on disk, so a killed run resumes where it stopped.
+//!
+//! One JSON file per tenant in the caller's data directory, replaced atomically (write to a
+//! temporary file, then rename). It holds ids and times only: never a token or the secret.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use ts_rs::TS;
+
+use crate::error::{Error, Result};
+
+pub const JOURNAL_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "AppRecord.ts")]
+pub struct AppRecord {
+    pub object_id: String,
+    pub app_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
+    pub created_date_time: OffsetDateTime,
+    pub reused: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "PasswordRecord.ts")]
+pub struct PasswordRecord {
+    pub key_id: String,
+    pub hint: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
+    pub end_date_time: OffsetDateTime,
+    /// Written to the keychain.
+    pub stored: bool,
+}
+
+/// The state of one tenant's run. Exported so a front end can show `status` without signing in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "Journal.ts")]
+pub struct Journal {
+    pub version: u32,
+    pub tenant_id: String,
+    pub run_id: String,
+    pub app_name: String,
+    /// The key of the idempotent create; a retried create with it cannot make a duplicate.
+    pub unique_name: String,
+    pub app: Option<AppRecord>,
+    pub graph_service_principal_id: Option<String>,
+    pub app_role_id: Option<String>,
+    pub service_principal_id: Option<String>,
+    pub assignment_id: Option<String>,
+    pub consent_handed_off: bool,
+    pub consent_confirmed: bool,
+    /// Set just before addPassword; credentials we made after this and did not store are orphans.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(type = "string | null")]
+    pub password_pending_since: Option<OffsetDateTime>,
+    pub password: Option<PasswordRecord>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(type = "string | null")]
+    pub verified_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
+    pub updated: OffsetDateTime,
+}
+
+impl Journal {
+    pub fn new(tenant_id: &str, app_name: &str, now: OffsetDateTime) -> Self {
+        let run_id = uuid::Uuid::new_v4().simple().to_string();
+        Self {
+            version: JOURNAL_VERSION,
+            tenant_id: tenant_id.into(),
+            unique_name: format!("pmpc-recovery-{}", &run_id[..12]),
+            run_id,
+            app_name: app_name.into(),
+            app: None,
+            graph_service_principal_id: None,
+            app_role_id: None,
+            service_principal_id: None,
+            assignment_id: None,
+            consent_handed_off: false,
+            consent_confirmed: false,
+            password_pending_since: None,
+            password: None,
+            verified_at: None,
+            updated: now,
+        }
+    }
+
+    /// The 72-hour deadline, from the app's creation time.
+    pub fn deadline(&self) -> Option<OffsetDateTime> {
+        self.app
+            .as_ref()
+            .map(|a| a.created_date_time + time::Duration::hours(72))
+    }
+}
+
+/// Where journals live.
+#[derive(Debug, Clone)]
+pub struct JournalStore {
+    dir: PathBuf,
+}
+
+impl JournalStore {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, tenant_id: &str) -> PathBuf {
+        let safe: String = tenant_id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.dir.join(format!("run-{safe}.json"))
+    }
+
+    pub fn load(&self, tenant_id: &str) -> Result<Option<Journal>> {
+        let p = self.path(tenant_id);
+        match std::fs::read(&p) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| Error::Journal(format!("{} is unreadable: {e}", p.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::Journal(format!("{}: {e}", p.display()))),
+        }
+    }
+
+    pub fn save(&self, j: &Journal) -> Result<()> {
+        let err = |e: std::io::Error| Error::Journal(format!("{}: {e}", self.dir.display()));
+        std::fs::create_dir_all(&self.dir).map_err(err)?;
+        let p = self.path(&j.tenant_id);
+        let tmp = p.with_extension(format!("json.{}.tmp", std::process::id()));
+        let bytes = serde_json::to_vec_pretty(j).map_err(|e| Error::Journal(e.to_string()))?;
+        {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp).map_err(err)?;
+            f.write_all(&bytes).map_err(err)?;
+            f.sync_all().map_err(err)?;
+        }
+        std::fs::rename(&tmp, &p).map_err(err)
+    }
+
+    pub fn remove(&self, tenant_id: &str) -> Result<bool> {
+        match std::fs::remove_file(self.path(tenant_id)) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(Error::Journal(e.to_string())),
+        }
+    }
+
+    /// Every journal in the directory (for `status` without signing in).
+    pub fn all(&self) -> Result<Vec<Journal>> {
+        let mut out = Vec::new();
+        let rd = match std::fs::read_dir(&self.dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(Error::Journal(e.to_string())),
+        };
+        for entry in rd.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name.starts_with("run-") && name.ends_with(".json") {
+                let bytes =
+                    std::fs::read(entry.path()).map_err(|e| Error::Journal(e.to_string()))?;
+                if let Ok(j) = serde_json::from_slice::<Journal>(&bytes) {
+                    out.push(j);
+                }
+            }
+        }
+        out.sort_by_key(|j| std::cmp::Reverse(j.updated));
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn round_trips_atomically_and_computes_the_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JournalStore::new(dir.path().join("nested"));
+        assert!(store.load("t").unwrap().is_none());
+        let mut j = Journal::new("t", "PMPC Recovery", datetime!(2026-11-28 12:00 UTC));
+        assert!(j.unique_name.starts_with("pmpc-recovery-"));
+        j.app = Some(AppRecord {
+            object_id: "o".into(),
+            app_id: "a".into(),
+            created_date_time: datetime!(2026-11-28 12:00 UTC),
+            reused: false,
+        });
+        store.save(&j).unwrap();
+        assert_eq!(store.load("t").unwrap().unwrap(), j);
+        assert_eq!(j.deadline(), Some(datetime!(2026-12-01 12:00 UTC)));
+        assert_eq!(store.all().unwrap().len(), 1);
+        let leftovers: Vec<_> = std::fs::read_dir(store.dir()).unwrap().flatten().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file left behind");
+        assert!(store.remove("t").unwrap());
+        assert!(!store.remove("t").unwrap());
+    }
+
+    #[test]
+    fn a_corrupt_journal_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("run-t.json"), b"{not json").unwrap();
+        let err = JournalStore::new(dir.path()).load("t").unwrap_err();
+        assert_eq!(err.code(), crate::Code::Journal);
+    }
+}

@@ -1,0 +1,380 @@
+//! Retry policy: which failures are worth another attempt, and how long to wait before it.
+//!
+//! - Throttling (429) and 503/504: wait what `Retry-After` says (integer seconds, a decimal such as
+//!   Graph's own "2.128", or an HTTP date), else back off exponentially with jitter.
+//! - Replication (graph-facts A9): the directory has not yet caught up with our own write. These
+//!   clear within seconds, so they are polled briskly (short, capped delays) rather than with the
+//!   long exponential waits that suit overload.
+//! - Everything else fails at once with its own error.
+//!
+//! The whole loop is bounded by a time budget; jitter comes from a seeded generator so runs are
+//! reproducible under test.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use ts_rs::TS;
+
+use crate::error::GraphErrorInfo;
+
+/// Why a call is being retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "RetryReason.ts")]
+pub enum RetryReason {
+    /// 429 Too Many Requests.
+    Throttled,
+    /// 500/502/503/504.
+    Unavailable,
+    /// The directory has not replicated a just-created object yet.
+    Replication,
+    /// The connection failed or timed out.
+    Network,
+    /// A response body that could not be read.
+    Malformed,
+    /// A new client secret is not accepted by the sign-in service yet (AADSTS7000215).
+    SecretNotReady,
+    /// A granted permission has not reached new tokens yet.
+    PermissionNotEffective,
+}
+
+/// The calls the engine makes; replication signatures differ per call (graph-facts A9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    GetOrganization,
+    GetMyRoles,
+    GetGraphServicePrincipal,
+    FindApplications,
+    UpsertApplication,
+    GetApplication,
+    PatchApplication,
+    UpsertServicePrincipal,
+    GetServicePrincipal,
+    GrantAppRole,
+    ListAppRoleAssignments,
+    AddPassword,
+    RemovePassword,
+    DeleteApplication,
+    PurgeDeletedItem,
+    Token,
+}
+
+impl Op {
+    /// Safe to resend as is when the outcome of an attempt is unknown (timeout, reset, unreadable
+    /// success body). The others need a check before they are sent again.
+    pub fn idempotent(self) -> bool {
+        !matches!(self, Op::GrantAppRole | Op::AddPassword)
+    }
+
+    /// Ops that follow one of our own writes and may hit replication lag.
+    fn replication_signature(self, e: &GraphErrorInfo) -> bool {
+        let msg = e.message.to_ascii_lowercase();
+        match self {
+            Op::UpsertServicePrincipal => {
+                e.status == 404
+                    || (e.status == 400
+                        && (msg.contains("does not reference a valid application object")
+                            || e.code.contains("NoBackingApplicationObject")
+                            || msg.contains("nobackingapplicationobject")))
+                    || (e.status == 403 && msg.contains("backing application"))
+            }
+            Op::GrantAppRole => {
+                e.status == 404 || (e.status == 400 && msg.contains("not a valid reference update"))
+            }
+            Op::PatchApplication => e.status == 404 || e.status == 409,
+            Op::GetApplication
+            | Op::GetServicePrincipal
+            | Op::AddPassword
+            | Op::RemovePassword
+            | Op::ListAppRoleAssignments => e.status == 404,
+            _ => false,
+        }
+    }
+}
+
+/// What to do after a failed attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Retry {
+        reason: RetryReason,
+        after: Option<Duration>,
+    },
+    Fail,
+}
+
+/// Classifies an HTTP-level failure for `op`.
+pub fn classify(op: Op, e: &GraphErrorInfo, retry_after: Option<Duration>) -> Verdict {
+    match e.status {
+        429 => Verdict::Retry {
+            reason: RetryReason::Throttled,
+            after: retry_after,
+        },
+        500 | 502 | 503 | 504 => Verdict::Retry {
+            reason: RetryReason::Unavailable,
+            after: retry_after,
+        },
+        _ if op.replication_signature(e) => Verdict::Retry {
+            reason: RetryReason::Replication,
+            after: None,
+        },
+        _ => Verdict::Fail,
+    }
+}
+
+/// Parses `Retry-After` in all three forms Graph sends: `"7"`, `"2.128"`, or an HTTP date.
+pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    if let Ok(secs) = v.parse::<f64>() {
+        if secs.is_finite() && secs >= 0.0 {
+            return Some(Duration::from_secs_f64(secs));
+        }
+        return None;
+    }
+    let when = parse_http_date(v)?;
+    let delta = when - now;
+    Some(if delta.is_negative() {
+        Duration::ZERO
+    } else {
+        delta.unsigned_abs()
+    })
+}
+
+fn parse_http_date(v: &str) -> Option<OffsetDateTime> {
+    // IMF-fixdate, the form RFC 9110 requires senders to use: "Sun, 06 Nov 1994 08:49:37 GMT".
+    let fmt = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::PrimitiveDateTime::parse(v, &fmt)
+        .ok()
+        .map(|p| p.assume_utc())
+}
+
+/// Tunables for retries. Defaults suit Microsoft; tests shrink the budget.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Give up on one step after this long.
+    pub budget: Duration,
+    /// First delay for replication polling; grows by half each time up to `replication_cap`.
+    pub replication_base: Duration,
+    pub replication_cap: Duration,
+    /// First delay for 5xx / network errors without Retry-After; doubles up to `transient_cap`.
+    pub transient_base: Duration,
+    pub transient_cap: Duration,
+    /// Longest Retry-After the engine accepts before giving up instead.
+    pub max_retry_after: Duration,
+    /// How many unreadable responses in a row a call tolerates.
+    pub max_malformed: u32,
+    /// Seed for the jitter generator.
+    pub seed: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            budget: Duration::from_secs(180),
+            replication_base: Duration::from_millis(250),
+            replication_cap: Duration::from_millis(1500),
+            transient_base: Duration::from_millis(500),
+            transient_cap: Duration::from_secs(16),
+            max_retry_after: Duration::from_secs(120),
+            max_malformed: 3,
+            seed: 0x504d_5043,
+        }
+    }
+}
+
+/// Jittered delays, from a seeded generator.
+#[derive(Debug)]
+pub struct Jitter {
+    rng: Mutex<StdRng>,
+}
+
+impl Jitter {
+    pub fn new(seed: u64) -> Self {
+        Self {
+            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+        }
+    }
+
+    /// A factor in [lo, hi).
+    fn factor(&self, lo: f64, hi: f64) -> f64 {
+        let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+        rng.gen_range(lo..hi)
+    }
+}
+
+impl RetryPolicy {
+    /// The delay before attempt `attempt + 1` (attempt counts retries of this reason, from 0).
+    pub fn delay(
+        &self,
+        reason: RetryReason,
+        attempt: u32,
+        retry_after: Option<Duration>,
+        jitter: &Jitter,
+    ) -> Duration {
+        if let Some(after) = retry_after {
+            // Honour the server: never earlier, and a little later so that clients do not stampede.
+            let extra = (after.as_secs_f64() * 0.1).min(0.25);
+            return after + Duration::from_secs_f64(extra * jitter.factor(0.0, 1.0));
+        }
+        let (base, cap, growth) = match reason {
+            RetryReason::Replication
+            | RetryReason::SecretNotReady
+            | RetryReason::PermissionNotEffective => {
+                (self.replication_base, self.replication_cap, 1.5)
+            }
+            _ => (self.transient_base, self.transient_cap, 2.0),
+        };
+        let raw = base.as_secs_f64() * growth_pow(growth, attempt);
+        let capped = raw.min(cap.as_secs_f64());
+        Duration::from_secs_f64(capped * jitter.factor(0.8, 1.2))
+    }
+}
+
+fn growth_pow(g: f64, n: u32) -> f64 {
+    g.powi(n.min(30) as i32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn err(status: u16, code: &str, message: &str) -> GraphErrorInfo {
+        GraphErrorInfo {
+            status,
+            code: code.into(),
+            message: message.into(),
+            request_id: None,
+        }
+    }
+
+    #[test]
+    fn retry_after_in_all_three_forms() {
+        let now = datetime!(2026-11-28 12:00:00 UTC);
+        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("2.128", now),
+            Some(Duration::from_millis(2128))
+        );
+        assert_eq!(
+            parse_retry_after("Sat, 28 Nov 2026 12:00:03 GMT", now),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            parse_retry_after("Sat, 28 Nov 2026 11:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-1.5", now), None);
+    }
+
+    #[test]
+    fn replication_signatures_of_graph_facts_a9() {
+        let no_backing = err(
+            400,
+            "Request_BadRequest",
+            "The appId 'x' of the service principal does not reference a valid application object.",
+        );
+        assert_eq!(
+            classify(Op::UpsertServicePrincipal, &no_backing, None),
+            Verdict::Retry {
+                reason: RetryReason::Replication,
+                after: None
+            }
+        );
+        let backing_local = err(403, "Authorization_RequestDenied", "When using this permission, the backing application of the service principal being created must in the local tenant");
+        assert!(matches!(
+            classify(Op::UpsertServicePrincipal, &backing_local, None),
+            Verdict::Retry { .. }
+        ));
+        let not_found = err(404, "Request_ResourceNotFound", "Resource 'x' does not exist or one of its queried reference-property objects are not present.");
+        assert!(matches!(
+            classify(Op::GrantAppRole, &not_found, None),
+            Verdict::Retry { .. }
+        ));
+        let bad_ref = err(400, "Request_BadRequest", "Not a valid reference update.");
+        assert!(matches!(
+            classify(Op::GrantAppRole, &bad_ref, None),
+            Verdict::Retry { .. }
+        ));
+        assert!(matches!(
+            classify(Op::PatchApplication, &err(409, "x", "y"), None),
+            Verdict::Retry { .. }
+        ));
+        // The same 404 on a read that follows no write of ours is final.
+        assert_eq!(
+            classify(Op::GetOrganization, &not_found, None),
+            Verdict::Fail
+        );
+        // Denied consent is never retried.
+        let denied = err(
+            403,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        );
+        assert_eq!(classify(Op::GrantAppRole, &denied, None), Verdict::Fail);
+        assert_eq!(
+            classify(Op::UpsertServicePrincipal, &denied, None),
+            Verdict::Fail
+        );
+    }
+
+    #[test]
+    fn throttling_and_unavailability_are_retried_with_the_servers_hint() {
+        let hint = Some(Duration::from_millis(2128));
+        assert_eq!(
+            classify(Op::AddPassword, &err(429, "TooManyRequests", ""), hint),
+            Verdict::Retry {
+                reason: RetryReason::Throttled,
+                after: hint
+            }
+        );
+        for s in [500, 502, 503, 504] {
+            assert!(matches!(
+                classify(Op::GetOrganization, &err(s, "", ""), None),
+                Verdict::Retry { .. }
+            ));
+        }
+        assert_eq!(
+            classify(Op::GetOrganization, &err(400, "BadRequest", ""), None),
+            Verdict::Fail
+        );
+    }
+
+    #[test]
+    fn delays_honour_retry_after_and_grow_with_jitter_within_caps() {
+        let p = RetryPolicy::default();
+        let j = Jitter::new(1);
+        let d = p.delay(
+            RetryReason::Throttled,
+            0,
+            Some(Duration::from_millis(2128)),
+            &j,
+        );
+        assert!(d >= Duration::from_millis(2128) && d <= Duration::from_millis(2128 + 250));
+        let first = p.delay(RetryReason::Replication, 0, None, &j);
+        assert!(first >= Duration::from_millis(200) && first <= Duration::from_millis(300));
+        let late = p.delay(RetryReason::Replication, 20, None, &j);
+        assert!(late <= p.replication_cap.mul_f64(1.2));
+        let t = p.delay(RetryReason::Unavailable, 3, None, &j);
+        assert!(
+            t >= Duration::from_millis(3200) && t <= Duration::from_millis(4800),
+            "{t:?}"
+        );
+        // Same seed, same sequence.
+        let (a, b) = (Jitter::new(9), Jitter::new(9));
+        for n in 0..5 {
+            assert_eq!(
+                p.delay(RetryReason::Network, n, None, &a),
+                p.delay(RetryReason::Network, n, None, &b)
+            );
+        }
+    }
+}
