@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Form, Json};
 use base64::Engine;
 use serde_json::{json, Value};
@@ -281,7 +281,8 @@ fn redirect_to_client(redirect_uri: &str, mode: &str, params: &[(&str, String)])
             q.append_pair(k, v);
         }
     }
-    Redirect::to(u.as_str()).into_response()
+    // Entra answers 302 Found.
+    (StatusCode::FOUND, [(header::LOCATION, u.to_string())]).into_response()
 }
 
 fn error_redirect(p: &PendingAuthorize, error: &str, code: u32, msg: &str) -> Response {
