@@ -158,6 +158,7 @@ impl Http {
         let mut malformed = 0u32;
         let mut uncertain = false;
         loop {
+            let attempt_started = self.clock.instant();
             let failure = match attempt(AttemptCtx { n, uncertain }).await {
                 Ok(v) => return Ok(v),
                 Err(f) => f,
@@ -196,8 +197,13 @@ impl Http {
                 uncertain = true;
             }
             let count = per_reason.entry(reason).or_insert(0);
-            let delay = self.policy.delay(reason, *count, after, &self.jitter);
+            let mut delay = self.policy.delay(reason, *count, after, &self.jitter);
             *count += 1;
+            if reason.is_polling() {
+                // Polling for replication paces attempts start to start: the round trip itself
+                // is part of the wait, so the first attempt after the window closes comes soon.
+                delay = delay.saturating_sub(self.clock.instant().saturating_sub(attempt_started));
+            }
             let elapsed = self.clock.instant().saturating_sub(start);
             if after.is_some_and(|a| a > self.policy.max_retry_after)
                 || elapsed + delay > self.policy.budget

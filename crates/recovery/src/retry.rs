@@ -41,6 +41,18 @@ pub enum RetryReason {
     PermissionNotEffective,
 }
 
+impl RetryReason {
+    /// Waiting for our own write to become visible, as opposed to backing off from trouble.
+    pub fn is_polling(self) -> bool {
+        matches!(
+            self,
+            RetryReason::Replication
+                | RetryReason::SecretNotReady
+                | RetryReason::PermissionNotEffective
+        )
+    }
+}
+
 /// The calls the engine makes; replication signatures differ per call (graph-facts A9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
@@ -160,7 +172,8 @@ fn parse_http_date(v: &str) -> Option<OffsetDateTime> {
 pub struct RetryPolicy {
     /// Give up on one step after this long.
     pub budget: Duration,
-    /// First delay for replication polling; grows by half each time up to `replication_cap`.
+    /// First interval (start to start) for replication polling; grows by half each time up to
+    /// `replication_cap`.
     pub replication_base: Duration,
     pub replication_cap: Duration,
     /// First delay for 5xx / network errors without Retry-After; doubles up to `transient_cap`.
@@ -179,7 +192,7 @@ impl Default for RetryPolicy {
         Self {
             budget: Duration::from_secs(180),
             replication_base: Duration::from_millis(250),
-            replication_cap: Duration::from_millis(1500),
+            replication_cap: Duration::from_millis(600),
             transient_base: Duration::from_millis(500),
             transient_cap: Duration::from_secs(16),
             max_retry_after: Duration::from_secs(120),

@@ -1,0 +1,141 @@
+//! Shared set-up for engine tests: an in-process tenant-sim, a config pointing at it, sign-in.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use recovery::{
+    Cloud, Config, Endpoints, Event, EventSink, HttpBrowser, MemoryVault, Recovery, RetryPolicy,
+    Session, SignInMethod,
+};
+use tenant_sim::{Options, RunningSim, Scenario};
+
+pub const GA: &str = "Global Administrator";
+pub const PRA: &str = "Privileged Role Administrator";
+pub const APP_ADMIN: &str = "Application Administrator";
+
+pub async fn sim_as(role: &str, scenario: Scenario) -> RunningSim {
+    // Find the user holding `role` in the default tenant, then start signed in as them.
+    let probe = tenant_sim::start(Options::default()).await.unwrap();
+    let upn = probe
+        .startup()
+        .users
+        .iter()
+        .find(|u| {
+            if role.is_empty() {
+                u.roles.is_empty()
+            } else {
+                u.roles.iter().any(|r| r == role)
+            }
+        })
+        .map(|u| u.user_principal_name.clone())
+        .unwrap_or_else(|| panic!("no user with role {role:?}"));
+    probe.shutdown().await;
+    tenant_sim::start(Options {
+        auto_sign_in: Some(upn),
+        scenario,
+        ..Options::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// Small but non-zero delays, so replication waits happen without slowing the suite.
+pub fn quick_scenario() -> Scenario {
+    Scenario {
+        replication_delay: Duration::from_millis(150),
+        secret_ready_delay: Duration::from_millis(150),
+        role_propagation_delay: Duration::from_millis(150),
+        ..Scenario::default()
+    }
+}
+
+pub fn test_policy() -> RetryPolicy {
+    RetryPolicy {
+        budget: Duration::from_secs(20),
+        replication_base: Duration::from_millis(50),
+        replication_cap: Duration::from_millis(200),
+        transient_base: Duration::from_millis(50),
+        transient_cap: Duration::from_millis(400),
+        max_retry_after: Duration::from_secs(5),
+        max_malformed: 3,
+        seed: 7,
+    }
+}
+
+pub fn config(sim: &RunningSim, dir: &std::path::Path) -> Config {
+    let mut c = Config::new(Cloud::Global, dir);
+    c.endpoints = Endpoints::custom(Cloud::Global, Some(sim.origin()), Some(sim.origin())).unwrap();
+    c.retry = test_policy();
+    c.request_timeout = Duration::from_secs(3);
+    c.sign_in_timeout = Duration::from_secs(10);
+    c.verify_budget = Duration::from_secs(20);
+    c
+}
+
+pub fn recovery(sim: &RunningSim, dir: &std::path::Path, vault: &MemoryVault) -> Recovery {
+    Recovery::new(config(sim, dir), Arc::new(vault.clone()), None).unwrap()
+}
+
+/// Collects events, and the JSON of each, for assertions.
+#[derive(Clone, Default)]
+pub struct Recorder(pub Arc<Mutex<Vec<Event>>>);
+
+impl Recorder {
+    pub fn sink(&self) -> EventSink {
+        let r = self.0.clone();
+        EventSink::new(move |e| r.lock().unwrap().push(e))
+    }
+    pub fn events(&self) -> Vec<Event> {
+        self.0.lock().unwrap().clone()
+    }
+    pub fn json(&self) -> String {
+        serde_json::to_string(&self.events()).unwrap()
+    }
+}
+
+pub async fn sign_in(r: &Recovery, sink: &EventSink) -> Session {
+    r.sign_in(
+        SignInMethod::Browser,
+        &HttpBrowser::new().unwrap(),
+        false,
+        sink,
+    )
+    .await
+    .unwrap()
+}
+
+/// The invariant every successful run must leave behind.
+pub fn assert_exactly_one_of_each(sim: &RunningSim) {
+    let s = sim.snapshot();
+    let ours: Vec<_> = s
+        .applications
+        .iter()
+        .filter(|a| a.display_name == "PMPC Recovery")
+        .collect();
+    assert_eq!(ours.len(), 1, "exactly one app: {:#?}", s.applications);
+    let app = ours[0];
+    assert_eq!(app.sign_in_audience.as_deref(), Some("AzureADMyOrg"));
+    let sps: Vec<_> = s
+        .service_principals
+        .iter()
+        .filter(|sp| sp.app_id == app.app_id)
+        .collect();
+    assert_eq!(sps.len(), 1, "exactly one service principal");
+    let grants: Vec<_> = s
+        .app_role_assignments
+        .iter()
+        .filter(|a| a.principal_id == sps[0].id)
+        .collect();
+    assert_eq!(grants.len(), 1, "exactly one assignment: {grants:#?}");
+    assert_eq!(
+        grants[0].app_role_id,
+        "b0afded3-3588-46d8-8b3d-9842eff778da"
+    );
+    assert_eq!(
+        app.password_credentials.len(),
+        1,
+        "exactly one secret: {:#?}",
+        app.password_credentials
+    );
+}

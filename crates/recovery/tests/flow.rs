@@ -1,0 +1,166 @@
+//! The whole run against an in-process tenant-sim over real HTTP.
+
+mod common;
+
+use common::*;
+use recovery::{
+    AppChoice, Code, ConsentPlan, Event, MemoryVault, RoleVerdict, RunChoice, Step, StepData,
+};
+
+#[tokio::test]
+async fn global_admin_runs_every_step_and_gets_verified_credentials() {
+    let sim = sim_as(GA, quick_scenario()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let vault = MemoryVault::new();
+    let r = recovery(&sim, dir.path(), &vault);
+    let rec = Recorder::default();
+    let sink = rec.sink();
+    let session = sign_in(&r, &sink).await;
+    assert_eq!(session.tenant_id(), sim.startup().tenant_id);
+    let pre = r.precheck(&session, &sink).await.unwrap();
+    assert_eq!(
+        pre.roles.verdict,
+        RoleVerdict::CanDoEverything,
+        "{:?}",
+        pre.roles
+    );
+    assert_eq!(pre.tenant.display_name, sim.startup().tenant_name);
+    assert!(pre.existing.is_empty());
+    let creds = r
+        .run(
+            &session,
+            &pre,
+            &RunChoice {
+                reveal_secret: true,
+                ..RunChoice::default()
+            },
+            &sink,
+        )
+        .await
+        .unwrap();
+    assert!(creds.verified);
+    assert_eq!(creds.tenant_id, sim.startup().tenant_id);
+    let secret = creds.client_secret.clone().unwrap();
+    assert_eq!(
+        creds.secret_hint,
+        secret.chars().take(3).collect::<String>()
+    );
+    assert_exactly_one_of_each(&sim);
+    if std::env::var("SHOW_REQUESTS").is_ok() {
+        for q in sim.requests() {
+            eprintln!(
+                "{:>6} {:>4} {} {} {:?}",
+                q.at_ms, q.status, q.method, q.path, q.route
+            );
+        }
+    }
+    // The secret is in the keychain, and nowhere else.
+    let stored = r
+        .reveal_secret(&creds.tenant_id, &creds.application_id)
+        .await
+        .unwrap();
+    assert_eq!(stored.expose(), secret);
+    let journal =
+        std::fs::read_to_string(dir.path().join(format!("run-{}.json", creds.tenant_id))).unwrap();
+    assert!(!journal.contains(&secret));
+    assert!(!rec.json().contains(&secret));
+    // Every step reported start and finish.
+    for step in [
+        Step::SignIn,
+        Step::ReadTenant,
+        Step::FindExisting,
+        Step::CreateApp,
+        Step::ConfigurePermission,
+        Step::CreateServicePrincipal,
+        Step::GrantConsent,
+        Step::ConfirmConsent,
+        Step::CreateSecret,
+        Step::StoreSecret,
+        Step::Verify,
+    ] {
+        assert!(
+            rec.events()
+                .iter()
+                .any(|e| matches!(e, Event::Done { step: s, .. } if *s == step)),
+            "no done for {step:?}: {:#?}",
+            rec.events()
+        );
+    }
+    assert_eq!(vault.accounts().len(), 1);
+    // Running again is a no-op that hands back the same credentials.
+    let again = r
+        .run(&session, &pre, &RunChoice::default(), &sink)
+        .await
+        .unwrap();
+    assert_eq!(again.application_id, creds.application_id);
+    assert_eq!(again.secret_key_id, creds.secret_key_id);
+    assert_exactly_one_of_each(&sim);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn application_administrator_is_stopped_before_anything_is_created() {
+    let sim = sim_as(APP_ADMIN, quick_scenario()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let r = recovery(&sim, dir.path(), &MemoryVault::new());
+    let rec = Recorder::default();
+    let session = sign_in(&r, &rec.sink()).await;
+    let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+    assert_eq!(pre.roles.verdict, RoleVerdict::CannotGrantConsent);
+    assert!(pre
+        .roles
+        .explanation
+        .contains("Privileged Role Administrator"));
+    assert!(pre.roles.roles.iter().any(|r| r == APP_ADMIN));
+    let err = r
+        .run(&session, &pre, &RunChoice::default(), &rec.sink())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::StoppedBeforeCreating);
+    assert!(sim
+        .snapshot()
+        .applications
+        .iter()
+        .all(|a| a.display_name != "PMPC Recovery"));
+    let writes = sim
+        .requests()
+        .iter()
+        .filter(|q| q.method != "GET" && q.path.starts_with("/v1.0"))
+        .count();
+    assert_eq!(writes, 0, "no Graph write before the verdict");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn application_administrator_can_hand_consent_to_a_privileged_admin() {
+    let sim = sim_as(APP_ADMIN, quick_scenario()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let r = recovery(&sim, dir.path(), &MemoryVault::new());
+    let rec = Recorder::default();
+    let session = sign_in(&r, &rec.sink()).await;
+    let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+    let choice = RunChoice {
+        consent: ConsentPlan::HandOff,
+        app: AppChoice::CreateNew,
+        reveal_secret: false,
+    };
+    let creds = r.run(&session, &pre, &choice, &rec.sink()).await.unwrap();
+    assert!(!creds.verified);
+    let url = creds.admin_consent_url.clone().unwrap();
+    assert!(url.contains("/adminconsent?client_id="), "{url}");
+    assert!(rec.events().iter().any(|e| matches!(
+        e,
+        Event::Done {
+            data: StepData::ConsentHandedOff { .. },
+            ..
+        }
+    )));
+    let s = sim.snapshot();
+    assert_eq!(s.applications.len(), 1);
+    assert_eq!(s.applications[0].password_credentials.len(), 1);
+    assert!(s
+        .app_role_assignments
+        .iter()
+        .all(|a| a.principal_display_name != "PMPC Recovery"));
+    sim.shutdown().await;
+}
