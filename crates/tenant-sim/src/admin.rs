@@ -192,8 +192,13 @@ struct Settings {
     #[serde(default, with = "opt_duration")]
     device_code_interval: Option<Duration>,
     /// `Some(None)` (JSON null) turns auto sign-in off.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     auto_sign_in: Option<Option<String>>,
+}
+
+/// A field that is present (possibly `null`) becomes `Some(..)`; an absent one stays `None`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 mod opt_duration {
