@@ -883,9 +883,20 @@ impl Engine {
             .await
             .inspect_err(|e| s.failed(e))?;
         let purged = if opts.purge {
-            g.purge_deleted(&object_id, &s)
+            let app_purged = g
+                .purge_deleted(&object_id, &s)
                 .await
-                .inspect_err(|e| s.failed(e))?
+                .inspect_err(|e| s.failed(e))?;
+            // The app's service principal went to deleted items with it (graph-facts A8).
+            let sp = j
+                .as_ref()
+                .filter(|j| j.app.as_ref().is_some_and(|a| a.object_id == object_id));
+            if let Some(sp) = sp.and_then(|j| j.service_principal_id.clone()) {
+                g.purge_deleted(&sp, &s)
+                    .await
+                    .inspect_err(|e| s.failed(e))?;
+            }
+            app_purged
         } else {
             false
         };
