@@ -526,6 +526,14 @@ impl Req<'_> {
         out.insert("value".into(), Value::Array(value));
         Ok(json_response(StatusCode::OK, Value::Object(out)))
     }
+    fn advanced_query(&self) -> bool {
+        self.q.count
+            && self
+                .headers
+                .get("consistencylevel")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.eq_ignore_ascii_case("eventual"))
+    }
     fn prefer_create(&self) -> bool {
         self.headers
             .get_all("prefer")
@@ -618,14 +626,23 @@ fn dispatch(
                 &["Organization.Read.All", "Directory.Read.All"],
             )?;
             let t = tenant(sim, &caller)?;
+            // With User.Read alone only id, displayName and verifiedDomains are populated.
+            let full = require(
+                &caller,
+                &["Organization.Read.All", "Directory.Read.All"],
+                &["Organization.Read.All", "Directory.Read.All"],
+            )
+            .is_ok();
+            let org = if full {
+                t.organization_json()
+            } else {
+                basic_org(t.organization_json())
+            };
             match rest {
-                [] => req.list("organization", vec![t.organization_json()], "organization"),
-                [id] if id.eq_ignore_ascii_case(&t.id) => req.entity(
-                    "organization",
-                    t.organization_json(),
-                    "organization",
-                    StatusCode::OK,
-                ),
+                [] => req.list("organization", vec![org], "organization"),
+                [id] if id.eq_ignore_ascii_case(&t.id) => {
+                    req.entity("organization", org, "organization", StatusCode::OK)
+                }
                 [id] => Err(GraphError::not_found(id)),
                 [_, s, ..] => Err(segment_not_found(s)),
             }
@@ -644,6 +661,28 @@ fn dispatch(
         }
         _ => Err(segment_not_found(first)),
     }
+}
+
+/// What a User.Read caller sees of the organization: the rest nulled (collections emptied).
+fn basic_org(m: Map<String, Value>) -> Map<String, Value> {
+    m.into_iter()
+        .map(|(k, v)| match k.as_str() {
+            "id" | "displayName" | "verifiedDomains" => (k, v),
+            _ if v.is_array() => (k, json!([])),
+            _ => (k, Value::Null),
+        })
+        .collect()
+}
+
+/// Directory object ids are GUIDs; anything else is refused before any lookup.
+fn check_object_id(key: &(String, String)) -> Result<(), GraphError> {
+    if key.0 == "id" && uuid::Uuid::parse_str(&key.1).is_err() {
+        return Err(GraphError::bad(format!(
+            "Invalid object identifier '{}'.",
+            key.1
+        )));
+    }
+    Ok(())
 }
 
 fn percent_decode(s: &str) -> String {
@@ -681,13 +720,22 @@ fn user_paths(
             require(caller, READ_USER, &["User.Read.All", "Directory.Read.All"])?;
             req.entity("users", t.user_json(u), "user", StatusCode::OK)
         }
-        ["transitiveMemberOf", cast @ ..] | ["memberOf", cast @ ..] => {
+        [nav @ ("transitiveMemberOf" | "memberOf"), cast @ ..] => {
             require(caller, READ_USER, &["User.Read.All", "Directory.Read.All"])?;
             let set = match cast {
                 [] => "directoryObjects",
                 ["microsoft.graph.directoryRole"] => "directoryRoles",
                 [other, ..] => return Err(segment_not_found(other)),
             };
+            // Graph documents the OData cast on transitiveMemberOf as an advanced query:
+            // ConsistencyLevel: eventual and $count=true are required.
+            if *nav == "transitiveMemberOf" && !cast.is_empty() && !req.advanced_query() {
+                return Err(GraphError::new(
+                    StatusCode::BAD_REQUEST,
+                    "Request_UnsupportedQuery",
+                    "Unsupported Query. An OData cast on transitiveMemberOf needs the ConsistencyLevel: eventual header and $count=true.",
+                ));
+            }
             let roles = u
                 .roles
                 .iter()
@@ -731,6 +779,9 @@ fn applications(
         (None, [id, rest @ ..]) => (Some(("id".to_string(), id.to_string())), rest),
         (None, []) => (None, rest),
     };
+    if let Some(k) = &key {
+        check_object_id(k)?;
+    }
     if let Some((k, _)) = &key {
         if !matches!(k.as_str(), "id" | "appId" | "uniqueName") {
             return Err(GraphError::new(StatusCode::BAD_REQUEST, "BadRequest", format!("The key property '{k}' is not an alternate key of 'microsoft.graph.application'.")));
@@ -1388,6 +1439,9 @@ fn service_principals(
         (None, [id, rest @ ..]) => (Some(("id".to_string(), id.to_string())), rest),
         (None, []) => (None, rest),
     };
+    if let Some(k) = &key {
+        check_object_id(k)?;
+    }
     if let Some((k, _)) = &key {
         if !matches!(k.as_str(), "id" | "appId") {
             return Err(GraphError::new(StatusCode::BAD_REQUEST, "BadRequest", format!("The key property '{k}' is not an alternate key of 'microsoft.graph.servicePrincipal'.")));
@@ -1793,6 +1847,11 @@ fn deleted_items(
     m: &Method,
     rest: &[&str],
 ) -> Result<Response, GraphError> {
+    if let [id, ..] = rest {
+        if !id.starts_with("microsoft.graph.") {
+            check_object_id(&("id".to_string(), id.to_string()))?;
+        }
+    }
     match (rest, m.clone()) {
         ([cast], Method::GET) if cast.starts_with("microsoft.graph.") => {
             require(caller, READ_APPS, READ_APPS)?;

@@ -1284,12 +1284,8 @@ fn finish_admin_consent(sim: &mut Sim, p: &PendingAuthorize, tid: &str, uid: &st
     let wall = sim.clock.wall();
     let visible_at = sim.new_visible_at();
     let effective_at = now + sim.scenario.role_propagation_delay;
-    let sp_id = sim.guid();
-    let mut new_ids: Vec<String> = (0..16).map(|_| String::new()).collect();
-    for id in new_ids.iter_mut() {
-        *id = crate::graph::assignment_id(sim);
-    }
-    let Some(t) = sim.tenant_mut(tid) else {
+    // Read phase: who, which app, which Graph app roles it asks for.
+    let Some(t) = sim.tenant(tid) else {
         return error_page(StatusCode::BAD_REQUEST, 90002, "Tenant not found.");
     };
     let Some(user) = t.user(uid).cloned() else {
@@ -1341,31 +1337,38 @@ fn finish_admin_consent(sim: &mut Sim, p: &PendingAuthorize, tid: &str, uid: &st
             return error_redirect(p, "invalid_client", 650051, &format!("Using application 'Microsoft Graph' is currently not supported for your account type. Claim is invalid: {w} does not exist on resource application {GRAPH_APP_ID}."));
         }
     }
-    let sp = match t.sps.iter().find(|s| s.app_id == app.app_id) {
-        Some(s) => s.clone(),
+    let existing_sp = t.sps.iter().find(|s| s.app_id == app.app_id).cloned();
+    // Write phase.
+    let sp = match existing_sp {
+        Some(s) => s,
         None => {
+            let sp_id = sim.guid();
             let doc = crate::state::new_sp_doc(&sp_id, &app, tid);
-            let s = crate::state::Sp {
+            crate::state::Sp {
                 id: sp_id,
                 app_id: app.app_id.clone(),
                 doc,
                 visible_at,
                 owners: vec![],
-            };
-            t.sps.push(s.clone());
-            s
+            }
         }
     };
-    let mut ids = new_ids.into_iter();
+    let mut new_assignments = Vec::new();
     for w in wanted {
-        if t.assignments
-            .iter()
-            .any(|a| a.principal_id == sp.id && a.resource_id == graph.id && a.app_role_id == w)
+        let exists = sim.tenant(tid).is_some_and(|t| {
+            t.assignments
+                .iter()
+                .any(|a| a.principal_id == sp.id && a.resource_id == graph.id && a.app_role_id == w)
+        });
+        if exists
+            || new_assignments
+                .iter()
+                .any(|a: &crate::state::Assignment| a.app_role_id == w)
         {
             continue;
         }
-        t.assignments.push(crate::state::Assignment {
-            id: ids.next().unwrap_or_default(),
+        new_assignments.push(crate::state::Assignment {
+            id: crate::graph::assignment_id(sim),
             app_role_id: w,
             principal_id: sp.id.clone(),
             principal_type: "ServicePrincipal".into(),
@@ -1377,6 +1380,13 @@ fn finish_admin_consent(sim: &mut Sim, p: &PendingAuthorize, tid: &str, uid: &st
             effective_at,
         });
     }
+    let Some(t) = sim.tenant_mut(tid) else {
+        return error_page(StatusCode::BAD_REQUEST, 90002, "Tenant not found.");
+    };
+    if !t.sps.iter().any(|s| s.id == sp.id) {
+        t.sps.push(sp);
+    }
+    t.assignments.extend(new_assignments);
     let mut params = vec![
         ("admin_consent", "True".to_string()),
         ("tenant", tid.to_string()),

@@ -283,6 +283,20 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_scenario_example_parses() {
+        let readme = include_str!("../README.md");
+        let block = readme
+            .split("```json\n")
+            .nth(1)
+            .and_then(|b| b.split("```").next())
+            .unwrap();
+        let s: Scenario = serde_json::from_str(block).unwrap();
+        assert_eq!(s.faults.len(), 3);
+        assert_eq!(s.faults[2].kind, FaultKind::Slow(Duration::from_secs(2)));
+        assert_eq!(s.role_propagation_delay, Duration::from_secs(30));
+    }
+
+    #[test]
     fn bad_durations_are_refused() {
         assert!(serde_json::from_str::<Scenario>(r#"{"replicationDelay":"soon"}"#).is_err());
         assert!(serde_json::from_str::<Scenario>(r#"{"replicationDelay":-1}"#).is_err());

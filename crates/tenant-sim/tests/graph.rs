@@ -56,14 +56,20 @@ async fn the_wizards_whole_flow_as_global_admin() {
             sim.origin()
         )
     );
-    let roles = graph(
+    let cast =
+        "/me/transitiveMemberOf/microsoft.graph.directoryRole?$select=displayName,roleTemplateId";
+    let r = graph(&sim, &token, Method::GET, cast, None).await;
+    assert_odata_error(&r, StatusCode::BAD_REQUEST, "Request_UnsupportedQuery");
+    let roles = graph_h(
         &sim,
         &token,
         Method::GET,
-        "/me/transitiveMemberOf/microsoft.graph.directoryRole?$select=displayName,roleTemplateId",
+        &format!("{cast}&$count=true"),
         None,
+        &[("ConsistencyLevel", "eventual")],
     )
     .await;
+    assert_eq!(roles.body["@odata.count"], 1);
     assert_eq!(
         roles.body["value"][0]["roleTemplateId"],
         "62e90394-69f5-4237-9190-012177145e10"
@@ -461,12 +467,14 @@ async fn delegated_scopes_are_enforced() {
         graph(&sim, token, Method::GET, "/me", None).await.status,
         StatusCode::OK
     );
-    assert_eq!(
-        graph(&sim, token, Method::GET, "/organization", None)
-            .await
-            .status,
-        StatusCode::OK
+    let org = graph(&sim, token, Method::GET, "/organization", None).await;
+    assert_eq!(org.status, StatusCode::OK);
+    assert_eq!(org.body["value"][0]["displayName"], "Contoso");
+    assert!(
+        org.body["value"][0]["tenantType"].is_null(),
+        "User.Read sees id, displayName, verifiedDomains only"
     );
+    assert_eq!(org.body["value"][0]["assignedPlans"], json!([]));
     let r = graph(&sim, token, Method::GET, "/applications", None).await;
     assert_odata_error(&r, StatusCode::FORBIDDEN, "Authorization_RequestDenied");
     let r = graph(
@@ -924,6 +932,21 @@ async fn query_options_and_unknown_paths() {
     assert_odata_error(&r, StatusCode::BAD_REQUEST, "Request_UnsupportedQuery");
     let r = graph(&sim, &token, Method::GET, "/applications?$top=lots", None).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = graph(&sim, &token, Method::GET, "/applications/not-a-guid", None).await;
+    assert_odata_error(&r, StatusCode::BAD_REQUEST, "Request_BadRequest");
+    assert_eq!(
+        r.body["error"]["message"],
+        "Invalid object identifier 'not-a-guid'."
+    );
+    let r = graph(
+        &sim,
+        &token,
+        Method::DELETE,
+        "/directory/deletedItems/nope",
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let r = graph(&sim, &token, Method::GET, "/groups", None).await;
     assert_odata_error(&r, StatusCode::BAD_REQUEST, "BadRequest");
     let r = graph(&sim, &token, Method::PUT, "/applications", None).await;
@@ -1001,14 +1024,28 @@ async fn users_endpoint_needs_directory_scopes() {
     let dir = t["access_token"].as_str().unwrap();
     let r = graph(&sim, dir, Method::GET, &format!("/users/{PRA}"), None).await;
     assert_eq!(r.body["userPrincipalName"], PRA);
-    let r = graph(
+    let r = graph_h(
         &sim,
         dir,
         Method::GET,
-        &format!("/users/{PRA}/transitiveMemberOf/microsoft.graph.directoryRole"),
+        &format!("/users/{PRA}/transitiveMemberOf/microsoft.graph.directoryRole?$count=true"),
+        None,
+        &[("ConsistencyLevel", "eventual")],
+    )
+    .await;
+    let r2 = graph(
+        &sim,
+        dir,
+        Method::GET,
+        &format!("/users/{PRA}/memberOf/microsoft.graph.directoryRole"),
         None,
     )
     .await;
+    assert_eq!(
+        r2.status,
+        StatusCode::OK,
+        "memberOf casts are plain queries"
+    );
     assert_eq!(
         r.body["value"][0]["displayName"],
         "Privileged Role Administrator"

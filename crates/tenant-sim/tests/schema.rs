@@ -449,12 +449,20 @@ async fn every_graph_body_is_valid_against_the_csdl() {
     r.call(Method::GET, &format!("/organization/{tid}"), None)
         .await;
     r.call(Method::GET, "/me/transitiveMemberOf", None).await;
+    r.call_h(
+        Method::GET,
+        "/me/transitiveMemberOf/microsoft.graph.directoryRole?$select=displayName,roleTemplateId&$count=true",
+        None,
+        &[("ConsistencyLevel", "eventual")],
+    )
+    .await;
     r.call(
         Method::GET,
-        "/me/transitiveMemberOf/microsoft.graph.directoryRole?$select=displayName,roleTemplateId",
+        "/me/transitiveMemberOf/microsoft.graph.directoryRole",
         None,
     )
     .await;
+    r.call(Method::GET, "/applications/not-a-guid", None).await;
     let gsp = r
         .call(
             Method::GET,
