@@ -82,6 +82,10 @@ impl EntraError {
     }
 }
 
+fn form_params(body: &[u8]) -> Params {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
 fn missing(p: &str) -> EntraError {
     EntraError::bad(
         "invalid_request",
@@ -726,8 +730,10 @@ pub async fn token(
     Extension(ctx): Extension<RequestCtx>,
     Path(tenant): Path<String>,
     headers: HeaderMap,
-    Form(f): Form<Params>,
+    body: axum::body::Bytes,
 ) -> Response {
+    // Entra reads the form body whatever the Content-Type says.
+    let f = form_params(&body);
     let r = {
         let mut sim = shared.lock();
         token_inner(&mut sim, &tenant, &headers, &f)
@@ -1049,8 +1055,9 @@ pub async fn devicecode(
     State(shared): State<Shared>,
     Extension(ctx): Extension<RequestCtx>,
     Path(tenant): Path<String>,
-    Form(f): Form<Params>,
+    body: axum::body::Bytes,
 ) -> Response {
+    let f = form_params(&body);
     let r = (|| {
         let mut sim = shared.lock();
         authority(&sim, &tenant)?;

@@ -705,7 +705,7 @@ pub fn new_app_doc(
         "api": {
             "acceptMappedClaims": null,
             "knownClientApplications": [],
-            "requestedAccessTokenVersion": null,
+            "requestedAccessTokenVersion": 2,
             "oauth2PermissionScopes": [],
             "preAuthorizedApplications": []
         },

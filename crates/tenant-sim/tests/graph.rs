@@ -1284,3 +1284,78 @@ async fn restore_and_revoke() {
         StatusCode::NO_CONTENT
     );
 }
+
+#[tokio::test]
+async fn app_only_callers_with_application_readwrite_all() {
+    let sim = sim().await;
+    let ga = token_for(&sim, GA).await;
+    let graph_sp = graph_sp_id(&sim, &ga).await;
+    let (app, sp) = create_app_and_sp(&sim, &ga).await;
+    let r = graph(&sim, &ga, Method::POST, &format!("/servicePrincipals/{graph_sp}/appRoleAssignedTo"), Some(json!({
+        "principalId": sp["id"], "resourceId": graph_sp, "appRoleId": "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9"
+    }))).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let secret = graph(
+        &sim,
+        &ga,
+        Method::POST,
+        &format!("/applications/{}/addPassword", app["id"].as_str().unwrap()),
+        None,
+    )
+    .await
+    .body["secretText"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, t) = token_post(
+        &sim,
+        &sim.startup().tenant_id.clone(),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", app["appId"].as_str().unwrap()),
+            ("client_secret", &secret),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ],
+    )
+    .await;
+    let at = t["access_token"].as_str().unwrap();
+    sim.set_scenario(Scenario {
+        replication_delay: Duration::from_secs(10),
+        ..Scenario::default()
+    });
+    let created = graph(
+        &sim,
+        at,
+        Method::POST,
+        "/applications",
+        Some(json!({"displayName": "by an app"})),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let r = graph(
+        &sim,
+        at,
+        Method::POST,
+        "/servicePrincipals",
+        Some(json!({"appId": created.body["appId"]})),
+    )
+    .await;
+    assert_odata_error(&r, StatusCode::FORBIDDEN, "Authorization_RequestDenied");
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("backing application"));
+    sim.advance_clock(Duration::from_secs(10));
+    let r = graph(
+        &sim,
+        at,
+        Method::POST,
+        "/servicePrincipals",
+        Some(json!({"appId": created.body["appId"]})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    // Application.ReadWrite.All does not include granting.
+    let r = grant(&sim, at, &graph_sp, r.body["id"].as_str().unwrap()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -1030,3 +1030,29 @@ async fn users_added_through_the_rust_api_can_sign_in() {
     assert!(t["access_token"].is_string());
     let _ = PasswordPolicy::Block;
 }
+
+#[tokio::test]
+async fn token_reads_the_form_whatever_the_content_type() {
+    let sim = sim().await;
+    let r = client()
+        .post(format!("{}/organizations/oauth2/v2.0/token", sim.origin()))
+        .header("content-type", "text/plain")
+        .body("grant_type=password&username=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"], "unsupported_grant_type");
+    let r = client()
+        .post(format!("{}/organizations/oauth2/v2.0/token", sim.origin()))
+        .json(&json!({"grant_type": "authorization_code"}))
+        .send()
+        .await
+        .unwrap();
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(
+        e["error_codes"][0], 900144,
+        "a JSON body has no form fields"
+    );
+}
