@@ -241,7 +241,8 @@ fn fault_response(
             let value = match ra {
                 RetryAfter::Seconds(s) => s.to_string(),
                 RetryAfter::Decimal(d) => d.clone(),
-                RetryAfter::HttpDate(d) => http_date(wall + *d),
+                // Real time, like the Date header hyper adds: clients compare against their own clock.
+                RetryAfter::HttpDate(d) => http_date(time::OffsetDateTime::now_utc() + *d),
             };
             let mut r = if graph {
                 error_response(

@@ -201,6 +201,8 @@ fn router(shared: Shared) -> Router {
             "/{tenant}/v2.0/adminconsent",
             get(identity::adminconsent_get).post(identity::adminconsent_post),
         )
+        .route("/{tenant}/oauth2/v2.0/logout", get(identity::logout))
+        .route("/oidc/userinfo", get(identity::userinfo))
         .route(
             "/devicelogin",
             get(identity::devicelogin_get).post(identity::devicelogin_post),

@@ -1056,3 +1056,55 @@ async fn token_reads_the_form_whatever_the_content_type() {
         "a JSON body has no form fields"
     );
 }
+
+#[tokio::test]
+async fn advertised_logout_and_userinfo_exist() {
+    let sim = sim().await;
+    let c = client();
+    let d: Value = c
+        .get(format!(
+            "{}/organizations/v2.0/.well-known/openid-configuration",
+            sim.origin()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = c
+        .get(format!(
+            "{}?post_logout_redirect_uri=http://localhost:9000/bye",
+            d["end_session_endpoint"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND);
+    assert_eq!(r.headers()["location"], "http://localhost:9000/bye");
+    let r = c
+        .get(d["end_session_endpoint"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let t = sign_in(&sim, GA, "openid profile email").await;
+    let info: Value = c
+        .get(d["userinfo_endpoint"].as_str().unwrap())
+        .bearer_auth(t["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["email"], GA);
+    assert_eq!(info["name"], "Grace Admin");
+    let r = c
+        .get(d["userinfo_endpoint"].as_str().unwrap())
+        .bearer_auth("nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
