@@ -449,7 +449,7 @@ pub async fn handle(
 ) -> Response {
     let mut sim = shared.lock();
     let now = sim.clock.wall();
-    match dispatch(&mut sim, &ctx, &method, &uri, &headers, &body) {
+    match dispatch(&mut sim, &method, &uri, &headers, &body) {
         Ok(r) => r,
         Err(e) => error_response(e.status, e.code, &e.message, &e.details, &ctx, now),
     }
@@ -564,13 +564,11 @@ fn segment_not_found(seg: &str) -> GraphError {
 
 fn dispatch(
     sim: &mut Sim,
-    ctx: &RequestCtx,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<Response, GraphError> {
-    let _ = ctx;
     let path = uri.path().strip_prefix("/v1.0").unwrap_or("");
     let segs: Vec<String> = path
         .split('/')
@@ -1387,8 +1385,6 @@ fn add_password(
         "@odata.context".into(),
         json!(req.ctx("microsoft.graph.passwordCredential")),
     );
-    let visible = |a: &App| sim.clock.now() >= a.visible_at;
-    let _ = visible;
     let now = sim.clock.now();
     let t = tenant_mut(sim, caller)?;
     let app = t

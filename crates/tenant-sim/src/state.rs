@@ -596,7 +596,7 @@ impl Sim {
         tenant.sps.push(Sp {
             id: graph_sp_id.clone(),
             app_id: GRAPH_APP_ID.to_string(),
-            doc: graph_sp_doc(&graph_sp_id, created),
+            doc: graph_sp_doc(&graph_sp_id),
             visible_at: now,
             owners: vec![],
         });
@@ -816,8 +816,7 @@ pub fn new_sp_doc(id: &str, app: &App, tenant_id: &str) -> Map<String, Value> {
     }))
 }
 
-fn graph_sp_doc(id: &str, created: OffsetDateTime) -> Map<String, Value> {
-    let _ = created;
+fn graph_sp_doc(id: &str) -> Map<String, Value> {
     let app_roles: Vec<Value> = catalog::GRAPH_APP_ROLES
         .iter()
         .map(|r| {

@@ -726,3 +726,57 @@ async fn same_seed_same_ids_and_secrets() {
     .unwrap();
     assert_ne!(other.startup().tenant_id, a.0.tenant_id);
 }
+
+#[tokio::test]
+async fn every_identity_route_can_be_faulted() {
+    let sim = sim().await;
+    let c = client();
+    let o = sim.origin().to_string();
+    let (_, challenge) = pkce();
+    let calls: Vec<(Route, reqwest::RequestBuilder)> = vec![
+        (
+            Route::OpenIdConfiguration,
+            c.get(format!("{o}/common/v2.0/.well-known/openid-configuration")),
+        ),
+        (
+            Route::Keys,
+            c.get(format!("{o}/common/discovery/v2.0/keys")),
+        ),
+        (
+            Route::Authorize,
+            c.get(authorize_url(
+                &o,
+                "organizations",
+                "openid",
+                &challenge,
+                "s",
+            )),
+        ),
+        (
+            Route::Token,
+            c.post(format!("{o}/organizations/oauth2/v2.0/token"))
+                .form(&[("grant_type", "x")]),
+        ),
+        (
+            Route::DeviceCode,
+            c.post(format!("{o}/organizations/oauth2/v2.0/devicecode"))
+                .form(&[("client_id", CLIENT_ID), ("scope", "openid")]),
+        ),
+        (Route::DeviceLogin, c.get(format!("{o}/devicelogin"))),
+        (
+            Route::AdminConsent,
+            c.get(format!(
+                "{o}/organizations/adminconsent?client_id={CLIENT_ID}"
+            )),
+        ),
+    ];
+    for (route, rb) in calls {
+        sim.set_scenario(one(route, 1, FaultKind::ServiceUnavailable));
+        let r = rb.send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE, "{route:?}");
+        assert!(r.headers().contains_key("x-ms-request-id"));
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["error"], "temporarily_unavailable", "{route:?}");
+        assert_eq!(sim.requests().last().unwrap().route, Some(route));
+    }
+}
