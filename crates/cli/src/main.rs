@@ -304,9 +304,11 @@ async fn start_practice(role: &str) -> Result<(tenant_sim::RunningSim, tempfile:
         "privileged-role-admin" => Some("Privileged Role Administrator"),
         "app-admin" => Some("Application Administrator"),
         "user" => None,
-        other => return Err(Error::InvalidInput(format!(
+        other => {
+            return Err(Error::InvalidInput(format!(
             "--practice-as {other:?}: use global-admin, privileged-role-admin, app-admin or user"
-        ))),
+        )))
+        }
     };
     let io = |e: std::io::Error| Error::Internal(format!("practice tenant: {e}"));
     let probe = tenant_sim::start(tenant_sim::Options::default())

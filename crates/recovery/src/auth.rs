@@ -161,16 +161,30 @@ impl Browser for HttpBrowser {
         let client = self.client.clone();
         let mut url = url.to_string();
         Box::pin(async move {
-            for _ in 0..5 {
-                let resp = client
-                    .get(&url)
-                    .send()
-                    .await
-                    .map_err(|e| Error::Network(e.to_string()))?;
-                let Some(loc) = resp.headers().get("location").and_then(|v| v.to_str().ok()) else {
-                    return Ok(());
+            // Like a user, reload a sign-in page that failed (an error page, a dropped
+            // connection); once redirected, the loopback listener has the answer.
+            let mut redirected = false;
+            let mut reloads = 0u64;
+            for _ in 0..12 {
+                let location = match client.get(&url).send().await {
+                    Ok(r) if r.status().is_redirection() => r
+                        .headers()
+                        .get("location")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string),
+                    Ok(_) | Err(_) => None,
                 };
-                url = loc.replace("://localhost:", "://127.0.0.1:");
+                match location {
+                    Some(loc) => {
+                        url = loc.replace("://localhost:", "://127.0.0.1:");
+                        redirected = true;
+                    }
+                    None if redirected || reloads >= 5 => return Ok(()),
+                    None => {
+                        reloads += 1;
+                        tokio::time::sleep(Duration::from_millis(200 * reloads)).await;
+                    }
+                }
             }
             Ok(())
         })

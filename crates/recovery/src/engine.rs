@@ -159,7 +159,7 @@ pub struct RunStatus {
     pub complete: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export, export_to = "CleanupOptions.ts")]
 pub struct CleanupOptions {
@@ -529,6 +529,7 @@ impl Engine {
                 &pre.graph_service_principal_id,
                 &sp_id,
                 &pre.app_role_id,
+                app.reused,
                 &s,
             )
             .await

@@ -427,6 +427,7 @@ impl Graph {
         resource_sp: &str,
         principal_sp: &str,
         app_role_id: &str,
+        check_first: bool,
         scope: &StepScope,
     ) -> Result<AppRoleAssignment> {
         let path = format!("servicePrincipals/{resource_sp}/appRoleAssignedTo");
@@ -436,7 +437,7 @@ impl Graph {
                 let path = path.clone();
                 let body = body.clone();
                 Box::pin(async move {
-                    if ctx.uncertain {
+                    if ctx.uncertain || (check_first && ctx.n == 0) {
                         if let Some(a) = self
                             .find_assignment(principal_sp, resource_sp, app_role_id)
                             .await?
@@ -444,10 +445,29 @@ impl Graph {
                             return Ok(a);
                         }
                     }
-                    let r = self
+                    match self
                         .send(reqwest::Method::POST, &path, &[], Some(&body), &[])
-                        .await?;
-                    r.json::<AppRoleAssignment>()
+                        .await
+                    {
+                        Ok(r) => r.json::<AppRoleAssignment>(),
+                        // Granted already ("EntitlementGrant entry already exists"): read it back.
+                        Err(Failure::Http { error, .. })
+                            if matches!(error.status, 400 | 409)
+                                && error.message.to_ascii_lowercase().contains("already exist") =>
+                        {
+                            match self
+                                .find_assignment(principal_sp, resource_sp, app_role_id)
+                                .await?
+                            {
+                                Some(a) => Ok(a),
+                                None => Err(Failure::Http {
+                                    error,
+                                    retry_after: None,
+                                }),
+                            }
+                        }
+                        Err(e) => Err(e),
+                    }
                 })
             })
             .await

@@ -85,8 +85,12 @@ impl Op {
     fn replication_signature(self, e: &GraphErrorInfo) -> bool {
         let msg = e.message.to_ascii_lowercase();
         match self {
+            // Our own key (uniqueName, appId) taken by an object that is still replicating: the
+            // earlier attempt went through and the upsert will find it once it is visible.
+            Op::UpsertApplication => e.status == 409,
             Op::UpsertServicePrincipal => {
                 e.status == 404
+                    || e.status == 409
                     || (e.status == 400
                         && (msg.contains("does not reference a valid application object")
                             || e.code.contains("NoBackingApplicationObject")
@@ -319,6 +323,15 @@ mod tests {
         ));
         assert!(matches!(
             classify(Op::PatchApplication, &err(409, "x", "y"), None),
+            Verdict::Retry { .. }
+        ));
+        let key_taken = err(
+            409,
+            "Request_MultipleObjectsWithSameKeyValue",
+            "Another object with the same value for property uniqueName 'x' already exists.",
+        );
+        assert!(matches!(
+            classify(Op::UpsertApplication, &key_taken, None),
             Verdict::Retry { .. }
         ));
         // The same 404 on a read that follows no write of ours is final.

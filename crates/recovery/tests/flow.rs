@@ -1,4 +1,5 @@
 //! The whole run against an in-process tenant-sim over real HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -14,8 +14,8 @@ pub const GA: &str = "Global Administrator";
 pub const PRA: &str = "Privileged Role Administrator";
 pub const APP_ADMIN: &str = "Application Administrator";
 
-pub async fn sim_as(role: &str, scenario: Scenario) -> RunningSim {
-    // Find the user holding `role` in the default tenant, then start signed in as them.
+/// The UPN of the default tenant's user holding `role` ("" = the plain user).
+pub async fn upn_of(role: &str) -> String {
     let probe = tenant_sim::start(Options::default()).await.unwrap();
     let upn = probe
         .startup()
@@ -31,6 +31,12 @@ pub async fn sim_as(role: &str, scenario: Scenario) -> RunningSim {
         .map(|u| u.user_principal_name.clone())
         .unwrap_or_else(|| panic!("no user with role {role:?}"));
     probe.shutdown().await;
+    upn
+}
+
+/// A simulator that signs `role`'s user in automatically.
+pub async fn sim_as(role: &str, scenario: Scenario) -> RunningSim {
+    let upn = upn_of(role).await;
     tenant_sim::start(Options {
         auto_sign_in: Some(upn),
         scenario,

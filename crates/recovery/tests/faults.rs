@@ -1,0 +1,144 @@
+//! Every fault tenant-sim can inject, at every call of the flow: each run must still end with
+//! exactly one app, one service principal, one assignment and one working secret.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use futures::StreamExt;
+use recovery::{MemoryVault, RunChoice};
+use tenant_sim::{Fault, FaultKind, Options, RetryAfter, Route};
+
+fn kinds() -> Vec<FaultKind> {
+    vec![
+        FaultKind::Throttle(RetryAfter::Seconds(1)),
+        FaultKind::Throttle(RetryAfter::Decimal("0.3".into())),
+        FaultKind::Throttle(RetryAfter::HttpDate(Duration::from_secs(1))),
+        FaultKind::ServiceUnavailable,
+        FaultKind::GatewayTimeout,
+        FaultKind::ConnectionReset,
+        FaultKind::Slow(Duration::from_millis(100)),
+        // Longer than the client's request timeout: the attempt times out and its outcome is unknown.
+        FaultKind::Slow(Duration::from_millis(1500)),
+        FaultKind::MalformedJson,
+        FaultKind::NonJson,
+        FaultKind::NonJsonOk,
+    ]
+}
+
+fn routes() -> Vec<(Route, u32)> {
+    vec![
+        (Route::Authorize, 1),
+        (Route::Token, 1), // the sign-in code exchange
+        (Route::Token, 2), // the first client-credentials check
+        (Route::GetOrganization, 1),
+        (Route::ListMyDirectoryRoles, 1),
+        (Route::GetServicePrincipal, 1),
+        (Route::ListApplications, 1),
+        (Route::UpsertApplication, 1),
+        (Route::UpsertServicePrincipal, 1),
+        (Route::UpsertServicePrincipal, 2),
+        (Route::GrantAppRole, 1),
+        (Route::ListAppRoleAssignments, 1),
+        (Route::AddPassword, 1),
+        (Route::AddPassword, 2),
+    ]
+}
+
+async fn one(upn: String, fault: Fault) -> Result<(), String> {
+    let label = format!("{:?} #{} {:?}", fault.route, fault.nth, fault.kind);
+    let mut scenario = quick_scenario();
+    scenario.faults = vec![fault];
+    let sim = tenant_sim::start(Options {
+        auto_sign_in: Some(upn),
+        scenario,
+        ..Options::default()
+    })
+    .await
+    .map_err(|e| format!("{label}: sim: {e}"))?;
+    let dir = tempfile::tempdir().unwrap();
+    let vault = MemoryVault::new();
+    let mut config = config(&sim, dir.path());
+    config.request_timeout = Duration::from_secs(1);
+    let r = recovery::Recovery::new(config, std::sync::Arc::new(vault.clone()), None).unwrap();
+    let rec = Recorder::default();
+    let sink = rec.sink();
+    let result = async {
+        let session = r
+            .sign_in(
+                recovery::SignInMethod::Browser,
+                &recovery::HttpBrowser::new().unwrap(),
+                false,
+                &sink,
+            )
+            .await?;
+        let pre = r.precheck(&session, &sink).await?;
+        r.run(
+            &session,
+            &pre,
+            &RunChoice {
+                reveal_secret: true,
+                ..RunChoice::default()
+            },
+            &sink,
+        )
+        .await
+    }
+    .await;
+    let outcome = match result {
+        Err(e) => Err(format!("{label}: {e} ({:?})", e.code())),
+        Ok(c) if !c.verified => Err(format!("{label}: not verified")),
+        Ok(c) => {
+            let check = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                assert_exactly_one_of_each(&sim)
+            }));
+            let secret = c.client_secret.unwrap_or_default();
+            if check.is_err() {
+                Err(format!("{label}: invariant broken"))
+            } else if rec.json().contains(&secret) {
+                Err(format!("{label}: secret in events"))
+            } else {
+                // A timed-out attempt never completes, so the simulator may not log it; the
+                // engine's retry event shows it happened.
+                let injected = sim.requests().iter().any(|q| q.fault.is_some())
+                    || rec
+                        .events()
+                        .iter()
+                        .any(|e| matches!(e, recovery::Event::Retrying { .. }));
+                if injected {
+                    Ok(())
+                } else {
+                    Err(format!("{label}: the fault never fired"))
+                }
+            }
+        }
+    };
+    sim.shutdown().await;
+    outcome
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_at_every_step_still_ends_with_exactly_one_of_each() {
+    let upn = upn_of(GA).await;
+    let mut cases = Vec::new();
+    for (route, nth) in routes() {
+        for kind in kinds() {
+            cases.push(Fault { route, nth, kind });
+        }
+    }
+    let total = cases.len();
+    let failures: Vec<String> = futures::stream::iter(cases)
+        .map(|f| one(upn.clone(), f))
+        .buffer_unordered(12)
+        .filter_map(|r| async move { r.err() })
+        .collect()
+        .await;
+    assert!(
+        failures.is_empty(),
+        "{} of {total} fault runs failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
