@@ -264,8 +264,9 @@ pub struct AppIds {
     pub created_date_time: OffsetDateTime,
 }
 
-/// What a finished run hands over. `client_secret` is `None` unless the caller asked to reveal it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+/// What a finished run hands over. `client_secret` is `None` unless the caller asked to reveal it;
+/// `Debug` never prints it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export, export_to = "Credentials.ts")]
 pub struct Credentials {
@@ -287,6 +288,26 @@ pub struct Credentials {
     pub verified: bool,
     /// Set when consent was handed to another admin.
     pub admin_consent_url: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("tenant_id", &self.tenant_id)
+            .field("application_id", &self.application_id)
+            .field("object_id", &self.object_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("secret_hint", &self.secret_hint)
+            .field("secret_key_id", &self.secret_key_id)
+            .field("secret_expires", &self.secret_expires)
+            .field("deadline", &self.deadline)
+            .field("verified", &self.verified)
+            .field("admin_consent_url", &self.admin_consent_url)
+            .finish()
+    }
 }
 
 /// Where a front end receives events. Cheap to clone.

@@ -433,3 +433,40 @@ async fn a_keychain_that_refuses_the_secret_leaves_no_usable_credential_behind()
     assert_exactly_one_of_each(&sim);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_expiring_access_token_is_refreshed_at_the_users_own_tenant() {
+    let sim = sim_as(GA, quick_scenario()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = recovery::ManualClock::new(time::OffsetDateTime::now_utc());
+    let r = recovery::Recovery::new(
+        config(&sim, dir.path()),
+        Arc::new(MemoryVault::new()),
+        Some(Arc::new(clock.clone())),
+    )
+    .unwrap();
+    let session = sign_in(&r, &Recorder::default().sink()).await;
+    let before = session.bearer().await.unwrap();
+    clock.advance(Duration::from_secs(2 * 3600));
+    r.precheck(&session, &Recorder::default().sink())
+        .await
+        .unwrap();
+    let after = session.bearer().await.unwrap();
+    assert_ne!(before, after, "a new access token");
+    let tid = sim.startup().tenant_id.clone();
+    let tokens: Vec<String> = sim
+        .requests()
+        .into_iter()
+        .filter(|q| q.route == Some(Route::Token))
+        .map(|q| q.path)
+        .collect();
+    assert_eq!(
+        tokens,
+        [
+            "/organizations/oauth2/v2.0/token".to_string(),
+            format!("/{tid}/oauth2/v2.0/token"),
+        ],
+        "first sign-in at organizations, refresh at the user's tenant"
+    );
+    sim.shutdown().await;
+}
