@@ -517,7 +517,11 @@ impl Engine {
         };
 
         let s = sink.step(Step::GrantConsent);
-        if let Some(id) = cell.lock().await.assignment_id.clone() {
+        let (assigned, handed_off) = {
+            let j = cell.lock().await;
+            (j.assignment_id.clone(), j.consent_handed_off)
+        };
+        if let Some(id) = assigned {
             s.skipped(StepData::Consent {
                 assignment_id: id.clone(),
             });
@@ -529,7 +533,9 @@ impl Engine {
                 &pre.graph_service_principal_id,
                 &sp_id,
                 &pre.app_role_id,
-                app.reused,
+                // A reused app, or one whose consent was handed to another admin, may hold the
+                // grant already: look before granting.
+                app.reused || handed_off,
                 &s,
             )
             .await
@@ -587,14 +593,19 @@ impl Engine {
         let sp_id = sp_id
             .ok_or_else(|| Error::Internal(format!("no service principal for {}", app.app_id)))?;
         s.started();
-        g.confirm_assignment(
-            &sp_id,
-            &pre.graph_service_principal_id,
-            &pre.app_role_id,
-            &s,
-        )
-        .await
-        .inspect_err(|e| s.failed(e))?;
+        // The read-back is off the critical path (verification runs alongside): poll it gently.
+        let mut gentle = g.clone();
+        gentle.http.policy.replication_base *= 4;
+        gentle.http.policy.replication_cap *= 3;
+        gentle
+            .confirm_assignment(
+                &sp_id,
+                &pre.graph_service_principal_id,
+                &pre.app_role_id,
+                &s,
+            )
+            .await
+            .inspect_err(|e| s.failed(e))?;
         self.save_cell(cell, |j| j.consent_confirmed = true).await?;
         self.checkpoint(Checkpoint::ConsentConfirmed)?;
         s.done(StepData::ConsentConfirmed { granted: true });
