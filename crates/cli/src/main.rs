@@ -340,6 +340,7 @@ async fn start_practice(role: &str) -> Result<(tenant_sim::RunningSim, tempfile:
     })
     .await
     .map_err(io)?;
+    sim.set_device_code_interval(Duration::from_secs(1));
     let dir = tempfile::tempdir().map_err(io)?;
     eprintln!(
         "Practice mode: a simulated tenant at {} (nothing real is touched).",
