@@ -59,6 +59,9 @@ pub struct Config {
     pub request_timeout: Duration,
     pub sign_in_timeout: Duration,
     pub verify_budget: Duration,
+    /// Where the admin-consent page returns (registered on the app only when consent is handed
+    /// off); the cloud's portal by default.
+    pub consent_redirect_uri: String,
 }
 
 impl Config {
@@ -75,6 +78,7 @@ impl Config {
             request_timeout: Duration::from_secs(30),
             sign_in_timeout: Duration::from_secs(600),
             verify_budget: Duration::from_secs(180),
+            consent_redirect_uri: format!("{}/", cloud.portal()),
         }
     }
 
@@ -142,6 +146,7 @@ impl Recovery {
                 secret_lifetime: config.secret_lifetime,
                 data_dir: config.data_dir.clone(),
                 verify_budget: config.verify_budget,
+                consent_redirect_uri: config.consent_redirect_uri.clone(),
             },
             http.clone(),
             vault.clone(),

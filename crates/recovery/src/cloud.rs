@@ -149,11 +149,17 @@ impl Endpoints {
     }
 
     /// The admin-consent link a Global or Privileged Role Administrator opens to grant steps 11–12.
-    pub fn admin_consent_url(&self, tenant: &str, app_id: &str) -> String {
-        format!(
+    /// The app must have `redirect_uri` registered (AADSTS500113 otherwise).
+    pub fn admin_consent_url(&self, tenant: &str, app_id: &str, redirect_uri: &str) -> String {
+        let mut url = format!(
             "{}/{tenant}/adminconsent?client_id={app_id}",
             self.authority_host.as_str().trim_end_matches('/')
-        )
+        );
+        url.push_str("&redirect_uri=");
+        url.extend(url::form_urlencoded::byte_serialize(
+            redirect_uri.as_bytes(),
+        ));
+        url
     }
 }
 

@@ -55,6 +55,9 @@ pub struct EngineConfig {
     pub data_dir: PathBuf,
     /// How long verification may wait for the secret and the permission to take effect.
     pub verify_budget: Duration,
+    /// Where the admin-consent page sends the administrator afterwards (the cloud's portal).
+    /// Registered on the app only when consent is handed off.
+    pub consent_redirect_uri: String,
 }
 
 /// Places where a test (or the CLI's crash drill) can stop the engine as if it were killed.
@@ -382,8 +385,14 @@ impl Engine {
             verified,
             admin_consent_url: j
                 .consent_handed_off
-                .then(|| self.cfg.endpoints.admin_consent_url(&tid, &app.app_id)),
+                .then(|| self.consent_url(&tid, &app.app_id)),
         })
+    }
+
+    fn consent_url(&self, tenant_id: &str, app_id: &str) -> String {
+        self.cfg
+            .endpoints
+            .admin_consent_url(tenant_id, app_id, &self.cfg.consent_redirect_uri)
     }
 
     fn save(&self, j: &mut Journal) -> Result<()> {
@@ -435,15 +444,26 @@ impl Engine {
             return Ok(app);
         }
         s.started();
+        let hand_off = choice.consent == ConsentPlan::HandOff
+            && matches!(
+                pre.roles.verdict,
+                RoleVerdict::CannotGrantConsent | RoleVerdict::NoAdminRole
+            )
+            && choice.app == AppChoice::CreateNew;
         let wanted = json!({ "resourceAppId": GRAPH_APP_ID, "resourceAccess": [{ "id": pre.app_role_id, "type": "Role" }] });
         let result: Result<(Application, bool)> = async {
             match &choice.app {
                 AppChoice::CreateNew => {
-                    let body = json!({
+                    let mut body = json!({
                         "displayName": self.cfg.app_name,
                         "signInAudience": "AzureADMyOrg",
                         "requiredResourceAccess": [wanted],
                     });
+                    if hand_off {
+                        // Known up front: register the consent page's return address in the
+                        // same write instead of a later PATCH.
+                        body["web"] = json!({ "redirectUris": [self.cfg.consent_redirect_uri] });
+                    }
                     Ok((
                         g.upsert_application(&j.unique_name, &body, &s).await?,
                         false,
@@ -474,6 +494,7 @@ impl Engine {
             reused,
         };
         j.app = Some(rec.clone());
+        j.consent_redirect_registered |= hand_off;
         self.save(j)?;
         self.checkpoint(Checkpoint::AppCreated)?;
         s.done(StepData::App {
@@ -555,13 +576,35 @@ impl Engine {
             Err(Error::ConsentRequiresPrivilegedRole(_))
                 if choice.consent == ConsentPlan::HandOff =>
             {
-                self.save_cell(cell, |j| j.consent_handed_off = true)
-                    .await?;
+                // The admin-consent page needs somewhere to return to: register the portal.
+                if !cell.lock().await.consent_redirect_registered {
+                    let current = g.get_application(&app.object_id, &s).await?;
+                    let mut uris: Vec<serde_json::Value> = current
+                        .web
+                        .as_ref()
+                        .and_then(|w| w.get("redirectUris"))
+                        .and_then(|v| v.as_array())
+                        .cloned()
+                        .unwrap_or_default();
+                    let ours = serde_json::Value::String(self.cfg.consent_redirect_uri.clone());
+                    if !uris.contains(&ours) {
+                        uris.push(ours);
+                        g.patch_application(
+                            &app.object_id,
+                            &json!({ "web": { "redirectUris": uris } }),
+                            &s,
+                        )
+                        .await
+                        .inspect_err(|e| s.failed(e))?;
+                    }
+                }
+                self.save_cell(cell, |j| {
+                    j.consent_handed_off = true;
+                    j.consent_redirect_registered = true;
+                })
+                .await?;
                 s.done(StepData::ConsentHandedOff {
-                    admin_consent_url: self
-                        .cfg
-                        .endpoints
-                        .admin_consent_url(&pre.tenant.tenant_id, &app.app_id),
+                    admin_consent_url: self.consent_url(&pre.tenant.tenant_id, &app.app_id),
                 });
                 Ok(None)
             }

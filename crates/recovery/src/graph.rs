@@ -35,6 +35,8 @@ pub struct Application {
     pub required_resource_access: Vec<Value>,
     #[serde(default)]
     pub password_credentials: Vec<PasswordCredentialMeta>,
+    #[serde(default)]
+    pub web: Option<Value>,
 }
 
 impl Application {
@@ -338,7 +340,7 @@ impl Graph {
                         .send(
                             reqwest::Method::GET,
                             path,
-                            &[("$select", "id,appId,displayName,createdDateTime,requiredResourceAccess,passwordCredentials")],
+                            &[("$select", "id,appId,displayName,createdDateTime,requiredResourceAccess,passwordCredentials,web")],
                             None,
                             &[],
                         )

@@ -55,6 +55,9 @@ pub struct Journal {
     pub service_principal_id: Option<String>,
     pub assignment_id: Option<String>,
     pub consent_handed_off: bool,
+    /// The admin-consent page's return address was registered on the app.
+    #[serde(default)]
+    pub consent_redirect_registered: bool,
     pub consent_confirmed: bool,
     /// Set just before addPassword; credentials we made after this and did not store are orphans.
     #[serde(with = "time::serde::rfc3339::option")]
@@ -84,6 +87,7 @@ impl Journal {
             service_principal_id: None,
             assignment_id: None,
             consent_handed_off: false,
+            consent_redirect_registered: false,
             consent_confirmed: false,
             password_pending_since: None,
             password: None,

@@ -165,3 +165,61 @@ async fn application_administrator_can_hand_consent_to_a_privileged_admin() {
         .all(|a| a.principal_display_name != "PMPC Recovery"));
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_handed_off_consent_granted_through_the_link_completes_on_the_next_run() {
+    let sim = sim_as(APP_ADMIN, quick_scenario()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let vault = MemoryVault::new();
+    let r = recovery(&sim, dir.path(), &vault);
+    let rec = Recorder::default();
+    let session = sign_in(&r, &rec.sink()).await;
+    let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+    let choice = RunChoice {
+        consent: ConsentPlan::HandOff,
+        app: AppChoice::CreateNew,
+        reveal_secret: false,
+    };
+    let creds = r.run(&session, &pre, &choice, &rec.sink()).await.unwrap();
+    let url = creds.admin_consent_url.clone().unwrap();
+    // The app can take the administrator back somewhere after consent.
+    let app = &sim.snapshot().applications[0];
+    assert!(app
+        .required_resource_access
+        .to_string()
+        .contains("b0afded3"));
+
+    // A Global Administrator opens the link.
+    let ga = upn_of(GA).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let settings = http
+        .put(format!("{}/_sim/settings", sim.origin()))
+        .json(&serde_json::json!({ "autoSignIn": ga }))
+        .send()
+        .await
+        .unwrap();
+    assert!(settings.status().is_success());
+    let consent = http.get(&url).send().await.unwrap();
+    assert_eq!(
+        consent.status().as_u16() / 100,
+        3,
+        "{}",
+        consent.text().await.unwrap()
+    );
+    let back = consent.headers()["location"].to_str().unwrap().to_string();
+    assert!(back.starts_with("https://portal.azure.com/"), "{back}");
+    assert!(!back.contains("error="), "{back}");
+
+    // Later (after the grant has replicated), the Application Administrator runs again: the
+    // grant is found, and the credentials verify.
+    tokio::time::sleep(quick_scenario().replication_delay * 2).await;
+    let again = r.run(&session, &pre, &choice, &rec.sink()).await.unwrap();
+    assert!(again.verified);
+    assert!(again.admin_consent_url.is_none());
+    assert_eq!(again.application_id, creds.application_id);
+    assert_exactly_one_of_each(&sim);
+    sim.shutdown().await;
+}

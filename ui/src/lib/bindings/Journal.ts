@@ -9,7 +9,11 @@ export type Journal = { version: number, tenantId: string, runId: string, appNam
 /**
  * The key of the idempotent create; a retried create with it cannot make a duplicate.
  */
-uniqueName: string, app: AppRecord | null, graphServicePrincipalId: string | null, appRoleId: string | null, servicePrincipalId: string | null, assignmentId: string | null, consentHandedOff: boolean, consentConfirmed: boolean, 
+uniqueName: string, app: AppRecord | null, graphServicePrincipalId: string | null, appRoleId: string | null, servicePrincipalId: string | null, assignmentId: string | null, consentHandedOff: boolean, 
+/**
+ * The admin-consent page's return address was registered on the app.
+ */
+consentRedirectRegistered: boolean, consentConfirmed: boolean, 
 /**
  * Set just before addPassword; credentials we made after this and did not store are orphans.
  */
