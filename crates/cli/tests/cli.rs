@@ -154,6 +154,20 @@ fn practice_sign_in_prints_account_tenant_and_roles() {
 }
 
 #[test]
+fn practice_device_code_sign_in_shows_the_code() {
+    let o = cli(&["sign-in", "--practice", "--device-code", "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        stdout_json(&o)["roles"],
+        serde_json::json!(["Global Administrator"])
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("enter the code"), "{stderr}");
+}
+
+#[test]
 fn practice_as_application_administrator_stops_with_an_explanation() {
     let o = cli(&["run", "--practice", "--practice-as", "app-admin", "--json"])
         .output()

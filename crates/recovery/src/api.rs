@@ -243,3 +243,58 @@ impl Recovery {
         self.engine.cleanup(session, opts, sink).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::MemoryVault;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// A Tauri async command needs `Send` futures: keep every entry point spawnable.
+    #[tokio::test]
+    async fn every_entry_point_is_send() {
+        let dir = std::env::temp_dir().join("pmpc-recovery-send-check");
+        let r = Recovery::new(
+            Config::new(Cloud::Global, &dir),
+            Arc::new(MemoryVault::new()),
+            None,
+        )
+        .unwrap();
+        let sink = EventSink::none();
+        let browser = crate::auth::NoBrowser;
+        assert_send(&r.sign_in(SignInMethod::Browser, &browser, false, &sink));
+        assert_send(&r.resume_session());
+        assert_send(&r.status());
+        assert_send(&r.sign_out(None));
+        assert_send(&r.reveal_secret("t", "a"));
+        fn later(r: &Recovery, s: &Session, p: &Precheck, sink: &EventSink) {
+            assert_send(&r.precheck(s, sink));
+            assert_send(&r.run(s, p, &RunChoice::default(), sink));
+            assert_send(&r.cleanup(s, &CleanupOptions::default(), sink));
+        }
+        let _ = later;
+        fn sync_and_clone<T: Send + Sync + Clone>() {}
+        sync_and_clone::<Recovery>();
+        sync_and_clone::<Session>();
+        sync_and_clone::<EventSink>();
+    }
+
+    #[test]
+    fn config_validation_explains_bad_values() {
+        let mut c = Config::new(Cloud::Global, "/tmp/x");
+        assert!(c.validate().is_ok());
+        c.secret_lifetime = Duration::from_secs(3600);
+        assert!(c.validate().unwrap_err().to_string().contains("72 hours"));
+        c = Config::new(Cloud::Global, "/tmp/x");
+        c.client_id = "not-a-guid".into();
+        assert_eq!(c.validate().unwrap_err().code(), crate::Code::InvalidInput);
+        c = Config::new(Cloud::Global, "/tmp/x");
+        c.tenant = "contoso.com/evil".into();
+        assert!(c.validate().is_err());
+        assert_eq!(
+            Config::new(Cloud::China, "/tmp/x").consent_redirect_uri,
+            "https://portal.azure.cn/"
+        );
+    }
+}

@@ -514,17 +514,17 @@ impl Authenticator {
                     return self.session_from(tr, None);
                 }
                 Err(Failure::Http { error, .. }) if error.status < 500 && error.status != 429 => {
+                    // Conditional Access blocking the flow (AADSTS53003) comes first: its
+                    // `error` varies (invalid_grant, access_denied).
+                    if error.message.contains("AADSTS53003") {
+                        return Err(Error::DeviceCodeBlocked(error));
+                    }
                     match error.code.as_str() {
                         "authorization_pending" => {}
                         "slow_down" => interval += Duration::from_secs(5),
                         "expired_token" | "code_expired" => return Err(Error::DeviceCodeExpired),
                         "authorization_declined" | "access_denied" => {
                             return Err(Error::SignInCancelled(error.message))
-                        }
-                        _ if error.message.contains("AADSTS53003")
-                            || error.message.contains("AADSTS50199") =>
-                        {
-                            return Err(Error::DeviceCodeBlocked(error))
                         }
                         _ => return Err(Error::SignInFailed(error)),
                     }
@@ -684,7 +684,7 @@ fn failure_error(f: Failure) -> Error {
 fn signin_error(e: Error) -> Error {
     match e {
         Error::Graph(g) | Error::InsufficientPrivileges(g) => {
-            if g.message.contains("AADSTS53003") || g.message.contains("AADSTS50199") {
+            if g.message.contains("AADSTS53003") {
                 Error::DeviceCodeBlocked(g)
             } else {
                 Error::SignInFailed(g)
