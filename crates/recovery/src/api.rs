@@ -234,6 +234,12 @@ impl Recovery {
         self.engine.reveal_secret(tenant_id, app_id).await
     }
 
+    /// Removes the client secret from this computer's keychain (the app registration stays).
+    /// Returns whether there was one.
+    pub async fn forget_secret(&self, tenant_id: &str, app_id: &str) -> Result<bool> {
+        self.engine.forget_secret(tenant_id, app_id).await
+    }
+
     pub async fn cleanup(
         &self,
         session: &Session,

@@ -443,7 +443,7 @@ impl Engine {
             sp.skipped(self.permission_data(pre));
             return Ok(app);
         }
-        s.started();
+        s.begin().await;
         let hand_off = choice.consent == ConsentPlan::HandOff
             && matches!(
                 pre.roles.verdict,
@@ -524,7 +524,7 @@ impl Engine {
                 id
             }
             None => {
-                s.started();
+                s.begin().await;
                 let sp = g
                     .upsert_service_principal(&app.app_id, &s)
                     .await
@@ -548,7 +548,7 @@ impl Engine {
             });
             return Ok(Some(id));
         }
-        s.started();
+        s.begin().await;
         match g
             .grant_app_role(
                 &pre.graph_service_principal_id,
@@ -635,7 +635,7 @@ impl Engine {
         }
         let sp_id = sp_id
             .ok_or_else(|| Error::Internal(format!("no service principal for {}", app.app_id)))?;
-        s.started();
+        s.begin().await;
         // The read-back is off the critical path (verification runs alongside): poll it gently.
         let mut gentle = g.clone();
         gentle.http.policy.replication_base *= 4;
@@ -698,7 +698,7 @@ impl Engine {
                 return Ok((rec, Secret::new(st.secret_text.clone())));
             }
         }
-        s.started();
+        s.begin().await;
         if pending.is_some() || rec.is_some() {
             // A secret made by an earlier, interrupted attempt is unusable (its value is lost):
             // remove it before making the new one.
@@ -734,7 +734,7 @@ impl Engine {
         self.checkpoint(Checkpoint::PasswordAdded)?;
         s.done(secret_data(&rec));
 
-        s16.started();
+        s16.begin().await;
         let value = Secret::new(
             serde_json::to_string(&StoredSecret {
                 key_id: new.key_id.clone(),
@@ -819,7 +819,7 @@ impl Engine {
         sink: &EventSink,
     ) -> Result<Vec<String>> {
         let s = sink.step(Step::Verify);
-        s.started();
+        s.begin().await;
         let mut http = self.http.clone();
         http.policy.budget = self.cfg.verify_budget;
         let url = self.cfg.endpoints.oauth(tid, "token");
@@ -998,6 +998,11 @@ impl Engine {
             });
         }
         Ok(out)
+    }
+
+    pub async fn forget_secret(&self, tenant_id: &str, app_id: &str) -> Result<bool> {
+        let acc = vault::client_secret_account(tenant_id, app_id);
+        vault::blocking(&self.vault, move |v| v.delete(&acc)).await
     }
 
     /// The stored client secret, for a deliberate reveal.

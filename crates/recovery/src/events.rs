@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use ts_rs::TS;
 
 use crate::error::{ErrorInfo, GraphErrorInfo};
+use crate::gate::StepGate;
 use crate::retry::RetryReason;
 
 /// A unit of the engine's work. Each maps to one or more steps of the vendor's 16-step procedure.
@@ -33,6 +34,21 @@ pub enum Step {
 }
 
 impl Step {
+    pub const ALL: [Step; 12] = [
+        Step::SignIn,
+        Step::ReadTenant,
+        Step::FindExisting,
+        Step::CreateApp,
+        Step::ConfigurePermission,
+        Step::CreateServicePrincipal,
+        Step::GrantConsent,
+        Step::ConfirmConsent,
+        Step::CreateSecret,
+        Step::StoreSecret,
+        Step::Verify,
+        Step::Cleanup,
+    ];
+
     /// The numbers of the portal steps (see [`crate::PLAN`]) this engine step replaces.
     pub fn plan_numbers(self) -> &'static [u8] {
         match self {
@@ -310,9 +326,9 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// Where a front end receives events. Cheap to clone.
+/// Where a front end receives events. Cheap to clone. May carry a [`StepGate`] (step-by-step mode).
 #[derive(Clone)]
-pub struct EventSink(Arc<dyn Fn(Event) + Send + Sync>);
+pub struct EventSink(Arc<dyn Fn(Event) + Send + Sync>, Option<StepGate>);
 
 impl std::fmt::Debug for EventSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -322,7 +338,13 @@ impl std::fmt::Debug for EventSink {
 
 impl EventSink {
     pub fn new(f: impl Fn(Event) + Send + Sync + 'static) -> Self {
-        Self(Arc::new(f))
+        Self(Arc::new(f), None)
+    }
+
+    /// Holds each step of a run at `gate` until the front end releases it.
+    pub fn with_gate(mut self, gate: StepGate) -> Self {
+        self.1 = Some(gate);
+        self
     }
 
     /// Events into an unbounded channel (a Tauri shell forwards them to the window).
@@ -358,6 +380,13 @@ pub struct StepScope {
 impl StepScope {
     pub fn started(&self) {
         self.sink.emit(Event::Started { step: self.step });
+    }
+    /// Waits at the sink's gate (step-by-step mode), then reports the start.
+    pub async fn begin(&self) {
+        if let Some(g) = &self.sink.1 {
+            g.pass().await;
+        }
+        self.started();
     }
     pub fn done(&self, data: StepData) {
         self.sink.emit(Event::Done {

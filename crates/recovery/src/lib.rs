@@ -12,6 +12,7 @@ pub mod cloud;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod gate;
 pub mod graph;
 pub mod http;
 pub mod journal;
@@ -33,6 +34,7 @@ pub use events::{
     AppIds, AppSummary, Credentials, Event, EventSink, RoleCheck, RoleVerdict, SessionInfo, Step,
     StepData, TenantInfo, WaitReason,
 };
+pub use gate::StepGate;
 pub use journal::Journal;
 pub use plan::{PlanStep, PLAN};
 pub use retry::{RetryPolicy, RetryReason};

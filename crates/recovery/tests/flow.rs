@@ -223,3 +223,50 @@ async fn a_handed_off_consent_granted_through_the_link_completes_on_the_next_run
     assert_exactly_one_of_each(&sim);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn step_by_step_holds_each_step_until_released() {
+    let sim = sim_as(GA, quick_scenario()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let r = recovery(&sim, dir.path(), &MemoryVault::new());
+    let rec = Recorder::default();
+    let session = sign_in(&r, &rec.sink()).await;
+    let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+    let gate = recovery::StepGate::manual();
+    gate.set_enabled(true);
+    gate.reset();
+    let run_rec = Recorder::default();
+    let sink = run_rec.sink().with_gate(gate.clone());
+    let run = tokio::spawn({
+        let (r, session, pre) = (r.clone(), session.clone(), pre.clone());
+        async move { r.run(&session, &pre, &RunChoice::default(), &sink).await }
+    });
+    let started = |rec: &Recorder| {
+        rec.events()
+            .iter()
+            .filter(|e| matches!(e, Event::Started { .. }))
+            .count()
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(
+        started(&run_rec),
+        1,
+        "only the first step runs: {:#?}",
+        run_rec.events()
+    );
+    let mut releases = 0;
+    while !run.is_finished() && releases < 20 {
+        let before = started(&run_rec);
+        gate.release();
+        releases += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        assert!(
+            started(&run_rec) <= before + 1,
+            "one release, at most one step"
+        );
+    }
+    let creds = run.await.unwrap().unwrap();
+    assert!(creds.verified);
+    assert_eq!(releases, 6, "seven steps: the first free, six released");
+    sim.shutdown().await;
+}
