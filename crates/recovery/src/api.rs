@@ -203,8 +203,15 @@ impl Recovery {
     }
 
     /// A session remembered by an earlier sign-in, if any (no browser needed).
+    /// A revoked or expired remembered sign-in is forgotten (and reported as `SessionExpired`).
     pub async fn resume_session(&self) -> Result<Option<Session>> {
-        Session::resume(self.auth.clone(), &self.vault).await
+        match Session::resume(self.auth.clone(), &self.vault).await {
+            Err(e @ Error::SessionExpired(_)) => {
+                self.sign_out(None).await?;
+                Err(e)
+            }
+            other => other,
+        }
     }
 
     /// Forgets every token. Returns whether a remembered session was removed from the keychain.

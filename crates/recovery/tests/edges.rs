@@ -10,7 +10,7 @@ use common::*;
 use futures::future::BoxFuture;
 use recovery::{
     AppChoice, Browser, CleanupOptions, Code, ConsentPlan, Event, HttpBrowser, MemoryVault,
-    RoleVerdict, RunChoice, SignInMethod,
+    RoleVerdict, RunChoice, SecretVault, SignInMethod,
 };
 use tenant_sim::{Fault, FaultKind, PasswordPolicy, Route};
 
@@ -301,6 +301,29 @@ async fn a_remembered_session_resumes_with_a_rotated_refresh_token_and_sign_out_
     );
     // The resumed session works against Graph.
     r.precheck(&resumed, &Recorder::default().sink())
+        .await
+        .unwrap();
+    // A refresh token the tenant no longer honours (revoked, expired) is forgotten.
+    let stored = vault.get(&vault.accounts()[0]).unwrap().unwrap();
+    let mut record: serde_json::Value = serde_json::from_str(stored.expose()).unwrap();
+    record["refreshToken"] = "revoked-refresh-token".into();
+    let stale = record.to_string();
+    let account = vault.accounts()[0].clone();
+    vault.set(&account, &recovery::Secret::new(stale)).unwrap();
+    let err = r.resume_session().await.unwrap_err();
+    assert_eq!(err.code(), Code::SessionExpired, "{err}");
+    assert!(
+        vault.accounts().is_empty(),
+        "the dead sign-in was forgotten"
+    );
+    // Signing out after a fresh remembered sign-in removes it.
+    let resumed = r
+        .sign_in(
+            SignInMethod::Browser,
+            &HttpBrowser::new().unwrap(),
+            true,
+            &Recorder::default().sink(),
+        )
         .await
         .unwrap();
     assert!(r.sign_out(Some(resumed)).await.unwrap());
