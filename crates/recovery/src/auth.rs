@@ -206,6 +206,9 @@ enum Callback {
 #[derive(Debug)]
 pub struct Loopback {
     listener: TcpListener,
+    /// The same port on ::1, when available: the redirect names `localhost`, which some systems
+    /// resolve to the IPv6 loopback first.
+    listener6: Option<TcpListener>,
     port: u16,
 }
 
@@ -218,7 +221,22 @@ impl Loopback {
             .local_addr()
             .map_err(|e| Error::Internal(e.to_string()))?
             .port();
-        Ok(Self { listener, port })
+        let listener6 = TcpListener::bind(("::1", port)).await.ok();
+        Ok(Self {
+            listener,
+            listener6,
+            port,
+        })
+    }
+
+    async fn accept(&self) -> std::io::Result<tokio::net::TcpStream> {
+        match &self.listener6 {
+            Some(l6) => tokio::select! {
+                r = self.listener.accept() => r.map(|(s, _)| s),
+                r = l6.accept() => r.map(|(s, _)| s),
+            },
+            None => self.listener.accept().await.map(|(s, _)| s),
+        }
     }
 
     pub fn port(&self) -> u16 {
@@ -237,7 +255,7 @@ impl Loopback {
         let state = Arc::new(state);
         let accept = async {
             loop {
-                let Ok((mut stream, _)) = self.listener.accept().await else {
+                let Ok(mut stream) = self.accept().await else {
                     continue;
                 };
                 let tx = tx.clone();
@@ -931,6 +949,25 @@ mod tests {
             Callback::Code(c) => assert_eq!(c.expose(), "real"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn loopback_answers_on_ipv6_localhost_too() {
+        let lb = Loopback::bind().await.unwrap();
+        if lb.listener6.is_none() {
+            // No IPv6 loopback on this machine: nothing more to check.
+            return;
+        }
+        let port = lb.port();
+        let wait = tokio::spawn(lb.wait("s6".into(), Duration::from_secs(5)));
+        let page = reqwest::get(format!("http://[::1]:{port}/?code=c6&state=s6"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("You can close this tab"));
+        assert!(matches!(wait.await.unwrap().unwrap(), Callback::Code(c) if c.expose() == "c6"));
     }
 
     #[tokio::test]
