@@ -119,6 +119,8 @@ enum Command {
     },
     /// Forget every stored sign-in.
     SignOut,
+    /// Print the 16 steps of the portal procedure and what the wizard does instead of each.
+    Plan,
 }
 
 #[derive(Args, Debug)]
@@ -164,6 +166,22 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+fn plan(json: bool) -> String {
+    if json {
+        return serde_json::to_string(&recovery::PLAN).unwrap_or_default();
+    }
+    recovery::PLAN
+        .iter()
+        .map(|s| {
+            format!(
+                "{:>2}. {}\n    portal: {}\n    wizard: {}",
+                s.number, s.title, s.portal, s.wizard
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn print_out(s: &str) {
@@ -299,48 +317,13 @@ fn default_data_dir() -> PathBuf {
 }
 
 async fn start_practice(role: &str) -> Result<(tenant_sim::RunningSim, tempfile::TempDir), Error> {
-    let wanted = match role {
-        "global-admin" => Some("Global Administrator"),
-        "privileged-role-admin" => Some("Privileged Role Administrator"),
-        "app-admin" => Some("Application Administrator"),
-        "user" => None,
-        other => {
-            return Err(Error::InvalidInput(format!(
-            "--practice-as {other:?}: use global-admin, privileged-role-admin, app-admin or user"
-        )))
-        }
-    };
+    let role: tenant_sim::PracticeRole = role
+        .parse()
+        .map_err(|e| Error::InvalidInput(format!("--practice-as {e}")))?;
     let io = |e: std::io::Error| Error::Internal(format!("practice tenant: {e}"));
-    let probe = tenant_sim::start(tenant_sim::Options::default())
+    let sim = tenant_sim::start_practice(role, tenant_sim::Options::default().addr)
         .await
         .map_err(io)?;
-    let upn = probe
-        .startup()
-        .users
-        .iter()
-        .find(|u| match wanted {
-            Some(r) => u.roles.iter().any(|x| x == r),
-            None => u.roles.is_empty(),
-        })
-        .map(|u| u.user_principal_name.clone())
-        .ok_or_else(|| Error::Internal("practice tenant has no such user".into()))?;
-    probe.shutdown().await;
-    // Small but visible delays, so practice shows the waits a real tenant has.
-    let scenario = tenant_sim::Scenario {
-        replication_delay: Duration::from_millis(800),
-        secret_ready_delay: Duration::from_millis(1500),
-        role_propagation_delay: Duration::from_millis(1000),
-        latency: tenant_sim::LatencyProfile::realistic().scaled(0.3),
-        ..tenant_sim::Scenario::default()
-    };
-    let sim = tenant_sim::start(tenant_sim::Options {
-        auto_sign_in: Some(upn),
-        scenario,
-        ..Default::default()
-    })
-    .await
-    .map_err(io)?;
-    sim.set_device_code_interval(Duration::from_secs(1));
     let dir = tempfile::tempdir().map_err(io)?;
     eprintln!(
         "Practice mode: a simulated tenant at {} (nothing real is touched).",
@@ -356,6 +339,7 @@ async fn dispatch(cli: Cli) -> Result<String, Error> {
         Command::SignIn => sign_in_cmd(&ctx).await,
         Command::Status { show_secret } => status(&ctx, show_secret).await,
         Command::Cleanup { purge, object_id } => cleanup(&ctx, purge, object_id).await,
+        Command::Plan => Ok(plan(ctx.g.json)),
         Command::SignOut => {
             let forgot = ctx.recovery.sign_out(None).await?;
             Ok(if ctx.g.json {

@@ -16,6 +16,7 @@ pub mod catalog;
 mod faults;
 mod graph;
 mod identity;
+mod practice;
 pub mod scenario;
 mod snapshot;
 mod state;
@@ -29,6 +30,7 @@ use axum::routing::{any, get, post};
 use axum::Router;
 use serde::{Deserialize, Serialize};
 
+pub use practice::{practice_scenario, start_practice, PracticeRole};
 pub use scenario::{
     duration_ms, Fault, FaultKind, LatencyProfile, PasswordPolicy, RetryAfter, Route, Scenario,
 };
@@ -260,6 +262,15 @@ impl RunningSim {
     /// and replication/secret/role delays elapse, without real sleeping.
     pub fn advance_clock(&self, d: Duration) {
         self.shared.lock().clock.advance(d);
+    }
+
+    /// Which user /authorize signs in without a page (None: show the sign-in page).
+    pub fn set_auto_sign_in(&self, upn: Option<String>) {
+        self.shared.lock().auto_sign_in = upn;
+    }
+
+    pub fn auto_sign_in(&self) -> Option<String> {
+        self.shared.lock().auto_sign_in.clone()
     }
 
     /// The device-code polling interval handed out by /devicecode (default 5 s; tests use less).
