@@ -71,10 +71,12 @@ lint: ui/dist/index.html
 	  echo "crates/recovery must not depend on tauri"; exit 1; fi
 	cd ui && npm run --silent check
 
-# Inside a private D-Bus session with an unlocked gnome-keyring: the keychain tests use the real
-# Secret Service, as the shipped app does.
+# Inside a private D-Bus session with a new, unlocked gnome-keyring (in a throw-away data folder):
+# the keychain tests use the real Secret Service, as the shipped app does.
 rust-test: ui/dist/index.html
-	dbus-run-session -- bash -c 'echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test --workspace'
+	keyrings=$$(mktemp -d); trap 'rm -rf "$$keyrings"' EXIT; \
+	XDG_DATA_HOME=$$keyrings dbus-run-session -- bash -c \
+	  'echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test --workspace'
 
 # `cargo test` rewrites the TypeScript bindings from the Rust types; they must match what is committed.
 bindings-check:
@@ -82,12 +84,16 @@ bindings-check:
 	  echo "TypeScript bindings are stale: commit what 'cargo test' wrote to ui/src/lib/bindings:"; \
 	  git status --porcelain -- ui/src/lib/bindings; exit 1; fi
 
-ui-test: ui/node_modules/.package-lock.json
+# Component tests (Vitest, fake backend), then the built UI in headless Chromium with mocked IPC:
+# screenshots of every page into $(ARTIFACTS)/ui/ and an axe-core scan of each.
+ui-test: ui/dist/index.html
 	cd ui && npx vitest run
+	cd ui && npx vite build -c vite.mock.config.ts --logLevel warn
+	cd ui && SCREENSHOT_DIR=$(abspath $(ARTIFACTS))/ui node --test --test-reporter=spec tests/
 
 # The real window under Xvfb, driven through tauri-driver + WebKitWebDriver.
 e2e: app
 	cargo build -p pmpc-recovery-cli
 	mkdir -p $(ARTIFACTS)/e2e
 	APP_BINARY=$(BIN) ARTIFACTS_DIR=$(abspath $(ARTIFACTS))/e2e CLI_BINARY=$(CARGO_TARGET_DIR)/debug/pmpc-recovery-cli \
-	  xvfb-run -a -s "-screen 0 1280x860x24" dbus-run-session -- node --test --test-reporter=spec tests/e2e/
+	  xvfb-run -a -s "-screen 0 1280x860x24" dbus-run-session -- node --test --test-concurrency=1 --test-reporter=spec tests/e2e/

@@ -1,9 +1,22 @@
 // The app's own commands get generated allow-/deny- permissions, so the capability file decides
 // which window may call them (tauri-build `AppManifest::commands`).
+const COMMANDS: &[&str] = &[
+    "plan",
+    "status",
+    "sign_in",
+    "run",
+    "proceed",
+    "cleanup",
+    "reveal_secret",
+    "copy_secret",
+    "forget_secrets",
+    "sign_out",
+];
+
 fn main() {
     tauri_build::try_build(
         tauri_build::Attributes::new()
-            .app_manifest(tauri_build::AppManifest::new().commands(&["plan"])),
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
     )
     .expect("failed to run tauri-build");
 }

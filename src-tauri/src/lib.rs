@@ -1,13 +1,40 @@
 //! The desktop shell: wiring only. Commands live in `commands/`, logic in the `recovery` crate.
 
 mod commands;
+mod error;
+mod practice;
+mod state;
 
 use tauri::{Builder, Runtime};
+
+use crate::state::AppState;
+
+/// The app's own commands; build.rs generates a permission for each, granted in capabilities/.
+macro_rules! app_commands {
+    () => {
+        tauri::generate_handler![
+            commands::wizard::plan,
+            commands::wizard::status,
+            commands::wizard::sign_in,
+            commands::wizard::run,
+            commands::wizard::proceed,
+            commands::wizard::cleanup,
+            commands::vault::reveal_secret,
+            commands::vault::copy_secret,
+            commands::vault::forget_secrets,
+            commands::session::sign_out,
+        ]
+    };
+}
 
 /// Registers plugins, state and commands on a builder, generic over the runtime so tests can use
 /// Tauri's mock runtime.
 pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![commands::wizard::plan])
+    builder
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_opener::init())
+        .manage(AppState::new())
+        .invoke_handler(app_commands!())
 }
 
 /// Starts the app.
@@ -22,29 +49,32 @@ mod tests {
     use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
     use tauri::webview::InvokeRequest;
 
-    #[test]
-    fn plan_command_serves_the_core_plan_over_ipc() {
+    fn invoke(cmd: &str, body: serde_json::Value) -> Result<serde_json::Value, serde_json::Value> {
         let app = super::app(mock_builder())
             .build(mock_context(noop_assets()))
             .expect("mock app builds");
         let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
             .build()
             .expect("mock window builds");
-        let response = get_ipc_response(
+        get_ipc_response(
             &window,
             InvokeRequest {
-                cmd: "plan".into(),
+                cmd: cmd.into(),
                 callback: tauri::ipc::CallbackFn(0),
                 error: tauri::ipc::CallbackFn(1),
                 url: "tauri://localhost".parse().expect("url"),
-                body: tauri::ipc::InvokeBody::default(),
+                body: tauri::ipc::InvokeBody::Json(body),
                 headers: Default::default(),
                 invoke_key: INVOKE_KEY.to_string(),
             },
         )
-        .expect("plan command answers");
-        let steps: serde_json::Value = response.deserialize().expect("json");
-        let titles: Vec<&str> = steps
+        .map(|r| r.deserialize().expect("json"))
+    }
+
+    #[test]
+    fn plan_command_serves_the_core_plan_and_its_pages() {
+        let plan = invoke("plan", serde_json::json!({})).expect("plan answers");
+        let titles: Vec<&str> = plan["steps"]
             .as_array()
             .expect("array")
             .iter()
@@ -52,5 +82,41 @@ mod tests {
             .collect();
         let expected: Vec<&str> = recovery::PLAN.iter().map(|s| s.title).collect();
         assert_eq!(titles, expected);
+        assert_eq!(plan["pages"]["createApp"], serde_json::json!([3, 4]));
+    }
+
+    /// The plan as the UI's page tests and fake backend see it, beside the generated types; the
+    /// bindings check fails when it is stale.
+    #[test]
+    fn export_plan_json() {
+        let plan = invoke("plan", serde_json::json!({})).expect("plan answers");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings");
+        let text = serde_json::to_string_pretty(&sorted(plan)).expect("json") + "\n";
+        std::fs::write(dir.join("plan.json"), text).expect("write plan.json");
+    }
+
+    /// Object keys in a stable order, so the file only changes when the plan does.
+    fn sorted(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(m) => {
+                let b: std::collections::BTreeMap<_, _> =
+                    m.into_iter().map(|(k, v)| (k, sorted(v))).collect();
+                serde_json::Value::Object(b.into_iter().collect())
+            }
+            serde_json::Value::Array(a) => {
+                serde_json::Value::Array(a.into_iter().map(sorted).collect())
+            }
+            other => other,
+        }
+    }
+
+    #[test]
+    fn commands_that_need_a_sign_in_say_so_with_a_stable_code() {
+        let err = invoke("run", serde_json::json!({"choice": {"app": {"kind": "createNew"}, "consent": "stop", "revealSecret": false}, "onEvent": "__CHANNEL__:1"}))
+            .expect_err("run without a sign-in fails");
+        assert_eq!(err["code"], "notSignedIn");
+        assert!(err["remedy"].as_str().expect("remedy").contains("Sign in"));
+        let err = invoke("reveal_secret", serde_json::json!({})).expect_err("no secret yet");
+        assert_eq!(err["code"], "secretMissing");
     }
 }

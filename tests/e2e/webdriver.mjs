@@ -49,22 +49,34 @@ export class Session {
     this.id = id;
   }
 
-  async findAll(css) {
-    const found = await call("POST", `/session/${this.id}/elements`, { using: "css selector", value: css });
+  async findAll(css, using = "css selector") {
+    const found = await call("POST", `/session/${this.id}/elements`, { using, value: css });
     return found.map((e) => e[ELEMENT] ?? Object.values(e)[0]);
   }
 
   /** Polls until `css` matches at least `count` elements or the time is up. */
-  async waitForAll(css, count, timeoutMs = 20_000) {
+  async waitForAll(css, count, timeoutMs = 20_000, using = "css selector") {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = await this.findAll(css);
+      const found = await this.findAll(css, using);
       if (found.length >= count) return found;
       if (Date.now() > deadline) {
         throw new Error(`expected ${count} elements matching ${css}, found ${found.length}`);
       }
       await sleep(150);
     }
+  }
+
+  /** The first button whose text is exactly `text`, once it exists. */
+  async button(text, timeoutMs = 60_000) {
+    const [el] = await this.waitForAll(`//button[normalize-space()=${JSON.stringify(text)}]`, 1, timeoutMs, "xpath");
+    return el;
+  }
+
+  /** The text of the first element matching `css`, once it exists. */
+  async textOf(css, timeoutMs = 20_000) {
+    const [el] = await this.waitForAll(css, 1, timeoutMs);
+    return this.text(el);
   }
 
   text(element) {

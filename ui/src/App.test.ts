@@ -1,43 +1,145 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import App from "./App.svelte";
-import type { Backend } from "./lib/backend/types";
-import type { PlanStep } from "./lib/bindings/PlanStep";
+import { APP_ID, OBJECT_ID, PLAN, SECRET, TENANT_ID, fakeBackend } from "./lib/backend/fake";
 
-const steps: PlanStep[] = Array.from({ length: 16 }, (_, i) => ({
-  number: i + 1,
-  title: `Title ${i + 1}`,
-  portal: `Click ${i + 1}.`,
-  wizard: `Does ${i + 1}.`,
-}));
-
-const fakeBackend = (plan: () => Promise<PlanStep[]>): Backend => ({ plan });
+const title = (n: number) => PLAN.steps[n - 1].title;
 
 afterEach(cleanup);
 
-describe("App", () => {
-  it("lists the 16 steps the backend serves and shows the first", async () => {
-    render(App, { backend: fakeBackend(async () => steps) });
+const heading = () => screen.getByRole("heading", { level: 2 }).textContent;
+
+async function signIn(backend = fakeBackend(), practice = true) {
+  render(App, { backend });
+  await screen.findAllByTestId("step-title");
+  await fireEvent.click(screen.getByRole("button", { name: practice ? "Practice run" : "Sign in to Microsoft" }));
+  await screen.findByText("Is this the tenant of your PMPC company?");
+  return backend;
+}
+
+describe("the wizard", () => {
+  it("lists the 16 steps the backend serves and opens on the welcome page", async () => {
+    render(App, { backend: fakeBackend() });
     const titles = await screen.findAllByTestId("step-title");
-    expect(titles.map((t) => t.textContent)).toEqual(steps.map((s) => s.title));
-    expect(screen.getByRole("heading", { level: 2 }).textContent).toBe("Title 1");
-    expect(screen.getByText("Does 1.")).toBeTruthy();
+    expect(titles.map((t) => t.textContent)).toEqual(PLAN.steps.map((s) => s.title));
+    expect(heading()).toBe("Create the PMPC Recovery app registration");
   });
 
-  it("moves between steps with Next and the step list", async () => {
-    render(App, { backend: fakeBackend(async () => steps) });
+  it("shows the account, tenant name and tenant ID and asks to confirm the tenant", async () => {
+    const backend = await signIn();
+    expect(backend.calls).toContain("signIn practice=true");
+    expect(screen.getByText("admin@contoso.onmicrosoft.com")).toBeTruthy();
+    expect(screen.getByText("Contoso")).toBeTruthy();
+    expect(screen.getByText(TENANT_ID)).toBeTruthy();
+    expect(screen.getByTestId("practice-badge").textContent).toContain("Practice run");
+  });
+
+  it("runs automatically to the finish page with the four values and the countdown", async () => {
+    const backend = await signIn();
+    await fireEvent.click(screen.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }));
+    await screen.findByText("Done: give these values to Patch My PC Cloud");
+    expect(screen.getByTestId("value-Application (client) ID").textContent).toBe(APP_ID);
+    expect(screen.getByTestId("value-Object ID").textContent).toBe(OBJECT_ID);
+    expect(screen.getByTestId("value-Directory (tenant) ID").textContent).toBe(TENANT_ID);
+    expect(screen.getByTestId("verified").textContent).toContain("Checked");
+    expect(screen.getByTestId("countdown").textContent).toMatch(/left|passed/);
+    // The secret stays masked and is fetched only when asked for.
+    expect(screen.getByTestId("secret-value").textContent).not.toContain(SECRET);
+    expect(backend.calls).not.toContain("revealSecret");
+    await fireEvent.click(screen.getByRole("button", { name: "Show" }));
+    await waitFor(() => expect(screen.getByTestId("secret-value").textContent).toBe(SECRET));
+    await fireEvent.click(screen.getByRole("button", { name: "Hide" }));
+    expect(screen.getByTestId("secret-value").textContent).not.toContain(SECRET);
+  });
+
+  it("copies an ID and confirms it visibly", async () => {
+    const backend = await signIn();
+    await fireEvent.click(screen.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }));
+    await screen.findByText("Done: give these values to Patch My PC Cloud");
+    await fireEvent.click(screen.getByRole("button", { name: "Copy Application (client) ID" }));
+    expect(backend.copied).toEqual([APP_ID]);
+    await screen.findByText("Copied");
+    await fireEvent.click(screen.getByRole("button", { name: "Copy all four values as a labelled block" }));
+    expect(backend.calls).toContain("copySecret withIds=true");
+    await screen.findByText(/cleared in 30 seconds/);
+  });
+
+  it("waits for Next on each step in step-by-step mode", async () => {
+    const backend = fakeBackend();
+    render(App, { backend });
     await screen.findAllByTestId("step-title");
-    await fireEvent.click(screen.getByRole("button", { name: "Next" }));
-    expect(screen.getByRole("heading", { level: 2 }).textContent).toBe("Title 2");
-    await fireEvent.click(screen.getByRole("button", { name: /Title 16/ }));
-    expect(screen.getByRole("heading", { level: 2 }).textContent).toBe("Title 16");
-    expect((screen.getByRole("button", { name: "Next" }) as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.click(screen.getByLabelText(/One at a time/));
+    await fireEvent.click(screen.getByRole("button", { name: "Practice run" }));
+    await fireEvent.click(await screen.findByRole("button", { name: "Yes, this is my PMPC company's tenant" }));
+    await screen.findByRole("button", { name: /^Next: / });
+    expect(heading()).toBe(title(2));
+    await fireEvent.click(screen.getByRole("button", { name: /^Next: / }));
+    expect(backend.proceedCount).toBe(1);
+    await waitFor(() => expect(heading()).toBe(title(3)));
   });
 
-  it("explains a failure to load instead of showing a blank page", async () => {
-    render(App, { backend: fakeBackend(async () => Promise.reject(new Error("ipc down"))) });
-    const alert = await screen.findByRole("alert");
-    expect(alert.textContent).toContain("could not load its steps");
-    expect(alert.textContent).toContain("ipc down");
+  it("stops before creating anything for an Application Administrator unless told to hand off consent", async () => {
+    const backend = await signIn(
+      fakeBackend({
+        roles: {
+          verdict: "cannotGrantConsent",
+          roles: ["Application Administrator"],
+          explanation: "You are an Application Administrator: a Global Administrator must grant the permission.",
+        },
+      }),
+    );
+    expect(screen.getByTestId("role-check").textContent).toContain("Application Administrator");
+    await fireEvent.click(screen.getByRole("button", { name: "Yes, continue; an administrator will grant the permission" }));
+    await waitFor(() => expect(backend.calls.some((c) => c.includes('"consent":"handOff"'))).toBe(true));
+  });
+
+  it("explains a failure with the next action and keeps the request ID behind Details", async () => {
+    const backend = await signIn(
+      fakeBackend({
+        failAt: {
+          step: "grantConsent",
+          error: {
+            code: "consentRequiresPrivilegedRole",
+            message: "Microsoft Graph refused to grant the permission (403 Authorization_RequestDenied).",
+            remedy: "Granting needs a Global Administrator or a Privileged Role Administrator.",
+            requestId: "req-42",
+          },
+        },
+      }),
+    );
+    await fireEvent.click(screen.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }));
+    const panel = await screen.findByTestId("error-panel");
+    expect(heading()).toBe(title(11));
+    expect(panel.textContent).toContain("Global Administrator");
+    expect(panel.textContent).toContain("req-42");
+    expect(screen.getByRole("button", { name: "Continue and ask an administrator to grant consent" })).toBeTruthy();
+    await fireEvent.click(screen.getByRole("button", { name: "Copy diagnostics" }));
+    const report = backend.copied.at(-1) ?? "";
+    expect(report).toContain("consentRequiresPrivilegedRole");
+    expect(report).toContain("req-42");
+    expect(report).not.toContain(SECRET);
+  });
+
+  it("tells the user what to do when sign-in is cancelled", async () => {
+    render(App, {
+      backend: fakeBackend({
+        signInError: { code: "signInCancelled", message: "You closed the sign-in page.", remedy: "Start again and finish signing in.", requestId: null },
+      }),
+    });
+    await screen.findAllByTestId("step-title");
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in to Microsoft" }));
+    const panel = await screen.findByTestId("error-panel");
+    expect(panel.textContent).toContain("Start again and finish signing in.");
+    expect(screen.getByRole("button", { name: "Sign in again" })).toBeTruthy();
+  });
+
+  it("deletes the app registration after confirmation", async () => {
+    const backend = await signIn();
+    await fireEvent.click(screen.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }));
+    await screen.findByText("Done: give these values to Patch My PC Cloud");
+    await fireEvent.click(screen.getByRole("button", { name: "Delete this app registration" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Yes, delete it" }));
+    await screen.findByText("The app registration is deleted");
+    expect(backend.calls).toContain("cleanup purge=false");
   });
 });

@@ -1,3 +1,5 @@
 //! IPC commands, one module per domain. Each is a thin async call into the `recovery` crate.
 
+pub mod session;
+pub mod vault;
 pub mod wizard;

@@ -1,7 +1,200 @@
-use recovery::PlanStep;
+//! The wizard's flow: the plan, sign-in and pre-check, the run, step-by-step control, cleanup.
 
-/// The 16 steps of the procedure, as the core defines them.
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use recovery::{
+    CleanupOptions, CleanupReport, Cloud, Code, Config, Credentials, Event, EventSink,
+    KeyringVault, PlanStep, Precheck, Recovery, RunChoice, RunStatus, SignInMethod, Step,
+    SystemBrowser,
+};
+use serde::{Deserialize, Serialize};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, Runtime, State};
+use ts_rs::TS;
+
+use crate::error::{IpcError, IpcResult};
+use crate::practice;
+use crate::state::{Active, AppState, Handover};
+
+/// The 16 steps, and which engine step fills which of their pages.
+#[derive(Debug, Serialize, TS)]
+#[ts(export, export_to = "PlanInfo.ts")]
+pub struct PlanInfo {
+    pub steps: Vec<PlanStep>,
+    pub pages: HashMap<Step, Vec<u8>>,
+}
+
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "StartOptions.ts")]
+pub struct StartOptions {
+    /// Against an in-process tenant-sim: no real tenant is touched.
+    pub practice: bool,
+    pub cloud: Cloud,
+    pub method: SignInMethod,
+    /// Hold the engine before each step until the UI calls `proceed`.
+    pub step_by_step: bool,
+}
+
 #[tauri::command]
-pub async fn plan() -> Vec<PlanStep> {
-    recovery::PLAN.to_vec()
+pub async fn plan() -> PlanInfo {
+    PlanInfo {
+        steps: recovery::PLAN.to_vec(),
+        pages: Step::ALL
+            .iter()
+            .map(|s| (*s, s.plan_numbers().to_vec()))
+            .collect(),
+    }
+}
+
+/// An earlier run on this computer (journal + keychain), so the countdown and the values survive
+/// closing the app. The most recent run that created an app wins.
+#[tauri::command]
+pub async fn status<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> IpcResult<Option<RunStatus>> {
+    let recovery = Recovery::new(
+        Config::new(Cloud::Global, data_dir(&app)?),
+        Arc::new(KeyringVault::default()),
+        None,
+    )?;
+    let latest = recovery
+        .status()
+        .await?
+        .into_iter()
+        .filter(|s| s.journal.app.is_some())
+        .max_by_key(|s| s.journal.updated);
+    if let Some(app) = latest
+        .as_ref()
+        .and_then(|s| s.journal.app.as_ref().map(|a| (s, a)))
+    {
+        let (s, a) = app;
+        state.set_handover(Some((
+            Handover {
+                tenant_id: s.journal.tenant_id.clone(),
+                app_id: a.app_id.clone(),
+                object_id: a.object_id.clone(),
+            },
+            recovery,
+        )));
+    }
+    Ok(latest)
+}
+
+/// Step 1: sign in, then read the tenant, the account's roles and any existing apps.
+#[tauri::command]
+pub async fn sign_in<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    options: StartOptions,
+    on_event: Channel<Event>,
+) -> IpcResult<Precheck> {
+    if let Some(old) = state.set_active(None) {
+        // A new sign-in replaces the old one; forgetting its tokens cannot fail the new one.
+        let _ = old.recovery.sign_out(old.session).await;
+    }
+    state.gate.set_enabled(options.step_by_step);
+    let sink = sink(on_event, &state);
+    let (recovery, browser, practice): (Recovery, Box<dyn recovery::Browser>, _) =
+        if options.practice {
+            let (recovery, browser, tenant) = practice::start().await?;
+            (recovery, Box::new(browser), Some(tenant))
+        } else {
+            let recovery = Recovery::new(
+                Config::new(options.cloud, data_dir(&app)?),
+                Arc::new(KeyringVault::default()),
+                None,
+            )?;
+            (recovery, Box::new(SystemBrowser), None)
+        };
+    let session = recovery
+        .sign_in(options.method, browser.as_ref(), false, &sink)
+        .await?;
+    let precheck = recovery.precheck(&session, &sink).await?;
+    state.set_active(Some(Active {
+        recovery,
+        session: Some(session),
+        precheck: Some(precheck.clone()),
+        _practice: practice,
+    }));
+    Ok(precheck)
+}
+
+/// Steps 2–16 and the proof that the secret works.
+#[tauri::command]
+pub async fn run(
+    state: State<'_, AppState>,
+    choice: RunChoice,
+    on_event: Channel<Event>,
+) -> IpcResult<Credentials> {
+    let active = state.active().ok_or_else(not_signed_in)?;
+    let (Some(session), Some(precheck)) = (active.session.clone(), active.precheck.clone()) else {
+        return Err(not_signed_in());
+    };
+    state.gate.reset();
+    let sink = sink(on_event, &state);
+    let credentials = active
+        .recovery
+        .run(&session, &precheck, &choice, &sink)
+        .await?;
+    state.set_handover(Some((
+        Handover {
+            tenant_id: credentials.tenant_id.clone(),
+            app_id: credentials.application_id.clone(),
+            object_id: credentials.object_id.clone(),
+        },
+        active.recovery.clone(),
+    )));
+    Ok(credentials)
+}
+
+/// Step-by-step mode: let the engine start its next step.
+#[tauri::command]
+pub async fn proceed(state: State<'_, AppState>) -> IpcResult<()> {
+    state.gate.release();
+    Ok(())
+}
+
+/// Deletes the app registration (optionally purging it) and forgets its secret.
+#[tauri::command]
+pub async fn cleanup(
+    state: State<'_, AppState>,
+    purge: bool,
+    on_event: Channel<Event>,
+) -> IpcResult<CleanupReport> {
+    let active = state.active().ok_or_else(not_signed_in)?;
+    let session = active.session.clone().ok_or_else(not_signed_in)?;
+    let object_id = state.handover().map(|(h, _)| h.object_id);
+    let sink = sink(on_event, &state);
+    let report = active
+        .recovery
+        .cleanup(&session, &CleanupOptions { purge, object_id }, &sink)
+        .await?;
+    state.set_handover(None);
+    Ok(report)
+}
+
+fn sink(channel: Channel<Event>, state: &AppState) -> EventSink {
+    EventSink::new(move |e| {
+        // The window may be gone (closed mid-run); the engine carries on regardless.
+        let _ = channel.send(e);
+    })
+    .with_gate(state.gate.clone())
+}
+
+/// Where journals for real tenants live: the app's data directory.
+fn data_dir<R: Runtime>(app: &AppHandle<R>) -> IpcResult<PathBuf> {
+    app.path().app_data_dir().map_err(|e| {
+        IpcError::new(
+            Code::Journal,
+            format!("No folder for the wizard's progress file: {e}"),
+        )
+    })
+}
+
+pub(crate) fn not_signed_in() -> IpcError {
+    IpcError::new(Code::NotSignedIn, "This needs a signed-in account.")
 }

@@ -1,8 +1,27 @@
-// The only module that talks to Tauri.
-import { invoke } from "@tauri-apps/api/core";
-import type { PlanStep } from "../bindings/PlanStep";
-import type { Backend } from "./types";
+// The only module that talks to Tauri. Every command is gated per window in src-tauri/capabilities.
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { writeText } from "@tauri-apps/plugin-clipboard-manager";
+import { openUrl } from "@tauri-apps/plugin-opener";
+import type { Event } from "../bindings/Event";
+import type { Backend, EventHandler } from "./types";
+
+function channel(onEvent: EventHandler): Channel<Event> {
+  const ch = new Channel<Event>();
+  ch.onmessage = onEvent;
+  return ch;
+}
 
 export const tauriBackend: Backend = {
-  plan: () => invoke<PlanStep[]>("plan"),
+  plan: () => invoke("plan"),
+  status: () => invoke("status"),
+  signIn: (options, onEvent) => invoke("sign_in", { options, onEvent: channel(onEvent) }),
+  run: (choice, onEvent) => invoke("run", { choice, onEvent: channel(onEvent) }),
+  proceed: () => invoke("proceed"),
+  revealSecret: () => invoke("reveal_secret"),
+  copySecret: (withIds) => invoke("copy_secret", { withIds }),
+  copyText: (text) => writeText(text),
+  openUrl: (url) => openUrl(url),
+  cleanup: (purge, onEvent) => invoke("cleanup", { purge, onEvent: channel(onEvent) }),
+  forgetSecrets: () => invoke("forget_secrets"),
+  signOut: () => invoke("sign_out"),
 };

@@ -1,10 +1,39 @@
-import type { PlanStep } from "../bindings/PlanStep";
+import type { CleanupReport } from "../bindings/CleanupReport";
+import type { Credentials } from "../bindings/Credentials";
+import type { Event } from "../bindings/Event";
+import type { Copied } from "../bindings/Copied";
+import type { PlanInfo } from "../bindings/PlanInfo";
+import type { Precheck } from "../bindings/Precheck";
+import type { RunChoice } from "../bindings/RunChoice";
+import type { RunStatus } from "../bindings/RunStatus";
+import type { StartOptions } from "../bindings/StartOptions";
+
+export type EventHandler = (event: Event) => void;
 
 /**
  * Everything the UI asks of the desktop shell. Pages receive a Backend and never import
- * @tauri-apps/* themselves, so tests can hand them a fake.
+ * @tauri-apps/* themselves, so tests hand them a fake. Failures reject with an `ErrorInfo`.
  */
 export interface Backend {
-  /** The 16 steps of the procedure, as the core defines them. */
-  plan(): Promise<PlanStep[]>;
+  plan(): Promise<PlanInfo>;
+  /** An earlier run found on this computer (journal + keychain), for resuming after a restart. */
+  status(): Promise<RunStatus | null>;
+  /** Step 1: sign in, then read the tenant, the roles and existing apps. */
+  signIn(options: StartOptions, onEvent: EventHandler): Promise<Precheck>;
+  /** Steps 2–16 and the proof that the secret works. */
+  run(choice: RunChoice, onEvent: EventHandler): Promise<Credentials>;
+  /** Step-by-step mode: let the engine start its next step. */
+  proceed(): Promise<void>;
+  /** The secret's value, for the user who asked to see it. */
+  revealSecret(): Promise<string>;
+  /**
+   * Puts the secret on the clipboard — alone, or with the three IDs as a labelled block — and clears
+   * the clipboard again after `clearAfterSeconds` if it still holds it.
+   */
+  copySecret(withIds: boolean): Promise<Copied>;
+  copyText(text: string): Promise<void>;
+  openUrl(url: string): Promise<void>;
+  cleanup(purge: boolean, onEvent: EventHandler): Promise<CleanupReport>;
+  forgetSecrets(): Promise<void>;
+  signOut(): Promise<void>;
 }

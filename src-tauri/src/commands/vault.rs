@@ -1,0 +1,106 @@
+//! The client secret: revealed or copied only on the user's request, never otherwise sent to the UI.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_clipboard_manager::ClipboardExt;
+use ts_rs::TS;
+
+use crate::error::{IpcError, IpcResult};
+use crate::state::{AppState, Handover};
+use recovery::{Code, Recovery, Secret};
+
+/// How long a copied secret stays on the clipboard.
+const CLIPBOARD_CLEAR_AFTER: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "Copied.ts")]
+pub struct Copied {
+    #[ts(type = "number")]
+    pub clear_after_seconds: u64,
+}
+
+#[tauri::command]
+pub async fn reveal_secret(state: State<'_, AppState>) -> IpcResult<String> {
+    let (_, secret) = secret(&state).await?;
+    Ok(secret.expose().to_string())
+}
+
+/// Copies the secret (alone, or with the three IDs as a labelled block) and clears the clipboard
+/// after a while if it still holds what we put there.
+#[tauri::command]
+pub async fn copy_secret<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    with_ids: bool,
+) -> IpcResult<Copied> {
+    let (h, secret) = secret(&state).await?;
+    let text = if with_ids {
+        labelled_block(&h, &secret)
+    } else {
+        secret.expose().to_string()
+    };
+    app.clipboard()
+        .write_text(text.clone())
+        .map_err(|e| IpcError::new(Code::Internal, format!("Could not use the clipboard: {e}")))?;
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(CLIPBOARD_CLEAR_AFTER).await;
+        if app.clipboard().read_text().ok().as_deref() == Some(text.as_str()) {
+            let _ = app.clipboard().clear();
+        }
+    });
+    Ok(Copied {
+        clear_after_seconds: CLIPBOARD_CLEAR_AFTER.as_secs(),
+    })
+}
+
+/// Removes the client secret from this computer's keychain (the app registration stays).
+#[tauri::command]
+pub async fn forget_secrets(state: State<'_, AppState>) -> IpcResult<()> {
+    if let Some((h, recovery)) = state.handover() {
+        recovery.forget_secret(&h.tenant_id, &h.app_id).await?;
+    }
+    Ok(())
+}
+
+async fn secret(state: &AppState) -> IpcResult<(Handover, Secret)> {
+    let (h, recovery): (Handover, Recovery) = state.handover().ok_or_else(|| {
+        IpcError::new(
+            Code::SecretMissing,
+            "No client secret was made on this computer yet.",
+        )
+    })?;
+    let secret = recovery.reveal_secret(&h.tenant_id, &h.app_id).await?;
+    Ok((h, secret))
+}
+
+fn labelled_block(h: &Handover, secret: &Secret) -> String {
+    format!(
+        "Application (client) ID: {}\nObject ID: {}\nDirectory (tenant) ID: {}\nClient secret value: {}\n",
+        h.app_id,
+        h.object_id,
+        h.tenant_id,
+        secret.expose()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labelled_block_names_every_value() {
+        let h = Handover {
+            tenant_id: "t".into(),
+            app_id: "a".into(),
+            object_id: "o".into(),
+        };
+        let block = labelled_block(&h, &Secret::new("s3cr3t"));
+        assert_eq!(
+            block,
+            "Application (client) ID: a\nObject ID: o\nDirectory (tenant) ID: t\nClient secret value: s3cr3t\n"
+        );
+    }
+}

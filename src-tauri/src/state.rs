@@ -1,0 +1,70 @@
+//! What the shell keeps between commands: the signed-in core, the practice tenant, the step gate.
+//! Held behind a std mutex and cloned out before any `.await`.
+
+use std::sync::{Arc, Mutex};
+
+use recovery::{Precheck, Recovery, Session, StepGate};
+
+use crate::practice::PracticeTenant;
+
+/// One sign-in's worth of state.
+#[derive(Debug, Clone)]
+pub struct Active {
+    pub recovery: Recovery,
+    pub session: Option<Session>,
+    pub precheck: Option<Precheck>,
+    /// Keeps a practice tenant running while signed in to it.
+    pub _practice: Option<Arc<PracticeTenant>>,
+}
+
+/// The app whose secret the UI may reveal or copy: from this run, or found on start-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handover {
+    pub tenant_id: String,
+    pub app_id: String,
+    pub object_id: String,
+}
+
+#[derive(Debug)]
+pub struct AppState {
+    active: Mutex<Option<Active>>,
+    handover: Mutex<Option<(Handover, Recovery)>>,
+    pub gate: StepGate,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AppState {
+    pub fn new() -> Self {
+        Self {
+            active: Mutex::new(None),
+            handover: Mutex::new(None),
+            gate: StepGate::manual(),
+        }
+    }
+
+    pub fn active(&self) -> Option<Active> {
+        lock(&self.active).clone()
+    }
+
+    pub fn set_active(&self, active: Option<Active>) -> Option<Active> {
+        std::mem::replace(&mut *lock(&self.active), active)
+    }
+
+    pub fn handover(&self) -> Option<(Handover, Recovery)> {
+        lock(&self.handover).clone()
+    }
+
+    pub fn set_handover(&self, h: Option<(Handover, Recovery)>) {
+        *lock(&self.handover) = h;
+    }
+}
+
+/// A poisoned lock only means another command panicked mid-update; the data is still usable.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

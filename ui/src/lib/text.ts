@@ -1,0 +1,147 @@
+// Plain-language text for what the engine reports. The engine's codes are stable; the words live here.
+import type { Code } from "./bindings/Code";
+import type { RetryReason } from "./bindings/RetryReason";
+import type { WaitReason } from "./bindings/WaitReason";
+import type { Cloud } from "./bindings/Cloud";
+import type { StepData } from "./bindings/StepData";
+
+export const CLOUDS: { value: Cloud; label: string; portal: string }[] = [
+  { value: "global", label: "Worldwide (also GCC)", portal: "https://portal.azure.com" },
+  { value: "usGovHigh", label: "US Government GCC High", portal: "https://portal.azure.us" },
+  { value: "usGovDod", label: "US Government DoD", portal: "https://portal.azure.us" },
+  { value: "china", label: "China (operated by 21Vianet)", portal: "https://portal.azure.cn" },
+];
+
+export function waitText(reason: WaitReason): string {
+  switch (reason) {
+    case "browserSignIn":
+      return "Waiting for you to finish signing in in your web browser";
+    case "deviceCode":
+      return "Waiting for you to enter the code on Microsoft's page";
+    case "replication":
+      return "Waiting for Microsoft to finish creating the app on all its servers";
+    case "secretNotReady":
+      return "Waiting for Microsoft to start accepting the new secret";
+    case "permissionNotEffective":
+      return "Waiting for the permission to take effect";
+    case "throttled":
+      return "Microsoft asked us to slow down; waiting";
+    case "serviceUnavailable":
+      return "Microsoft is briefly unavailable; waiting";
+  }
+}
+
+export function retryText(reason: RetryReason): string {
+  switch (reason) {
+    case "replication":
+      return "Waiting for Microsoft to finish creating the app";
+    case "throttled":
+      return "Microsoft asked us to slow down";
+    case "unavailable":
+      return "Microsoft is briefly unavailable";
+    case "network":
+      return "The connection to Microsoft dropped";
+    case "malformed":
+      return "Microsoft's answer was garbled";
+    case "secretNotReady":
+      return "Microsoft does not accept the new secret yet";
+    case "permissionNotEffective":
+      return "The permission has not taken effect yet";
+  }
+}
+
+/** What the user can do about an error, as buttons on the error panel. */
+export type ErrorAction = "retry" | "signInAgain" | "handOffConsent" | "openPortal" | "startOver";
+
+export function actionsFor(code: Code): ErrorAction[] {
+  switch (code) {
+    case "signInCancelled":
+    case "signInTimedOut":
+    case "signInFailed":
+    case "sessionExpired":
+    case "tokenInvalid":
+    case "notSignedIn":
+    case "deviceCodeBlocked":
+    case "deviceCodeExpired":
+      return ["signInAgain"];
+    case "consentRequiresPrivilegedRole":
+    case "insufficientPrivileges":
+      return ["handOffConsent", "signInAgain", "openPortal"];
+    case "stoppedBeforeCreating":
+      return ["signInAgain", "startOver"];
+    case "secretPolicyBlocked":
+    case "secretLifetimeTooLong":
+      return ["openPortal", "retry"];
+    case "appNotFound":
+      return ["startOver"];
+    case "invalidInput":
+      return ["startOver"];
+    default:
+      return ["retry", "openPortal"];
+  }
+}
+
+export const ACTION_LABELS: Record<ErrorAction, string> = {
+  retry: "Try again",
+  signInAgain: "Sign in again",
+  handOffConsent: "Continue and ask an administrator to grant consent",
+  openPortal: "Open the Azure portal page",
+  startOver: "Start over",
+};
+
+/** "2 d 5 h 3 min" style, for the deadline countdown. */
+export function formatRemaining(ms: number): string {
+  if (ms <= 0) return "expired";
+  const totalMinutes = Math.floor(ms / 60_000);
+  const days = Math.floor(totalMinutes / (24 * 60));
+  const hours = Math.floor((totalMinutes % (24 * 60)) / 60);
+  const minutes = totalMinutes % 60;
+  if (days > 0) return `${days} d ${hours} h ${minutes} min`;
+  if (hours > 0) return `${hours} h ${minutes} min`;
+  const seconds = Math.floor((ms % 60_000) / 1000);
+  return `${minutes} min ${seconds} s`;
+}
+
+export function formatDateTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+}
+
+/** One line on what a finished step did, for its page. */
+export function summary(data: StepData): string | null {
+  switch (data.kind) {
+    case "existing":
+      return data.apps.length === 0
+        ? 'No app called "PMPC Recovery" existed yet'
+        : `Found ${data.apps.length} existing app${data.apps.length === 1 ? "" : "s"} with this name`;
+    case "app":
+      return data.reused ? "Using the existing app you chose" : 'Created the app "PMPC Recovery" for your organization only';
+    case "permission":
+      return `Asked for Microsoft Graph › Application permissions › ${data.permission}`;
+    case "servicePrincipal":
+      return "Created the app's entry in Enterprise applications, which the permission is granted to";
+    case "consent":
+      return "Granted the permission for your whole organization";
+    case "consentHandedOff":
+      return "Waiting for a Global Administrator or Privileged Role Administrator to grant the permission";
+    case "consentConfirmed":
+      return data.granted ? "Microsoft confirms the permission is granted: the green tick" : "Microsoft does not show the permission as granted yet";
+    case "secret":
+      return `Made a client secret named "PMPC Recovery", valid until ${formatDateTime(data.endDateTime)}`;
+    case "secretStored":
+      return "Kept the secret in this computer's secure keychain";
+    case "verified":
+      return "Signed in as the new app with its secret: Microsoft gave it AuditLog.Read.All, so PMPC's check will pass";
+    case "cleanedUp":
+      return data.deleted ? "Deleted the app registration" : "There was nothing to delete";
+    case "signedIn":
+    case "tenant":
+      return null;
+  }
+}

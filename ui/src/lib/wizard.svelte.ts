@@ -1,0 +1,384 @@
+// The wizard's state: which page is shown, what the engine reported for each of the 16 steps, and
+// the actions behind the buttons. Pages read it; only the actions here call the backend.
+import type { AppIds } from "./bindings/AppIds";
+import type { Cloud } from "./bindings/Cloud";
+import type { Credentials } from "./bindings/Credentials";
+import type { ErrorInfo } from "./bindings/ErrorInfo";
+import type { Event } from "./bindings/Event";
+import type { PlanStep } from "./bindings/PlanStep";
+import type { Precheck } from "./bindings/Precheck";
+import type { RunStatus } from "./bindings/RunStatus";
+import type { Step } from "./bindings/Step";
+import type { AppChoice } from "./bindings/AppChoice";
+import type { ConsentPlan } from "./bindings/ConsentPlan";
+import type { Backend } from "./backend/types";
+import { CLOUDS, retryText, summary, waitText } from "./text";
+
+export type Mode = "automatic" | "stepByStep";
+export type PageState = "pending" | "active" | "waiting" | "done" | "failed";
+export interface PageStatus {
+  state: PageState;
+  note: string | null;
+  /** When a wait ends (ms since epoch), for a live "retrying in 4 s". */
+  until: number | null;
+}
+export type Phase =
+  | "welcome"
+  | "signingIn"
+  | "confirmTenant"
+  | "chooseApp"
+  | "running"
+  | "finished"
+  | "failed";
+export interface Failure {
+  info: ErrorInfo;
+  step: Step | null;
+  at: Date;
+}
+
+/** The page after the 16 steps. */
+export const FINISH = 17;
+/** The page before them. */
+export const WELCOME = 0;
+
+const pending = (): PageStatus => ({ state: "pending", note: null, until: null });
+
+/** Reads an `ErrorInfo` out of whatever a backend call rejected with. */
+export function toErrorInfo(err: unknown): ErrorInfo {
+  if (err && typeof err === "object" && "code" in err && "remedy" in err) return err as ErrorInfo;
+  return {
+    code: "internal",
+    message: err instanceof Error ? err.message : String(err),
+    remedy: "Something unexpected went wrong. Try again, and contact support if it persists.",
+    requestId: null,
+  };
+}
+
+export class Wizard {
+  readonly backend: Backend;
+
+  steps: PlanStep[] = $state([]);
+  pages: Partial<Record<Step, number[]>> = $state({});
+  phase: Phase = $state("welcome");
+  practice = $state(false);
+  cloud: Cloud = $state("global");
+  mode: Mode = $state("automatic");
+  presenter = $state(false);
+  deviceCode = $state(false);
+
+  current = $state(WELCOME);
+  /** The page follows the engine until the user looks back at another page. */
+  following = $state(true);
+  status: Record<number, PageStatus> = $state({});
+  awaitingNext = $state(false);
+
+  precheck: Precheck | null = $state(null);
+  handOff = $state(false);
+  app: AppIds | null = $state(null);
+  consentUrl: string | null = $state(null);
+  secret: { hint: string; endDateTime: string } | null = $state(null);
+  verifiedRoles: string[] | null = $state(null);
+  credentials: Credentials | null = $state(null);
+  deadline: string | null = $state(null);
+  signInUrl: string | null = $state(null);
+  userCode: { code: string; uri: string } | null = $state(null);
+  failure: Failure | null = $state(null);
+  earlier: RunStatus | null = $state(null);
+  cleanedUp = $state(false);
+  busy = $state(false);
+  now = $state(Date.now());
+
+  /** A redacted trail of what happened, for "Copy diagnostics". Never holds a secret. */
+  private trail: string[] = [];
+
+  constructor(backend: Backend) {
+    this.backend = backend;
+    this.resetStatus();
+  }
+
+  get step(): PlanStep | undefined {
+    return this.steps.find((s) => s.number === this.current);
+  }
+
+  /** The title of the first step not started yet, for step-by-step mode's Next button. */
+  get nextTitle(): string | null {
+    for (let n = 1; n <= 16; n++) {
+      if (this.status[n].state === "pending") return this.steps.find((s) => s.number === n)?.title ?? null;
+    }
+    return null;
+  }
+
+  get portal(): string {
+    return CLOUDS.find((c) => c.value === this.cloud)?.portal ?? "https://portal.azure.com";
+  }
+
+  async load(): Promise<void> {
+    try {
+      const info = await this.backend.plan();
+      this.steps = info.steps;
+      this.pages = info.pages;
+      this.earlier = await this.backend.status();
+      if (this.earlier?.deadline) this.deadline = this.earlier.deadline;
+      if (this.earlier?.journal.app) {
+        const a = this.earlier.journal.app;
+        this.app = { tenantId: this.earlier.journal.tenantId, appId: a.appId, objectId: a.objectId, createdDateTime: a.createdDateTime };
+      }
+    } catch (err) {
+      this.fail(toErrorInfo(err), null);
+    }
+  }
+
+  tick(now: number): void {
+    this.now = now;
+  }
+
+  // --- navigation --------------------------------------------------------------------------------
+  show(page: number): void {
+    this.current = Math.max(WELCOME, Math.min(FINISH, page));
+    this.following = false;
+  }
+
+  followEngine(): void {
+    this.following = true;
+    this.current = this.activePage();
+  }
+
+  private activePage(): number {
+    for (let n = 1; n <= 16; n++) {
+      const s = this.status[n].state;
+      if (s === "active" || s === "waiting" || s === "failed") return n;
+    }
+    if (this.phase === "finished") return FINISH;
+    for (let n = 16; n >= 1; n--) if (this.status[n].state === "done") return n;
+    return this.current;
+  }
+
+  private followTo(page: number): void {
+    if (this.following) this.current = page;
+  }
+
+  // --- the flow ----------------------------------------------------------------------------------
+  async start(practice: boolean): Promise<void> {
+    this.practice = practice;
+    this.resetStatus();
+    this.failure = null;
+    this.phase = "signingIn";
+    this.current = 1;
+    this.following = true;
+    this.note(`start practice=${practice} cloud=${this.cloud} mode=${this.mode} deviceCode=${this.deviceCode}`);
+    try {
+      this.precheck = await this.backend.signIn(
+        { practice, cloud: this.cloud, method: this.deviceCode ? "deviceCode" : "browser", stepByStep: this.mode === "stepByStep" },
+        (e) => this.onEvent(e),
+      );
+      this.signInUrl = null;
+      this.userCode = null;
+      this.phase = "confirmTenant";
+      this.current = 1;
+    } catch (err) {
+      this.fail(toErrorInfo(err), "signIn");
+    }
+  }
+
+  /** "Is this the tenant of your PMPC company?" */
+  async confirmTenant(yes: boolean, handOff = false): Promise<void> {
+    if (!yes) {
+      await this.signOut();
+      return;
+    }
+    this.handOff = handOff;
+    if ((this.precheck?.existing.length ?? 0) > 0) {
+      this.phase = "chooseApp";
+      this.current = 2;
+      this.status[2] = { state: "active", note: "Choose below", until: null };
+    } else {
+      await this.run({ createNew: true });
+    }
+  }
+
+  async run(app: { createNew: true } | { reuse: string }): Promise<void> {
+    const choice: AppChoice = "reuse" in app ? { kind: "reuse", objectId: app.reuse } : { kind: "createNew" };
+    const consent: ConsentPlan = this.handOff ? "handOff" : "stop";
+    this.phase = "running";
+    this.failure = null;
+    this.awaitingNext = false;
+    this.following = true;
+    this.note(`run app=${"reuse" in app ? "reuse" : "new"} consent=${consent}`);
+    try {
+      this.credentials = await this.backend.run({ app: choice, consent, revealSecret: false }, (e) => this.onEvent(e));
+      this.deadline = this.credentials.deadline;
+      this.awaitingNext = false;
+      this.phase = "finished";
+      this.followTo(FINISH);
+    } catch (err) {
+      this.awaitingNext = false;
+      this.fail(toErrorInfo(err), null);
+    }
+  }
+
+  /** Step-by-step mode: the user read this page; let the engine do the next step. */
+  async next(): Promise<void> {
+    if (!this.awaitingNext) {
+      this.show(this.current + 1);
+      return;
+    }
+    this.awaitingNext = false;
+    this.following = true;
+    await this.backend.proceed();
+  }
+
+  async retry(): Promise<void> {
+    if (this.precheck && this.phase === "failed") {
+      // The engine resumes from its journal: nothing done twice.
+      await this.run(this.handOffChoice());
+    } else {
+      await this.start(this.practice);
+    }
+  }
+
+  private handOffChoice(): { createNew: true } | { reuse: string } {
+    return this.app ? { reuse: this.app.objectId } : { createNew: true };
+  }
+
+  async continueWithHandOff(): Promise<void> {
+    this.handOff = true;
+    await this.run(this.handOffChoice());
+  }
+
+  async signOut(): Promise<void> {
+    try {
+      await this.backend.signOut();
+    } finally {
+      this.precheck = null;
+      this.phase = "welcome";
+      this.current = WELCOME;
+      this.resetStatus();
+    }
+  }
+
+  async cleanup(purge: boolean): Promise<void> {
+    this.busy = true;
+    try {
+      await this.backend.cleanup(purge, (e) => this.onEvent(e));
+      this.cleanedUp = true;
+      this.secret = null;
+      this.deadline = null;
+      this.note(`cleanup purge=${purge}`);
+    } catch (err) {
+      this.fail(toErrorInfo(err), "cleanup");
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async forgetSecrets(): Promise<void> {
+    await this.backend.forgetSecrets();
+    this.secret = null;
+    this.note("secrets forgotten");
+  }
+
+  // --- events ------------------------------------------------------------------------------------
+  onEvent(e: Event): void {
+    switch (e.type) {
+      case "signInUrl":
+        this.signInUrl = e.url;
+        return;
+      case "deviceCode":
+        this.userCode = { code: e.userCode, uri: e.verificationUri };
+        return;
+    }
+    const pages = this.pages[e.step] ?? [];
+    this.note(`${e.type} ${e.step}`);
+    switch (e.type) {
+      case "started":
+        this.set(pages, { state: "active", note: null, until: null });
+        if (pages.length) this.followTo(pages[0]);
+        break;
+      case "waiting":
+        this.set(pages, { state: "waiting", note: waitText(e.reason), until: Date.now() + e.seconds * 1000 });
+        break;
+      case "retrying":
+        this.note(`  attempt ${e.attempt}: ${e.error.status} ${e.error.code} request-id=${e.error.requestId ?? "-"}`);
+        this.set(pages, {
+          state: "waiting",
+          note: retryText(e.reason),
+          until: Date.now() + e.delaySeconds * 1000,
+        });
+        break;
+      case "done":
+      case "skipped":
+        this.set(pages, {
+          state: "done",
+          note: e.type === "skipped" ? "Already done in an earlier run" : summary(e.data),
+          until: null,
+        });
+        this.take(e.data);
+        if (this.mode === "stepByStep" && this.phase === "running") this.awaitingNext = true;
+        break;
+      case "failed":
+        this.set(pages, { state: "failed", note: null, until: null });
+        if (pages.length) this.followTo(pages[0]);
+        break;
+    }
+  }
+
+  private take(data: Extract<Event, { type: "done" }>["data"]): void {
+    switch (data.kind) {
+      case "app":
+        this.app = data.app;
+        this.deadline = new Date(Date.parse(data.app.createdDateTime) + 72 * 3600 * 1000).toISOString();
+        break;
+      case "consentHandedOff":
+        this.consentUrl = data.adminConsentUrl;
+        break;
+      case "secret":
+        this.secret = { hint: data.hint, endDateTime: data.endDateTime };
+        break;
+      case "verified":
+        this.verifiedRoles = data.roles;
+        this.deadline = data.deadline;
+        break;
+    }
+  }
+
+  private set(pages: number[], s: PageStatus): void {
+    for (const n of pages) this.status[n] = { ...s };
+  }
+
+  private fail(info: ErrorInfo, step: Step | null): void {
+    this.failure = { info, step, at: new Date() };
+    this.phase = "failed";
+    this.note(`failed code=${info.code} request-id=${info.requestId ?? "-"}`);
+  }
+
+  private resetStatus(): void {
+    const fresh: Record<number, PageStatus> = {};
+    for (let n = 1; n <= 16; n++) fresh[n] = pending();
+    this.status = fresh;
+  }
+
+  private note(line: string): void {
+    this.trail.push(`${new Date().toISOString()} ${line}`);
+  }
+
+  /** A report for support: what ran, where, and the last error. No secret, no token. */
+  diagnostics(): string {
+    const lines = [
+      "PMPC Recovery Wizard diagnostics",
+      `time: ${new Date().toISOString()}`,
+      `practice: ${this.practice}; cloud: ${this.cloud}; mode: ${this.mode}`,
+      `tenant: ${this.precheck?.tenant.tenantId ?? this.app?.tenantId ?? "-"}`,
+      `account: ${this.precheck?.session.userPrincipalName ?? "-"}; roles: ${this.precheck?.roles.roles.join(", ") || "-"}`,
+      `application (client) id: ${this.app?.appId ?? "-"}; object id: ${this.app?.objectId ?? "-"}`,
+      `secret: ${this.secret ? `created, expires ${this.secret.endDateTime}` : "-"}`,
+      `steps: ${Object.entries(this.status).map(([n, s]) => `${n}=${s.state}`).join(" ")}`,
+    ];
+    if (this.failure) {
+      const f = this.failure;
+      lines.push(`error: ${f.info.code} at ${f.at.toISOString()} step=${f.step ?? "-"} request-id=${f.info.requestId ?? "-"}`);
+      lines.push(`message: ${f.info.message}`);
+    }
+    lines.push("trail:", ...this.trail.slice(-60));
+    return lines.join("\n");
+  }
+}

@@ -1,0 +1,177 @@
+// The built UI in headless Chromium, its IPC answered by the scripted fake (tests/ipc-mock.ts):
+// a screenshot of every page in automatic, step-by-step and presenter mode, and an axe-core scan
+// of each page with no violations. Screenshots go to ../artifacts/ui/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { mkdirSync, readFileSync, existsSync } from "node:fs";
+import { extname, join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, "..", "dist");
+const mock = join(here, "..", "dist-mock", "ipc-mock.js");
+const axe = join(here, "..", "node_modules", "axe-core", "axe.min.js");
+const shots = process.env.SCREENSHOT_DIR ?? join(here, "..", "..", "artifacts", "ui");
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml" };
+
+let server;
+let origin;
+let browser;
+
+before(async () => {
+  assert.ok(existsSync(join(dist, "index.html")), "build the UI first (npm run build)");
+  assert.ok(existsSync(mock), "build the IPC mock first (vite build -c vite.mock.config.ts)");
+  server = createServer((req, res) => {
+    const path = join(dist, req.url === "/" ? "index.html" : decodeURIComponent(req.url.split("?")[0]));
+    if (!path.startsWith(dist) || !existsSync(path)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" });
+    res.end(readFileSync(path));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  origin = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  mkdirSync(shots, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function open({ fakeOptions = {}, colorScheme = "light" } = {}) {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 800 }, colorScheme });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.addInitScript((o) => (window.__FAKE_OPTIONS__ = o), fakeOptions);
+  await page.addInitScript({ path: mock });
+  await page.goto(origin);
+  await page.getByRole("heading", { name: "Create the PMPC Recovery app registration" }).waitFor();
+  return { page, errors };
+}
+
+/** Screenshot plus an accessibility scan with no violations allowed. */
+async function capture(page, name) {
+  await page.screenshot({ path: join(shots, `${name}.png`) });
+  await page.addScriptTag({ path: axe });
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+  });
+  assert.deepEqual(result, [], `accessibility violations on ${name}`);
+}
+
+async function pageTitles(page) {
+  return page.getByTestId("step-title").allTextContents();
+}
+
+async function visitEveryPage(page, prefix) {
+  const titles = await pageTitles(page);
+  assert.equal(titles.length, 16);
+  for (let n = 1; n <= 16; n++) {
+    await page.getByRole("button", { name: new RegExp(`^Step ${n}: `) }).click();
+    await page.getByRole("heading", { level: 2, name: titles[n - 1] }).waitFor();
+    await capture(page, `${prefix}-${String(n).padStart(2, "0")}`);
+  }
+  await page.getByRole("button", { name: "Finish", exact: true }).click();
+  await capture(page, `${prefix}-17-finish`);
+}
+
+async function startPractice(page, { stepByStep = false, presenter = false } = {}) {
+  if (stepByStep) await page.getByLabel(/One at a time/).check();
+  if (presenter) await page.getByRole("checkbox", { name: /Presenter mode: larger text/ }).check();
+  await page.getByRole("button", { name: "Practice run" }).click();
+  await page.getByText("Is this the tenant of your PMPC company?").waitFor();
+}
+
+test("automatic mode: every page after a practice run", async () => {
+  const { page, errors } = await open();
+  await capture(page, "automatic-00-welcome");
+  await startPractice(page);
+  await capture(page, "automatic-01-confirm-tenant");
+  await page.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }).click();
+  await page.getByRole("heading", { name: "Done: give these values to Patch My PC Cloud" }).waitFor();
+  assert.ok((await page.getByTestId("practice-badge").textContent()).includes("Practice run"));
+  await visitEveryPage(page, "automatic");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("step-by-step mode: each page waits for Next", async () => {
+  const { page, errors } = await open();
+  await startPractice(page, { stepByStep: true });
+  await page.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }).click();
+  const next = page.getByRole("button", { name: /^Next: / });
+  let seen = 0;
+  while (seen < 20) {
+    await next.or(page.getByRole("heading", { name: "Done: give these values to Patch My PC Cloud" })).first().waitFor();
+    if (!(await next.isVisible())) break;
+    const doneBefore = await page.evaluate(() => window.__FAKE__.stepsDone);
+    await capture(page, `step-by-step-live-${String(seen).padStart(2, "0")}`);
+    await next.click();
+    seen += 1;
+    // The engine did one more step (or finished).
+    await page.waitForFunction(
+      (before) => window.__FAKE__.stepsDone > before,
+      doneBefore,
+    );
+  }
+  assert.ok(seen >= 5, `expected the run to pause at least 5 times, paused ${seen}`);
+  assert.equal(await page.evaluate(() => window.__FAKE__.proceedCount), seen);
+  await visitEveryPage(page, "step-by-step");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("presenter mode: larger text, secret shown only while held", async () => {
+  const { page, errors } = await open();
+  await startPractice(page, { presenter: true });
+  const size = await page.evaluate(() => getComputedStyle(document.documentElement).fontSize);
+  assert.equal(size, "22px");
+  await page.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }).click();
+  await page.getByRole("heading", { name: "Done: give these values to Patch My PC Cloud" }).waitFor();
+  const secret = page.getByTestId("secret-value");
+  const hold = page.getByRole("button", { name: "Hold to show" });
+  assert.ok(!(await secret.textContent()).includes("fake-secret"));
+  await hold.hover();
+  await page.mouse.down();
+  await page.waitForFunction(() => document.querySelector('[data-testid="secret-value"]').textContent.includes("fake-secret"));
+  await page.mouse.up();
+  await page.waitForFunction(() => !document.querySelector('[data-testid="secret-value"]').textContent.includes("fake-secret"));
+  await visitEveryPage(page, "presenter");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("dark mode and an error page pass the same checks", async () => {
+  const { page, errors } = await open({
+    colorScheme: "dark",
+    fakeOptions: {
+      failAt: {
+        step: "grantConsent",
+        error: {
+          code: "consentRequiresPrivilegedRole",
+          message: "Microsoft Graph refused to grant the permission: your account cannot grant Microsoft Graph application permissions.",
+          remedy: "Granting a Microsoft Graph application permission needs a Global Administrator or a Privileged Role Administrator.",
+          requestId: "5f0e1c2d-0000-4000-8000-000000000042",
+        },
+      },
+    },
+  });
+  await capture(page, "dark-00-welcome");
+  await startPractice(page);
+  await page.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }).click();
+  await page.getByTestId("error-panel").waitFor();
+  await page.getByText("Details for support").click();
+  await capture(page, "dark-11-error");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
