@@ -16,12 +16,13 @@ APT_PACKAGES := build-essential pkg-config curl file libssl-dev libwebkit2gtk-4.
   gnome-keyring libdbus-1-dev chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps .deps-apt .deps-driver run test package lint rust-test bindings-check ui-test e2e app icons
+.PHONY: help deps .deps-apt .deps-driver run test package lint rust-test bindings-check ui-test e2e app icons bench
 
 help:
 	@echo "make run      install what is missing, build and open the app (practice mode needs no tenant)"
 	@echo "make test     install what is missing and run every check and test"
 	@echo "make package  build the .deb installer into $(ARTIFACTS)/"
+	@echo "make bench    benchmarks: the engine's whole flow against tenant-sim, app start-up and memory"
 
 # --- installing ---------------------------------------------------------------------------------
 deps: .deps-apt .deps-driver ui/node_modules/.package-lock.json
@@ -92,8 +93,22 @@ ui-test: ui/dist/index.html
 	cd ui && SCREENSHOT_DIR=$(abspath $(ARTIFACTS))/ui node --test --test-reporter=spec tests/
 
 # The real window under Xvfb, driven through tauri-driver + WebKitWebDriver.
+# With its own data folder and an unlocked gnome-keyring, as on an admin's desktop.
 e2e: app
-	cargo build -p pmpc-recovery-cli
+	cargo build -p pmpc-recovery-cli -p tenant-sim
 	mkdir -p $(ARTIFACTS)/e2e
-	APP_BINARY=$(BIN) ARTIFACTS_DIR=$(abspath $(ARTIFACTS))/e2e CLI_BINARY=$(CARGO_TARGET_DIR)/debug/pmpc-recovery-cli \
-	  xvfb-run -a -s "-screen 0 1280x860x24" dbus-run-session -- node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
+	home=$$(mktemp -d); trap 'rm -rf "$$home"' EXIT; \
+	XDG_DATA_HOME=$$home APP_BINARY=$(BIN) ARTIFACTS_DIR=$(abspath $(ARTIFACTS))/e2e \
+	  CLI_BINARY=$(CARGO_TARGET_DIR)/debug/pmpc-recovery-cli SIM_BINARY=$(CARGO_TARGET_DIR)/debug/tenant-sim \
+	  xvfb-run -a -s "-screen 0 1280x860x24" dbus-run-session -- bash -c \
+	  'echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null; node --test --test-concurrency=1 --test-reporter=spec tests/e2e/'
+
+
+# --- benchmarks (figures printed, nothing asserted) --------------------------------------------------
+# The engine's whole flow against tenant-sim with a realistic profile, then the release app's cold
+# start to an interactive first page and its memory, under Xvfb.
+bench: deps ui/dist/index.html
+	cargo bench -p recovery --bench flow
+	cargo build --release -p pmpc-recovery-wizard --features tauri/custom-protocol
+	APP_BINARY=$(CARGO_TARGET_DIR)/release/pmpc-recovery-wizard \
+	  xvfb-run -a -s "-screen 0 1280x860x24" dbus-run-session -- node tests/bench/startup.mjs

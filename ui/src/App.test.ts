@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import App from "./App.svelte";
+import type { Journal } from "./lib/bindings/Journal";
 import { APP_ID, OBJECT_ID, PLAN, SECRET, TENANT_ID, fakeBackend } from "./lib/backend/fake";
 
 const title = (n: number) => PLAN.steps[n - 1].title;
@@ -91,6 +92,15 @@ describe("the wizard", () => {
     expect(screen.getByTestId("role-check").textContent).toContain("Application Administrator");
     await fireEvent.click(screen.getByRole("button", { name: "Yes, continue; an administrator will grant the permission" }));
     await waitFor(() => expect(backend.calls.some((c) => c.includes('"consent":"handOff"'))).toBe(true));
+    await screen.findByText("Almost done: an administrator must grant the permission");
+    // The consent link for the Global Administrator is on step 11.
+    await fireEvent.click(screen.getByRole("button", { name: new RegExp(`^Step 11: `) }));
+    expect(screen.getByTestId("value-Admin consent link").textContent).toContain("/adminconsent?client_id=");
+    // Once they have granted it, running again finishes the job.
+    await fireEvent.click(screen.getByRole("button", { name: "Finish" }));
+    await fireEvent.click(screen.getByRole("button", { name: "They have granted it: check again" }));
+    await screen.findByText("Done: give these values to Patch My PC Cloud");
+    expect(screen.getByTestId("verified").textContent).toContain("Checked");
   });
 
   it("explains a failure with the next action and keeps the request ID behind Details", async () => {
@@ -141,5 +151,40 @@ describe("the wizard", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Yes, delete it" }));
     await screen.findByText("The app registration is deleted");
     expect(backend.calls).toContain("cleanup purge=false");
+  });
+});
+
+describe("after closing and reopening", () => {
+  it("shows the earlier run's values, progress and countdown without signing in", async () => {
+    const journal: Journal = {
+      version: 1,
+      tenantId: TENANT_ID,
+      runId: "r1",
+      appName: "PMPC Recovery",
+      uniqueName: "pmpc-recovery-r1",
+      app: { objectId: OBJECT_ID, appId: APP_ID, createdDateTime: "2026-11-28T09:00:00Z", reused: false },
+      graphServicePrincipalId: "graph-sp",
+      appRoleId: "b0afded3-3588-46d8-8b3d-9842eff778da",
+      servicePrincipalId: "sp-1",
+      assignmentId: "as-1",
+      consentHandedOff: false,
+      consentRedirectRegistered: false,
+      consentConfirmed: true,
+      passwordPendingSince: null,
+      password: { keyId: "key-1", hint: "Xy7", endDateTime: "2026-12-05T09:00:00Z", stored: true },
+      verifiedAt: "2026-11-28T09:01:00Z",
+      updated: "2026-11-28T09:01:00Z",
+    };
+    const backend = fakeBackend({ earlier: { journal, deadline: "2026-12-01T09:00:00Z", secretInKeychain: true, complete: true } });
+    render(App, { backend });
+    await screen.findByText("You already made one on this computer");
+    expect(screen.getByTestId("countdown-compact").textContent).toMatch(/left|passed/);
+    await fireEvent.click(screen.getByRole("button", { name: "See its values" }));
+    expect(screen.getByTestId("value-Application (client) ID").textContent).toBe(APP_ID);
+    expect(screen.getByTestId("verified").textContent).toContain("Checked");
+    expect(screen.getAllByRole("button", { name: /^Step \d+: .*, done$/ })).toHaveLength(16);
+    await fireEvent.click(screen.getByRole("button", { name: "Show" }));
+    await waitFor(() => expect(screen.getByTestId("secret-value").textContent).toBe(SECRET));
+    expect(backend.calls).not.toContain("signIn practice=false");
   });
 });

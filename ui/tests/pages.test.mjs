@@ -86,6 +86,7 @@ async function visitEveryPage(page, prefix) {
 }
 
 async function startPractice(page, { stepByStep = false, presenter = false } = {}) {
+  if (stepByStep || presenter) await page.getByText("Options: Microsoft cloud").click();
   if (stepByStep) await page.getByLabel(/One at a time/).check();
   if (presenter) await page.getByRole("checkbox", { name: /Presenter mode: larger text/ }).check();
   await page.getByRole("button", { name: "Practice run" }).click();

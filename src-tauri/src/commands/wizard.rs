@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use recovery::{
-    CleanupOptions, CleanupReport, Cloud, Code, Config, Credentials, Event, EventSink,
+    CleanupOptions, CleanupReport, Cloud, Code, Config, Credentials, Endpoints, Event, EventSink,
     KeyringVault, PlanStep, Precheck, Recovery, RunChoice, RunStatus, SignInMethod, Step,
     SystemBrowser,
 };
@@ -103,11 +103,9 @@ pub async fn sign_in<R: Runtime>(
             let (recovery, browser, tenant) = practice::start().await?;
             (recovery, Box::new(browser), Some(tenant))
         } else {
-            let recovery = Recovery::new(
-                Config::new(options.cloud, data_dir(&app)?),
-                Arc::new(KeyringVault::default()),
-                None,
-            )?;
+            let mut config = Config::new(options.cloud, data_dir(&app)?);
+            config.endpoints = endpoints(options.cloud)?;
+            let recovery = Recovery::new(config, Arc::new(KeyringVault::default()), None)?;
             (recovery, Box::new(SystemBrowser), None)
         };
     let session = recovery
@@ -183,6 +181,19 @@ fn sink(channel: Channel<Event>, state: &AppState) -> EventSink {
         let _ = channel.send(e);
     })
     .with_gate(state.gate.clone())
+}
+
+/// The cloud's endpoints, unless `PMPC_AUTHORITY_HOST` / `PMPC_GRAPH_BASE_URL` name others (a
+/// private cloud endpoint, or tenant-sim in tests), as the CLI's `--authority-host` and
+/// `--graph-base-url` do.
+fn endpoints(cloud: Cloud) -> IpcResult<Endpoints> {
+    let authority = std::env::var("PMPC_AUTHORITY_HOST").ok();
+    let graph = std::env::var("PMPC_GRAPH_BASE_URL").ok();
+    Ok(Endpoints::custom(
+        cloud,
+        authority.as_deref(),
+        graph.as_deref(),
+    )?)
 }
 
 /// Where journals for real tenants live: the app's data directory.

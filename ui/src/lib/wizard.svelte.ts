@@ -120,8 +120,19 @@ export class Wizard {
       this.earlier = await this.backend.status();
       if (this.earlier?.deadline) this.deadline = this.earlier.deadline;
       if (this.earlier?.journal.app) {
-        const a = this.earlier.journal.app;
-        this.app = { tenantId: this.earlier.journal.tenantId, appId: a.appId, objectId: a.objectId, createdDateTime: a.createdDateTime };
+        const j = this.earlier.journal;
+        const a = j.app!;
+        this.app = { tenantId: j.tenantId, appId: a.appId, objectId: a.objectId, createdDateTime: a.createdDateTime };
+        if (j.password) this.secret = { hint: j.password.hint, endDateTime: j.password.endDateTime };
+        // What the earlier session got done, page by page.
+        const earlier = (done: boolean, pages: number[]) => {
+          if (done) this.set(pages, { state: "done", note: "Done in an earlier session", until: null });
+        };
+        earlier(true, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        earlier(j.assignmentId !== null, [11]);
+        earlier(j.consentConfirmed, [12]);
+        earlier(j.password !== null, [13, 14, 15]);
+        earlier(j.verifiedAt !== null, [16]);
       }
     } catch (err) {
       this.fail(toErrorInfo(err), null);
@@ -227,22 +238,22 @@ export class Wizard {
     await this.backend.proceed();
   }
 
+  /** Runs again; the engine resumes from its journal, so nothing is done twice. */
   async retry(): Promise<void> {
-    if (this.precheck && this.phase === "failed") {
-      // The engine resumes from its journal: nothing done twice.
-      await this.run(this.handOffChoice());
+    if (this.precheck) {
+      await this.run(this.appChoice());
     } else {
       await this.start(this.practice);
     }
   }
 
-  private handOffChoice(): { createNew: true } | { reuse: string } {
+  private appChoice(): { createNew: true } | { reuse: string } {
     return this.app ? { reuse: this.app.objectId } : { createNew: true };
   }
 
   async continueWithHandOff(): Promise<void> {
     this.handOff = true;
-    await this.run(this.handOffChoice());
+    await this.run(this.appChoice());
   }
 
   async signOut(): Promise<void> {

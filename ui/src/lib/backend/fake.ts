@@ -48,6 +48,8 @@ export interface FakeBackend extends Backend {
 export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
   let gate: (() => void) | null = null;
   let stepByStep = false;
+  // The first hand-off run leaves consent to another admin; by the next run they have granted it.
+  let handedOff = false;
 
   const fake: FakeBackend = {
     calls: [],
@@ -91,8 +93,16 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
         ["storeSecret", { kind: "secretStored", keyId: "key-1" }],
         ["verify", { kind: "verified", roles: ["AuditLog.Read.All"], deadline: "2026-12-01T09:00:00Z" }],
       ];
+      const handOffNow = choice.consent === "handOff" && !handedOff;
+      handedOff ||= handOffNow;
+      const consentUrl = `https://login.microsoftonline.com/${TENANT_ID}/adminconsent?client_id=${APP_ID}`;
       let first = true;
       for (const [step, data] of steps) {
+        if (handOffNow && (step === "confirmConsent" || step === "verify")) continue;
+        if (handOffNow && step === "grantConsent") {
+          onEvent({ type: "done", step, data: { kind: "consentHandedOff", adminConsentUrl: consentUrl } });
+          continue;
+        }
         if (stepByStep && !first) await new Promise<void>((resolve) => (gate = resolve));
         first = false;
         onEvent({ type: "started", step });
@@ -122,8 +132,8 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
         secretKeyId: "key-1",
         secretExpires: "2026-12-05T09:00:00Z",
         deadline: "2026-12-01T09:00:00Z",
-        verified: true,
-        adminConsentUrl: null,
+        verified: !handOffNow,
+        adminConsentUrl: handOffNow ? consentUrl : null,
       };
     },
     async proceed() {
