@@ -11,8 +11,8 @@ use crate::practice::PracticeTenant;
 #[derive(Debug, Clone)]
 pub struct Active {
     pub recovery: Recovery,
-    pub session: Option<Session>,
-    pub precheck: Option<Precheck>,
+    pub session: Session,
+    pub precheck: Precheck,
     /// Keeps a practice tenant running while signed in to it.
     pub _practice: Option<Arc<PracticeTenant>>,
 }
@@ -25,28 +25,15 @@ pub struct Handover {
     pub object_id: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct AppState {
     active: Mutex<Option<Active>>,
     handover: Mutex<Option<(Handover, Recovery)>>,
+    /// Step-by-step mode; `run` resets it so each run's first step starts at once.
     pub gate: StepGate,
 }
 
-impl Default for AppState {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl AppState {
-    pub fn new() -> Self {
-        Self {
-            active: Mutex::new(None),
-            handover: Mutex::new(None),
-            gate: StepGate::manual(),
-        }
-    }
-
     pub fn active(&self) -> Option<Active> {
         lock(&self.active).clone()
     }

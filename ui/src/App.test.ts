@@ -53,6 +53,17 @@ describe("the wizard", () => {
     expect(screen.getByTestId("secret-value").textContent).not.toContain(SECRET);
   });
 
+  it("hides a shown secret when presenter mode is switched on", async () => {
+    await signIn();
+    await fireEvent.click(screen.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }));
+    await screen.findByText("Done: give these values to Patch My PC Cloud");
+    await fireEvent.click(screen.getByRole("button", { name: "Show" }));
+    await waitFor(() => expect(screen.getByTestId("secret-value").textContent).toBe(SECRET));
+    await fireEvent.click(screen.getByRole("checkbox", { name: "Presenter mode" }));
+    await waitFor(() => expect(screen.getByTestId("secret-value").textContent).not.toContain(SECRET));
+    expect(screen.getByRole("button", { name: "Hold to show" })).toBeTruthy();
+  });
+
   it("copies an ID and confirms it visibly", async () => {
     const backend = await signIn();
     await fireEvent.click(screen.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }));

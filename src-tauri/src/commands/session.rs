@@ -9,7 +9,7 @@ use crate::state::AppState;
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> IpcResult<()> {
     if let Some(active) = state.set_active(None) {
-        active.recovery.sign_out(active.session).await?;
+        active.recovery.sign_out(Some(active.session)).await?;
     }
     Ok(())
 }

@@ -67,19 +67,16 @@ pub async fn status<R: Runtime>(
         .into_iter()
         .filter(|s| s.journal.app.is_some())
         .max_by_key(|s| s.journal.updated);
-    if let Some(app) = latest
-        .as_ref()
-        .and_then(|s| s.journal.app.as_ref().map(|a| (s, a)))
-    {
-        let (s, a) = app;
-        state.set_handover(Some((
-            Handover {
-                tenant_id: s.journal.tenant_id.clone(),
-                app_id: a.app_id.clone(),
-                object_id: a.object_id.clone(),
-            },
-            recovery,
-        )));
+    let handover = latest.as_ref().and_then(|s| {
+        let app = s.journal.app.as_ref()?;
+        Some(Handover {
+            tenant_id: s.journal.tenant_id.clone(),
+            app_id: app.app_id.clone(),
+            object_id: app.object_id.clone(),
+        })
+    });
+    if let Some(h) = handover {
+        state.set_handover(Some((h, recovery)));
     }
     Ok(latest)
 }
@@ -94,7 +91,7 @@ pub async fn sign_in<R: Runtime>(
 ) -> IpcResult<Precheck> {
     if let Some(old) = state.set_active(None) {
         // A new sign-in replaces the old one; forgetting its tokens cannot fail the new one.
-        let _ = old.recovery.sign_out(old.session).await;
+        let _ = old.recovery.sign_out(Some(old.session)).await;
     }
     state.gate.set_enabled(options.step_by_step);
     let sink = sink(on_event, &state);
@@ -114,8 +111,8 @@ pub async fn sign_in<R: Runtime>(
     let precheck = recovery.precheck(&session, &sink).await?;
     state.set_active(Some(Active {
         recovery,
-        session: Some(session),
-        precheck: Some(precheck.clone()),
+        session,
+        precheck: precheck.clone(),
         _practice: practice,
     }));
     Ok(precheck)
@@ -129,14 +126,11 @@ pub async fn run(
     on_event: Channel<Event>,
 ) -> IpcResult<Credentials> {
     let active = state.active().ok_or_else(not_signed_in)?;
-    let (Some(session), Some(precheck)) = (active.session.clone(), active.precheck.clone()) else {
-        return Err(not_signed_in());
-    };
     state.gate.reset();
     let sink = sink(on_event, &state);
     let credentials = active
         .recovery
-        .run(&session, &precheck, &choice, &sink)
+        .run(&active.session, &active.precheck, &choice, &sink)
         .await?;
     state.set_handover(Some((
         Handover {
@@ -164,12 +158,11 @@ pub async fn cleanup(
     on_event: Channel<Event>,
 ) -> IpcResult<CleanupReport> {
     let active = state.active().ok_or_else(not_signed_in)?;
-    let session = active.session.clone().ok_or_else(not_signed_in)?;
     let object_id = state.handover().map(|(h, _)| h.object_id);
     let sink = sink(on_event, &state);
     let report = active
         .recovery
-        .cleanup(&session, &CleanupOptions { purge, object_id }, &sink)
+        .cleanup(&active.session, &CleanupOptions { purge, object_id }, &sink)
         .await?;
     state.set_handover(None);
     Ok(report)

@@ -117,26 +117,30 @@ export class Wizard {
       const info = await this.backend.plan();
       this.steps = info.steps;
       this.pages = info.pages;
-      this.earlier = await this.backend.status();
-      if (this.earlier?.deadline) this.deadline = this.earlier.deadline;
-      if (this.earlier?.journal.app) {
-        const j = this.earlier.journal;
-        const a = j.app!;
-        this.app = { tenantId: j.tenantId, appId: a.appId, objectId: a.objectId, createdDateTime: a.createdDateTime };
-        if (j.password) this.secret = { hint: j.password.hint, endDateTime: j.password.endDateTime };
-        // What the earlier session got done, page by page.
-        const earlier = (done: boolean, pages: number[]) => {
-          if (done) this.set(pages, { state: "done", note: "Done in an earlier session", until: null });
-        };
-        earlier(true, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-        earlier(j.assignmentId !== null, [11]);
-        earlier(j.consentConfirmed, [12]);
-        earlier(j.password !== null, [13, 14, 15]);
-        earlier(j.verifiedAt !== null, [16]);
-      }
     } catch (err) {
       this.fail(toErrorInfo(err), null);
+      return;
     }
+    try {
+      this.earlier = await this.backend.status();
+    } catch (err) {
+      // Not fatal: a new run works without it, and tells the user if the keychain is the problem.
+      this.note(`no earlier run: ${toErrorInfo(err).code}`);
+    }
+    const j = this.earlier?.journal;
+    if (!j?.app) return;
+    this.deadline = this.earlier?.deadline ?? null;
+    this.app = { tenantId: j.tenantId, appId: j.app.appId, objectId: j.app.objectId, createdDateTime: j.app.createdDateTime };
+    if (j.password) this.secret = { hint: j.password.hint, endDateTime: j.password.endDateTime };
+    // What the earlier session got done, page by page.
+    const earlier = (done: boolean, pages: number[]) => {
+      if (done) this.set(pages, { state: "done", note: "Done in an earlier session", until: null });
+    };
+    earlier(true, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    earlier(j.assignmentId !== null, [11]);
+    earlier(j.consentConfirmed, [12]);
+    earlier(j.password !== null, [13, 14, 15]);
+    earlier(j.verifiedAt !== null, [16]);
   }
 
   tick(now: number): void {
@@ -229,10 +233,6 @@ export class Wizard {
 
   /** Step-by-step mode: the user read this page; let the engine do the next step. */
   async next(): Promise<void> {
-    if (!this.awaitingNext) {
-      this.show(this.current + 1);
-      return;
-    }
     this.awaitingNext = false;
     this.following = true;
     await this.backend.proceed();
