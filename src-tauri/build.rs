@@ -4,6 +4,7 @@ const COMMANDS: &[&str] = &[
     "plan",
     "status",
     "sign_in",
+    "cancel_sign_in",
     "run",
     "proceed",
     "cleanup",

@@ -16,6 +16,7 @@ macro_rules! app_commands {
             commands::wizard::plan,
             commands::wizard::status,
             commands::wizard::sign_in,
+            commands::wizard::cancel_sign_in,
             commands::wizard::run,
             commands::wizard::proceed,
             commands::wizard::cleanup,

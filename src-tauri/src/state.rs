@@ -31,6 +31,8 @@ pub struct AppState {
     handover: Mutex<Option<(Handover, Recovery)>>,
     /// Step-by-step mode; `run` resets it so each run's first step starts at once.
     pub gate: StepGate,
+    /// Wakes a sign-in that is waiting for the browser, to give up on it.
+    pub cancel_sign_in: tokio::sync::Notify,
 }
 
 impl AppState {

@@ -66,6 +66,17 @@ async function values(session) {
   };
 }
 
+test("a sign-in waiting for the browser can be cancelled, and says what to do next", async () => {
+  const session = await Session.open(app);
+  await session.click(await session.button("Sign in to Microsoft"));
+  await session.waitForAll('[data-testid="value-Sign-in address"]', 1, 30_000);
+  await session.click(await session.button("Cancel sign-in"));
+  const [panel] = await session.waitForAll('[data-testid="error-panel"]', 1);
+  assert.match(await session.text(panel), /Sign-in was cancelled/);
+  await session.button("Sign in again");
+  await session.close();
+});
+
 test("closing and reopening the app keeps the values, the countdown and the secret", async () => {
   let session = await Session.open(app);
   await session.click(await session.button("Sign in to Microsoft"));

@@ -154,6 +154,19 @@ describe("the wizard", () => {
     expect(screen.getByRole("button", { name: "Sign in again" })).toBeTruthy();
   });
 
+  it("lets the user cancel a sign-in that waits for the browser", async () => {
+    const backend = fakeBackend({ waitForBrowser: true });
+    render(App, { backend });
+    await screen.findAllByTestId("step-title");
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in to Microsoft" }));
+    await screen.findByText("Your web browser has opened Microsoft's sign-in page.");
+    await fireEvent.click(screen.getByRole("button", { name: "Cancel sign-in" }));
+    const panel = await screen.findByTestId("error-panel");
+    expect(backend.calls).toContain("cancelSignIn");
+    expect(panel.textContent).toContain("Sign-in was cancelled");
+    expect(screen.getByRole("button", { name: "Sign in again" })).toBeTruthy();
+  });
+
   it("deletes the app registration after confirmation", async () => {
     const backend = await signIn();
     await fireEvent.click(screen.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }));

@@ -105,9 +105,14 @@ pub async fn sign_in<R: Runtime>(
             let recovery = Recovery::new(config, Arc::new(KeyringVault::default()), None)?;
             (recovery, Box::new(SystemBrowser), None)
         };
-    let session = recovery
-        .sign_in(options.method, browser.as_ref(), false, &sink)
-        .await?;
+    let session = tokio::select! {
+        session = recovery.sign_in(options.method, browser.as_ref(), false, &sink) => session?,
+        () = state.cancel_sign_in.notified() => {
+            let e = recovery::Error::SignInCancelled("you cancelled it in the wizard".into());
+            sink.step(Step::SignIn).failed(&e);
+            return Err(e.into());
+        }
+    };
     let precheck = recovery.precheck(&session, &sink).await?;
     state.set_active(Some(Active {
         recovery,
@@ -116,6 +121,14 @@ pub async fn sign_in<R: Runtime>(
         _practice: practice,
     }));
     Ok(precheck)
+}
+
+/// Gives up on a sign-in that is waiting for the browser (the user closed the tab, or changed
+/// their mind).
+#[tauri::command]
+pub async fn cancel_sign_in(state: State<'_, AppState>) -> IpcResult<()> {
+    state.cancel_sign_in.notify_waiters();
+    Ok(())
 }
 
 /// Steps 2–16 and the proof that the secret works.

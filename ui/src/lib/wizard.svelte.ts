@@ -195,6 +195,10 @@ export class Wizard {
     }
   }
 
+  async cancelSignIn(): Promise<void> {
+    await this.backend.cancelSignIn();
+  }
+
   /** "Is this the tenant of your PMPC company?" */
   async confirmTenant(yes: boolean, handOff = false): Promise<void> {
     if (!yes) {

@@ -33,6 +33,8 @@ export interface FakeOptions {
   /** Fail the run at this step with this error. */
   failAt?: { step: Step; error: ErrorInfo };
   signInError?: ErrorInfo;
+  /** Sign-in waits for the browser until cancelled. */
+  waitForBrowser?: boolean;
   earlier?: RunStatus | null;
 }
 
@@ -50,6 +52,7 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
   let stepByStep = false;
   // The first hand-off run leaves consent to another admin; by the next run they have granted it.
   let handedOff = false;
+  let cancel: (() => void) | null = null;
 
   const fake: FakeBackend = {
     calls: [],
@@ -69,6 +72,17 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
       onEvent({ type: "started", step: "signIn" });
       onEvent({ type: "signInUrl", url: "http://127.0.0.1:1/authorize?client_id=x" });
       if (opts.signInError) throw opts.signInError;
+      if (opts.waitForBrowser) {
+        await new Promise<void>((resolve) => (cancel = resolve));
+        const error: ErrorInfo = {
+          code: "signInCancelled",
+          message: "Sign-in was cancelled (you cancelled it in the wizard).",
+          remedy: "Sign-in was cancelled. Start again and finish signing in in the browser.",
+          requestId: null,
+        };
+        onEvent({ type: "failed", step: "signIn", error });
+        throw error;
+      }
       onEvent({ type: "done", step: "signIn", data: { kind: "signedIn", session: session() } });
       return {
         session: session(),
@@ -79,6 +93,10 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
         appRoleId: "b0afded3-3588-46d8-8b3d-9842eff778da",
         resume: null,
       };
+    },
+    async cancelSignIn() {
+      fake.calls.push("cancelSignIn");
+      cancel?.();
     },
     async run(choice: RunChoice, onEvent: EventHandler): Promise<Credentials> {
       fake.calls.push(`run ${JSON.stringify(choice)}`);

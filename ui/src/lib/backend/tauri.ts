@@ -15,6 +15,7 @@ export const tauriBackend: Backend = {
   plan: () => invoke("plan"),
   status: () => invoke("status"),
   signIn: (options, onEvent) => invoke("sign_in", { options, onEvent: channel(onEvent) }),
+  cancelSignIn: () => invoke("cancel_sign_in"),
   run: (choice, onEvent) => invoke("run", { choice, onEvent: channel(onEvent) }),
   proceed: () => invoke("proceed"),
   revealSecret: () => invoke("reveal_secret"),

@@ -20,6 +20,8 @@ export interface Backend {
   status(): Promise<RunStatus | null>;
   /** Step 1: sign in, then read the tenant, the roles and existing apps. */
   signIn(options: StartOptions, onEvent: EventHandler): Promise<Precheck>;
+  /** Gives up on a sign-in that is waiting for the browser; `signIn` then rejects. */
+  cancelSignIn(): Promise<void>;
   /** Steps 2–16 and the proof that the secret works. */
   run(choice: RunChoice, onEvent: EventHandler): Promise<Credentials>;
   /** Step-by-step mode: let the engine start its next step. */
