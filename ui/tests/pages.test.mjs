@@ -176,3 +176,50 @@ test("dark mode and an error page pass the same checks", async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("the other states a user can meet: waiting for the browser, existing apps, a limited role, hand-off", async () => {
+  let { page, errors } = await open({ fakeOptions: { waitForBrowser: true } });
+  await page.getByRole("button", { name: "Sign in to Microsoft" }).click();
+  await page.getByText("Your web browser has opened Microsoft's sign-in page.").waitFor();
+  await capture(page, "state-01-waiting-for-browser");
+  await page.getByRole("button", { name: "Cancel sign-in" }).click();
+  await page.getByTestId("error-panel").waitFor();
+  await capture(page, "state-01-sign-in-cancelled");
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  ({ page, errors } = await open({
+    fakeOptions: {
+      existing: [
+        { objectId: "11111111-1111-4111-8111-111111111111", appId: "22222222-2222-4222-8222-222222222222", displayName: "PMPC Recovery", createdDateTime: "2026-10-02T08:15:00Z" },
+      ],
+    },
+  }));
+  await startPractice(page);
+  await page.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }).click();
+  await page.getByRole("button", { name: "Use this one" }).waitFor();
+  await capture(page, "state-02-existing-app");
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  ({ page, errors } = await open({
+    fakeOptions: {
+      roles: {
+        verdict: "cannotGrantConsent",
+        roles: ["Application Administrator"],
+        explanation:
+          "You are an Application Administrator: you can do every step except granting the permission (steps 11 and 12), which needs a Global Administrator or a Privileged Role Administrator.",
+      },
+    },
+  }));
+  await startPractice(page);
+  await capture(page, "state-01-limited-role");
+  await page.getByRole("button", { name: "Yes, continue; an administrator will grant the permission" }).click();
+  await page.getByRole("heading", { name: "Almost done: an administrator must grant the permission" }).waitFor();
+  await capture(page, "state-17-waiting-for-consent");
+  await page.getByRole("button", { name: /^Step 11: / }).click();
+  await page.getByTestId("value-Admin consent link").waitFor();
+  await capture(page, "state-11-consent-link");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

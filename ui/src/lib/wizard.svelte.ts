@@ -310,7 +310,13 @@ export class Wizard {
         if (pages.length) this.followTo(pages[0]);
         break;
       case "waiting":
-        this.set(pages, { state: "waiting", note: waitText(e.reason), until: Date.now() + e.seconds * 1000 });
+        // Waiting for the user is work in progress, not a retry with a countdown.
+        this.set(
+          pages,
+          e.reason === "browserSignIn" || e.reason === "deviceCode"
+            ? { state: "active", note: `${waitText(e.reason)}…`, until: null }
+            : { state: "waiting", note: waitText(e.reason), until: Date.now() + e.seconds * 1000 },
+        );
         break;
       case "retrying":
         this.note(`  attempt ${e.attempt}: ${e.error.status} ${e.error.code} request-id=${e.error.requestId ?? "-"}`);
