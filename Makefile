@@ -16,7 +16,7 @@ APT_PACKAGES := build-essential pkg-config curl file libssl-dev libwebkit2gtk-4.
   gnome-keyring libdbus-1-dev chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps .deps-apt .deps-driver run test package lint rust-test bindings-check ui-test e2e app icons bench
+.PHONY: help deps .deps-apt .deps-driver run test package package-check lint rust-test bindings-check ui-test e2e app icons bench
 
 help:
 	@echo "make run      install what is missing, build and open the app (practice mode needs no tenant)"
@@ -55,13 +55,20 @@ package: deps ui/dist/index.html
 	mkdir -p $(ARTIFACTS) && cp $(CARGO_TARGET_DIR)/release/bundle/deb/*.deb $(ARTIFACTS)/
 	@ls -1 $(ARTIFACTS)/*.deb
 
+# The installer builds, and holds the program, its menu entry and its icons.
+package-check: package
+	deb=$$(ls -t $(ARTIFACTS)/*.deb | head -1); contents=$$(dpkg-deb --contents "$$deb"); \
+	for f in usr/bin/pmpc-recovery-wizard usr/share/applications/ usr/share/icons/hicolor/128x128/apps/; do \
+	  grep -q "$$f" <<<"$$contents" || { echo "$$deb lacks $$f"; exit 1; }; done; \
+	echo "$$deb: $$(du -h "$$deb" | cut -f1), holds the app, its menu entry and icons"
+
 icons: icons/source.svg
 	rsvg-convert -w 1024 -h 1024 icons/source.svg -o /tmp/pmpc-icon.png
 	cd ui && npx tauri icon /tmp/pmpc-icon.png -o ../icons
 	rm -rf icons/android icons/ios
 
 # --- testing ------------------------------------------------------------------------------------
-test: deps lint rust-test bindings-check ui-test e2e
+test: deps lint rust-test bindings-check ui-test e2e package-check
 	@echo "All checks passed."
 
 lint: ui/dist/index.html
