@@ -683,6 +683,38 @@ fn check_object_id(key: &(String, String)) -> Result<(), GraphError> {
     Ok(())
 }
 
+/// An object's key in a path: (`id` | an alternate key property, value).
+type Key = (String, String);
+
+/// `/applications/{id}/…` and `/applications(appId='…')/…` name the same object: folds the
+/// first form into the second, then refuses malformed ids and keys `entity` has no index on.
+fn resolve_key<'r, 's>(
+    key: Option<Key>,
+    rest: &'r [&'s str],
+    allowed: &[&str],
+    entity: &str,
+) -> Result<(Option<Key>, &'r [&'s str]), GraphError> {
+    let (key, rest) = match (key, rest) {
+        (Some(k), rest) => (Some(k), rest),
+        (None, [id, rest @ ..]) => (Some(("id".to_string(), id.to_string())), rest),
+        (None, []) => (None, rest),
+    };
+    if let Some(k) = &key {
+        check_object_id(k)?;
+        if !allowed.contains(&k.0.as_str()) {
+            return Err(GraphError::new(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                format!(
+                    "The key property '{}' is not an alternate key of 'microsoft.graph.{entity}'.",
+                    k.0
+                ),
+            ));
+        }
+    }
+    Ok((key, rest))
+}
+
 fn percent_decode(s: &str) -> String {
     url::form_urlencoded::parse(format!("a={}", s.replace('+', "%2B")).as_bytes())
         .next()
@@ -748,20 +780,9 @@ fn user_paths(
 // ---------------------------------------------------------------- applications
 
 fn find_app<'a>(sim: &'a Sim, t: &'a Tenant, key: &(String, String)) -> Option<&'a App> {
-    let (k, v) = key;
-    t.apps.iter().find(|a| {
-        sim.visible(a.visible_at)
-            && match k.as_str() {
-                "id" => a.id.eq_ignore_ascii_case(v),
-                "appId" => a.app_id.eq_ignore_ascii_case(v),
-                "uniqueName" => a
-                    .doc
-                    .get("uniqueName")
-                    .and_then(Value::as_str)
-                    .is_some_and(|u| u.eq_ignore_ascii_case(v)),
-                _ => false,
-            }
-    })
+    t.apps
+        .iter()
+        .find(|a| sim.visible(a.visible_at) && key_matches(a, key))
 }
 
 fn applications(
@@ -772,19 +793,7 @@ fn applications(
     key: Option<(String, String)>,
     rest: &[&str],
 ) -> Result<Response, GraphError> {
-    let (key, rest) = match (key, rest) {
-        (Some(k), rest) => (Some(k), rest),
-        (None, [id, rest @ ..]) => (Some(("id".to_string(), id.to_string())), rest),
-        (None, []) => (None, rest),
-    };
-    if let Some(k) = &key {
-        check_object_id(k)?;
-    }
-    if let Some((k, _)) = &key {
-        if !matches!(k.as_str(), "id" | "appId" | "uniqueName") {
-            return Err(GraphError::new(StatusCode::BAD_REQUEST, "BadRequest", format!("The key property '{k}' is not an alternate key of 'microsoft.graph.application'.")));
-        }
-    }
+    let (key, rest) = resolve_key(key, rest, &["id", "appId", "uniqueName"], "application")?;
     match (key, rest, m.clone()) {
         (None, [], Method::GET) => {
             require(caller, READ_APPS, READ_APPS)?;
@@ -1430,19 +1439,7 @@ fn service_principals(
     key: Option<(String, String)>,
     rest: &[&str],
 ) -> Result<Response, GraphError> {
-    let (key, rest) = match (key, rest) {
-        (Some(k), rest) => (Some(k), rest),
-        (None, [id, rest @ ..]) => (Some(("id".to_string(), id.to_string())), rest),
-        (None, []) => (None, rest),
-    };
-    if let Some(k) = &key {
-        check_object_id(k)?;
-    }
-    if let Some((k, _)) = &key {
-        if !matches!(k.as_str(), "id" | "appId") {
-            return Err(GraphError::new(StatusCode::BAD_REQUEST, "BadRequest", format!("The key property '{k}' is not an alternate key of 'microsoft.graph.servicePrincipal'.")));
-        }
-    }
+    let (key, rest) = resolve_key(key, rest, &["id", "appId"], "servicePrincipal")?;
     match (key, rest, m.clone()) {
         (None, [], Method::GET) => {
             require(caller, READ_APPS, READ_APPS)?;
