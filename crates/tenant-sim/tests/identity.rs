@@ -225,14 +225,7 @@ async fn authorize_refuses_what_entra_refuses() {
         .text()
         .await
         .unwrap();
-    let key = page
-        .split("name=\"sim_request\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let key = sim_request_key(&page);
     let r = c
         .post(format!("{o}/organizations/oauth2/v2.0/authorize"))
         .form(&[("sim_request", key.as_str()), ("action", "cancel")])
@@ -246,14 +239,7 @@ async fn authorize_refuses_what_entra_refuses() {
     let u = authorize_url(o, "organizations", "openid", &challenge, "s4")
         .replace("response_mode=query", "response_mode=form_post");
     let page = c.get(u).send().await.unwrap().text().await.unwrap();
-    let key = page
-        .split("name=\"sim_request\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let key = sim_request_key(&page);
     let r = c
         .post(format!("{o}/organizations/oauth2/v2.0/authorize"))
         .form(&[
@@ -407,14 +393,7 @@ async fn tenant_specific_authority_and_foreign_users() {
         !page.contains("fabrikam"),
         "a tenant authority lists only its users"
     );
-    let key = page
-        .split("name=\"sim_request\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let key = sim_request_key(&page);
     let r = c
         .post(format!("{}/{tid}/oauth2/v2.0/authorize", sim.origin()))
         .form(&[

@@ -74,6 +74,17 @@ pub fn query_param(location: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// The hidden `sim_request` field of a sign-in page: it ties the page's post to its request.
+pub fn sim_request_key(page: &str) -> String {
+    page.split("name=\"sim_request\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
 /// Picks `upn` on the sign-in page with plain HTTP; returns the redirect Location.
 pub async fn complete_page(
     c: &Client,
@@ -83,14 +94,7 @@ pub async fn complete_page(
     upn: &str,
     action_path: &str,
 ) -> String {
-    let key = page
-        .split("name=\"sim_request\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let key = sim_request_key(page);
     assert!(page.contains(upn), "the page lists {upn}");
     let r = c
         .post(format!("{origin}/{tenant}/{action_path}"))
