@@ -490,20 +490,7 @@ mod tests {
 
     #[test]
     fn every_plan_step_is_covered_by_some_engine_step() {
-        let all = [
-            Step::SignIn,
-            Step::ReadTenant,
-            Step::FindExisting,
-            Step::CreateApp,
-            Step::ConfigurePermission,
-            Step::CreateServicePrincipal,
-            Step::GrantConsent,
-            Step::ConfirmConsent,
-            Step::CreateSecret,
-            Step::StoreSecret,
-            Step::Verify,
-        ];
-        let mut covered: Vec<u8> = all
+        let mut covered: Vec<u8> = Step::ALL
             .iter()
             .flat_map(|s| s.plan_numbers().iter().copied())
             .collect();
