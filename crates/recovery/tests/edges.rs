@@ -122,8 +122,7 @@ async fn unreadable_graph_answers_fail_clearly_and_lose_nothing() {
         config.retry.budget = Duration::from_secs(2);
         let r = recovery::Recovery::new(config, Arc::new(vault.clone()), None).unwrap();
         let rec = Recorder::default();
-        let session = sign_in(&r, &rec.sink()).await;
-        let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+        let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
         let err = r
             .run(&session, &pre, &RunChoice::default(), &rec.sink())
             .await
@@ -158,8 +157,7 @@ async fn privileged_role_administrator_can_do_everything() {
     let dir = tempfile::tempdir().unwrap();
     let r = recovery(&sim, dir.path(), &MemoryVault::new());
     let rec = Recorder::default();
-    let session = sign_in(&r, &rec.sink()).await;
-    let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+    let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
     assert_eq!(pre.roles.verdict, RoleVerdict::CanDoEverything);
     assert!(
         r.run(&session, &pre, &RunChoice::default(), &rec.sink())
@@ -177,8 +175,7 @@ async fn a_plain_user_is_told_before_anything_is_created() {
     let dir = tempfile::tempdir().unwrap();
     let r = recovery(&sim, dir.path(), &MemoryVault::new());
     let rec = Recorder::default();
-    let session = sign_in(&r, &rec.sink()).await;
-    let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+    let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
     assert_eq!(pre.roles.verdict, RoleVerdict::NoAdminRole);
     let err = r
         .run(&session, &pre, &RunChoice::default(), &rec.sink())
@@ -204,8 +201,7 @@ async fn tenant_policy_on_secrets_is_detected_and_explained() {
         let dir = tempfile::tempdir().unwrap();
         let r = recovery(&sim, dir.path(), &MemoryVault::new());
         let rec = Recorder::default();
-        let session = sign_in(&r, &rec.sink()).await;
-        let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+        let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
         let err = r
             .run(&session, &pre, &RunChoice::default(), &rec.sink())
             .await
@@ -338,8 +334,7 @@ async fn an_existing_app_can_be_reused_instead_of_duplicated() {
     let first_dir = tempfile::tempdir().unwrap();
     let r = recovery(&sim, first_dir.path(), &MemoryVault::new());
     let rec = Recorder::default();
-    let session = sign_in(&r, &rec.sink()).await;
-    let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+    let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
     let first = r
         .run(&session, &pre, &RunChoice::default(), &rec.sink())
         .await
@@ -387,8 +382,7 @@ async fn cleanup_deletes_purges_and_forgets() {
     let vault = MemoryVault::new();
     let r = recovery(&sim, dir.path(), &vault);
     let rec = Recorder::default();
-    let session = sign_in(&r, &rec.sink()).await;
-    let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+    let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
     let creds = r
         .run(&session, &pre, &RunChoice::default(), &rec.sink())
         .await
@@ -430,8 +424,7 @@ async fn a_keychain_that_refuses_the_secret_leaves_no_usable_credential_behind()
     let vault = MemoryVault::new();
     let r = recovery(&sim, dir.path(), &vault);
     let rec = Recorder::default();
-    let session = sign_in(&r, &rec.sink()).await;
-    let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+    let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
     vault.fail_with(Some(|| {
         recovery::Error::KeychainLocked("Cannot create an item in a locked collection".into())
     }));

@@ -105,8 +105,7 @@ async fn application_administrator_is_stopped_before_anything_is_created() {
     let dir = tempfile::tempdir().unwrap();
     let r = recovery(&sim, dir.path(), &MemoryVault::new());
     let rec = Recorder::default();
-    let session = sign_in(&r, &rec.sink()).await;
-    let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+    let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
     assert_eq!(pre.roles.verdict, RoleVerdict::CannotGrantConsent);
     assert!(pre
         .roles
@@ -138,8 +137,7 @@ async fn application_administrator_can_hand_consent_to_a_privileged_admin() {
     let dir = tempfile::tempdir().unwrap();
     let r = recovery(&sim, dir.path(), &MemoryVault::new());
     let rec = Recorder::default();
-    let session = sign_in(&r, &rec.sink()).await;
-    let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+    let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
     let choice = RunChoice {
         consent: ConsentPlan::HandOff,
         app: AppChoice::CreateNew,
@@ -173,8 +171,7 @@ async fn a_handed_off_consent_granted_through_the_link_completes_on_the_next_run
     let vault = MemoryVault::new();
     let r = recovery(&sim, dir.path(), &vault);
     let rec = Recorder::default();
-    let session = sign_in(&r, &rec.sink()).await;
-    let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+    let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
     let choice = RunChoice {
         consent: ConsentPlan::HandOff,
         app: AppChoice::CreateNew,
@@ -230,8 +227,7 @@ async fn step_by_step_holds_each_step_until_released() {
     let dir = tempfile::tempdir().unwrap();
     let r = recovery(&sim, dir.path(), &MemoryVault::new());
     let rec = Recorder::default();
-    let session = sign_in(&r, &rec.sink()).await;
-    let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+    let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
     let gate = recovery::StepGate::manual();
     gate.set_enabled(true);
     gate.reset();

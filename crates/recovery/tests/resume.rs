@@ -17,8 +17,7 @@ async fn restart_and_finish(
 ) -> recovery::Credentials {
     let r = recovery(sim, dir, vault);
     let rec = Recorder::default();
-    let session = sign_in(&r, &rec.sink()).await;
-    let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+    let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
     assert!(pre.resume.is_some(), "the journal survived");
     let creds = r
         .run(
@@ -51,8 +50,7 @@ async fn stopped_at_every_checkpoint_then_resumed() {
         let vault = MemoryVault::new();
         let r = recovery(&sim, dir.path(), &vault).with_crash_hook(Arc::new(move |c| c == cp));
         let rec = Recorder::default();
-        let session = sign_in(&r, &rec.sink()).await;
-        let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+        let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
         let err = r
             .run(&session, &pre, &RunChoice::default(), &rec.sink())
             .await
@@ -76,8 +74,7 @@ async fn a_crash_between_create_and_journal_write_does_not_duplicate_the_app() {
     let r: Recovery = recovery(&sim, dir.path(), &vault)
         .with_crash_hook(Arc::new(|c| c == Checkpoint::AppCreated));
     let rec = Recorder::default();
-    let session = sign_in(&r, &rec.sink()).await;
-    let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+    let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
     r.run(&session, &pre, &RunChoice::default(), &rec.sink())
         .await
         .unwrap_err();

@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use recovery::{
-    Cloud, Config, Endpoints, Event, EventSink, HttpBrowser, MemoryVault, Recovery, RetryPolicy,
-    Session, SignInMethod,
+    Cloud, Config, Endpoints, Event, EventSink, HttpBrowser, MemoryVault, Precheck, Recovery,
+    RetryPolicy, Session, SignInMethod,
 };
 use tenant_sim::{Options, RunningSim, Scenario};
 
@@ -109,6 +109,13 @@ pub async fn sign_in(r: &Recovery, sink: &EventSink) -> Session {
     )
     .await
     .unwrap()
+}
+
+/// Signs in, then runs steps 1–2: what every run starts with.
+pub async fn sign_in_and_precheck(r: &Recovery, sink: &EventSink) -> (Session, Precheck) {
+    let session = sign_in(r, sink).await;
+    let pre = r.precheck(&session, sink).await.unwrap();
+    (session, pre)
 }
 
 /// The invariant every successful run must leave behind.
