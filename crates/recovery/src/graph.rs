@@ -245,12 +245,12 @@ impl Graph {
         let path = format!("servicePrincipals(appId={})", odata_str(GRAPH_APP_ID));
         self.http
             .retry(Op::GetGraphServicePrincipal, scope, |_| {
-                let path = path.clone();
+                let path = &path;
                 Box::pin(async move {
                     let r = self
                         .send(
                             reqwest::Method::GET,
-                            &path,
+                            path,
                             &[("$select", "id,appId,displayName,appRoles")],
                             None,
                             &[],
@@ -270,14 +270,14 @@ impl Graph {
         let filter = format!("displayName eq {}", odata_str(display_name));
         self.http
             .retry(Op::FindApplications, scope, |_| {
-                let filter = filter.clone();
+                let filter = &filter;
                 Box::pin(async move {
                     let r = self
                         .send(
                             reqwest::Method::GET,
                             "applications",
                             &[
-                                ("$filter", &filter),
+                                ("$filter", filter),
                                 ("$select", "id,appId,displayName,createdDateTime"),
                             ],
                             None,
@@ -302,12 +302,12 @@ impl Graph {
         let created: Option<Application> = self
             .http
             .retry(Op::UpsertApplication, scope, |_| {
-                let path = path.clone();
+                let path = &path;
                 Box::pin(async move {
                     let r = self
                         .send(
                             reqwest::Method::PATCH,
-                            &path,
+                            path,
                             &[],
                             Some(body),
                             &[("Prefer", "create-if-missing")],
@@ -360,9 +360,9 @@ impl Graph {
         let path = format!("applications/{object_id}");
         self.http
             .retry(Op::PatchApplication, scope, |_| {
-                let path = path.clone();
+                let path = &path;
                 Box::pin(async move {
-                    self.send(reqwest::Method::PATCH, &path, &[], Some(body), &[])
+                    self.send(reqwest::Method::PATCH, path, &[], Some(body), &[])
                         .await?;
                     Ok(())
                 })
@@ -381,15 +381,15 @@ impl Graph {
         let created: Option<ServicePrincipal> = self
             .http
             .retry(Op::UpsertServicePrincipal, scope, |_| {
-                let path = path.clone();
-                let body = body.clone();
+                let path = &path;
+                let body = &body;
                 Box::pin(async move {
                     let r = self
                         .send(
                             reqwest::Method::PATCH,
-                            &path,
+                            path,
                             &[],
-                            Some(&body),
+                            Some(body),
                             &[("Prefer", "create-if-missing")],
                         )
                         .await?;
@@ -405,12 +405,12 @@ impl Graph {
         }
         self.http
             .retry(Op::GetServicePrincipal, scope, |_| {
-                let path = path.clone();
+                let path = &path;
                 Box::pin(async move {
                     let r = self
                         .send(
                             reqwest::Method::GET,
-                            &path,
+                            path,
                             &[("$select", "id,appId")],
                             None,
                             &[],
@@ -436,8 +436,8 @@ impl Graph {
         let body = json!({ "principalId": principal_sp, "resourceId": resource_sp, "appRoleId": app_role_id });
         self.http
             .retry(Op::GrantAppRole, scope, |ctx| {
-                let path = path.clone();
-                let body = body.clone();
+                let path = &path;
+                let body = &body;
                 Box::pin(async move {
                     if ctx.uncertain || (check_first && ctx.n == 0) {
                         if let Some(a) = self
@@ -448,7 +448,7 @@ impl Graph {
                         }
                     }
                     match self
-                        .send(reqwest::Method::POST, &path, &[], Some(&body), &[])
+                        .send(reqwest::Method::POST, path, &[], Some(body), &[])
                         .await
                     {
                         Ok(r) => r.json::<AppRoleAssignment>(),
@@ -563,14 +563,14 @@ impl Graph {
             json!({ "passwordCredential": { "displayName": display_name, "endDateTime": end_s } });
         self.http
             .retry(Op::AddPassword, scope, |ctx| {
-                let path = path.clone();
-                let body = body.clone();
+                let path = &path;
+                let body = &body;
                 Box::pin(async move {
                     if ctx.uncertain {
                         reconcile().await?;
                     }
                     let r = self
-                        .send(reqwest::Method::POST, &path, &[], Some(&body), &[])
+                        .send(reqwest::Method::POST, path, &[], Some(body), &[])
                         .await?;
                     let raw: RawNewPassword = r.json()?;
                     if raw.secret_text.is_empty() {
@@ -602,11 +602,11 @@ impl Graph {
         let body = json!({ "keyId": key_id });
         self.http
             .retry(Op::RemovePassword, scope, |_| {
-                let path = path.clone();
-                let body = body.clone();
+                let path = &path;
+                let body = &body;
                 Box::pin(async move {
                     match self
-                        .send(reqwest::Method::POST, &path, &[], Some(&body), &[])
+                        .send(reqwest::Method::POST, path, &[], Some(body), &[])
                         .await
                     {
                         Ok(_) => Ok(()),
@@ -632,10 +632,10 @@ impl Graph {
         let path = format!("applications/{object_id}");
         self.http
             .retry(Op::DeleteApplication, scope, |_| {
-                let path = path.clone();
+                let path = &path;
                 Box::pin(async move {
                     match self
-                        .send(reqwest::Method::DELETE, &path, &[], None, &[])
+                        .send(reqwest::Method::DELETE, path, &[], None, &[])
                         .await
                     {
                         Ok(_) => Ok(true),
@@ -653,10 +653,10 @@ impl Graph {
         let started = self.http.clock.instant();
         self.http
             .retry(Op::PurgeDeletedItem, scope, |_| {
-                let path = path.clone();
+                let path = &path;
                 Box::pin(async move {
                     match self
-                        .send(reqwest::Method::DELETE, &path, &[], None, &[])
+                        .send(reqwest::Method::DELETE, path, &[], None, &[])
                         .await
                     {
                         Ok(_) => Ok(true),
