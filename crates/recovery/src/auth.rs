@@ -737,10 +737,6 @@ impl Session {
         self.info().tenant_id
     }
 
-    pub fn authenticator(&self) -> &Authenticator {
-        &self.auth
-    }
-
     /// A valid access token for Graph, refreshing it (at the user's tenant) when needed.
     pub async fn bearer(&self) -> Result<Secret> {
         let mut t = self.tokens.lock().await;
@@ -819,11 +815,6 @@ impl Session {
         }
         let account = vault::session_account(&auth.config.client_id);
         vault::blocking(vault, move |v| v.delete(&account)).await
-    }
-
-    /// The access token's claims (tests, diagnostics). Never logs the token.
-    pub async fn access_claims(&self) -> Result<serde_json::Value> {
-        jwt_claims(self.tokens.lock().await.access.expose())
     }
 }
 

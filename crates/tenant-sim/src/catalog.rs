@@ -187,13 +187,6 @@ pub fn graph_scope(scope: &str) -> Option<&'static GraphPermission> {
         .find(|p| p.value.eq_ignore_ascii_case(scope))
 }
 
-/// A Graph app role by id.
-pub fn graph_app_role(id: &str) -> Option<&'static GraphPermission> {
-    GRAPH_APP_ROLES
-        .iter()
-        .find(|p| p.id.eq_ignore_ascii_case(id))
-}
-
 /// A built-in directory role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DirectoryRoleDef {
