@@ -57,16 +57,11 @@ async fn binary_prints_startup_and_signs_in_with_pkce() {
 
     let c = client();
     let o = st.origin.as_str();
-    let disco: Value = c
-        .get(format!(
-            "{o}/organizations/v2.0/.well-known/openid-configuration"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let disco: Value = get_json(
+        &c,
+        format!("{o}/organizations/v2.0/.well-known/openid-configuration"),
+    )
+    .await;
     let (verifier, challenge) = pkce();
     let mut auth = url::Url::parse(disco["authorization_endpoint"].as_str().unwrap()).unwrap();
     auth.query_pairs_mut()
@@ -195,14 +190,7 @@ async fn binary_device_code_sign_in_through_the_verification_page() {
     .await;
     assert_eq!(claims["upn"], PRA);
     assert!(t["refresh_token"].is_string());
-    let state: Value = c
-        .get(format!("{o}/_sim/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: Value = get_json(&c, format!("{o}/_sim/requests")).await;
     assert!(state
         .as_array()
         .unwrap()
@@ -273,14 +261,7 @@ async fn binary_takes_auto_sign_in_and_a_scenario_file() {
         .await
         .unwrap();
     assert_eq!(me["userPrincipalName"], APP_ADMIN);
-    let sc: Value = c
-        .get(format!("{o}/_sim/scenario"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sc: Value = get_json(&c, format!("{o}/_sim/scenario")).await;
     assert_eq!(sc["secretReadyDelay"], 10000);
     child.kill().await.unwrap();
 

@@ -529,24 +529,10 @@ async fn admin_api_sets_scenario_and_reads_state() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let sc: Value = c
-        .get(format!("{o}/_sim/scenario"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sc: Value = get_json(&c, format!("{o}/_sim/scenario")).await;
     assert_eq!(sc["replicationDelay"], 5000);
     create(&sim, &token).await;
-    let state: Value = c
-        .get(format!("{o}/_sim/state"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: Value = get_json(&c, format!("{o}/_sim/state")).await;
     assert_eq!(state["applications"][0]["displayName"], "PMPC Recovery");
     assert_eq!(state["applications"][0]["replicated"], false);
     let r = c
@@ -556,23 +542,9 @@ async fn admin_api_sets_scenario_and_reads_state() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    let state: Value = c
-        .get(format!("{o}/_sim/state"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: Value = get_json(&c, format!("{o}/_sim/state")).await;
     assert_eq!(state["applications"][0]["replicated"], true);
-    let reqs: Vec<Value> = c
-        .get(format!("{o}/_sim/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reqs: Vec<Value> = get_json(&c, format!("{o}/_sim/requests")).await;
     assert!(reqs
         .iter()
         .any(|r| r["fault"] == "throttle" && r["status"] == 429));
@@ -590,14 +562,7 @@ async fn admin_api_sets_scenario_and_reads_state() {
         StatusCode::NO_CONTENT
     );
     assert!(sim.requests().is_empty());
-    let st: Value = c
-        .get(format!("{o}/_sim/startup"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let st: Value = get_json(&c, format!("{o}/_sim/startup")).await;
     assert_eq!(st, serde_json::to_value(sim.startup()).unwrap());
     // Users and roles.
     let r = c.post(format!("{o}/_sim/users")).json(&json!({"userPrincipalName": "dev@contoso.onmicrosoft.com", "roles": ["Application Developer"]})).send().await.unwrap();

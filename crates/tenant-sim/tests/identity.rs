@@ -24,16 +24,11 @@ async fn discovery_has_microsofts_issuer_quirk() {
         (tid.as_str(), format!("{o}/{tid}/v2.0")),
         ("contoso.onmicrosoft.com", format!("{o}/{tid}/v2.0")),
     ] {
-        let d: Value = c
-            .get(format!(
-                "{o}/{authority}/v2.0/.well-known/openid-configuration"
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let d: Value = get_json(
+            &c,
+            format!("{o}/{authority}/v2.0/.well-known/openid-configuration"),
+        )
+        .await;
         assert_eq!(d["issuer"], issuer.as_str(), "{authority}");
         assert_eq!(
             d["token_endpoint"],
@@ -48,14 +43,7 @@ async fn discovery_has_microsofts_issuer_quirk() {
             format!("{o}/{authority}/discovery/v2.0/keys")
         );
         assert_eq!(d["cloud_instance_name"], "microsoftonline.com");
-        let keys: Value = c
-            .get(d["jwks_uri"].as_str().unwrap())
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let keys: Value = get_json(&c, d["jwks_uri"].as_str().unwrap()).await;
         assert_eq!(keys["keys"][0]["kty"], "RSA");
     }
     let r = c
@@ -1040,17 +1028,14 @@ async fn token_reads_the_form_whatever_the_content_type() {
 async fn advertised_logout_and_userinfo_exist() {
     let sim = sim().await;
     let c = client();
-    let d: Value = c
-        .get(format!(
+    let d: Value = get_json(
+        &c,
+        format!(
             "{}/organizations/v2.0/.well-known/openid-configuration",
             sim.origin()
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     let r = c
         .get(format!(
             "{}?post_logout_redirect_uri=http://localhost:9000/bye",

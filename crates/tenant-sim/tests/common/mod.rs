@@ -22,6 +22,11 @@ pub fn client() -> Client {
     Client::builder().redirect(Policy::none()).build().unwrap()
 }
 
+/// GET `url` and parse its JSON answer (discovery documents, JWKS, the /_sim admin API).
+pub async fn get_json<T: serde::de::DeserializeOwned>(c: &Client, url: impl reqwest::IntoUrl) -> T {
+    c.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 pub async fn sim() -> RunningSim {
     sim_with(Scenario::default()).await
 }
@@ -230,14 +235,7 @@ pub async fn token_post(
 
 /// Verifies a JWT against the JWKS served at `jwks_url`; returns its claims.
 pub async fn verify_with_jwks(jwks_url: &str, token: &str) -> Value {
-    let jwks: jsonwebtoken::jwk::JwkSet = client()
-        .get(jwks_url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: jsonwebtoken::jwk::JwkSet = get_json(&client(), jwks_url).await;
     let header = jsonwebtoken::decode_header(token).unwrap();
     assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
     let jwk = jwks
