@@ -41,6 +41,17 @@ impl Cloud {
         }
     }
 
+    /// The host in the `iss` of the ID tokens this cloud issues. China's tokens name
+    /// `login.partner.microsoftonline.cn`, the preferred alias in MSAL's instance-discovery
+    /// metadata for that cloud (<https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud>),
+    /// not the `login.chinacloudapi.cn` host the sign-in pages are reached at.
+    pub fn issuer_host(self) -> &'static str {
+        match self {
+            Cloud::China => "https://login.partner.microsoftonline.cn",
+            other => other.authority_host(),
+        }
+    }
+
     /// The Graph host, which is also the resource in scopes (`{host}/.default`).
     pub fn graph_host(self) -> &'static str {
         match self {
@@ -62,6 +73,7 @@ impl Cloud {
     pub fn endpoints(self) -> Endpoints {
         Endpoints {
             authority_host: parse_base(self.authority_host()),
+            issuer_host: parse_base(self.issuer_host()),
             graph_base: parse_base(&format!("{}/v1.0", self.graph_host())),
             graph_resource: self.graph_host().to_string(),
         }
@@ -95,6 +107,8 @@ fn parse_base(s: &str) -> Url {
 pub struct Endpoints {
     /// e.g. `https://login.microsoftonline.com`; the tenant segment is appended per request.
     pub authority_host: Url,
+    /// The host ID tokens name in `iss`: the cloud's own, or the overridden authority host.
+    pub issuer_host: Url,
     /// e.g. `https://graph.microsoft.com/v1.0`.
     pub graph_base: Url,
     /// The resource part of scopes, e.g. `https://graph.microsoft.com`.
@@ -111,6 +125,8 @@ impl Endpoints {
         let mut e = cloud.endpoints();
         if let Some(a) = authority_host {
             e.authority_host = parse_http_url(a, "authority host")?;
+            // A private endpoint or tenant-sim names itself as the issuer.
+            e.issuer_host = e.authority_host.clone();
         }
         if let Some(g) = graph_base {
             let mut url = parse_http_url(g, "Graph base URL")?;
@@ -140,10 +156,18 @@ impl Endpoints {
         )
     }
 
-    /// The issuer Microsoft puts in tokens for a tenant: `{authority}/{tid}/v2.0`.
+    /// The issuer Microsoft puts in ID tokens for a tenant: `{issuer host}/{tid}/v2.0`.
     pub fn issuer(&self, tenant_id: &str) -> String {
         format!(
             "{}/{tenant_id}/v2.0",
+            self.issuer_host.as_str().trim_end_matches('/')
+        )
+    }
+
+    /// The tenant's signing keys (JWKS): `{authority}/{tenant}/discovery/v2.0/keys`.
+    pub fn jwks(&self, tenant_id: &str) -> String {
+        format!(
+            "{}/{tenant_id}/discovery/v2.0/keys",
             self.authority_host.as_str().trim_end_matches('/')
         )
     }
@@ -204,6 +228,14 @@ mod tests {
         );
         assert_eq!("gcc-high".parse::<Cloud>().unwrap(), Cloud::UsGovHigh);
         assert!("mars".parse::<Cloud>().is_err());
+        assert_eq!(
+            Cloud::China.endpoints().issuer("t1"),
+            "https://login.partner.microsoftonline.cn/t1/v2.0"
+        );
+        assert_eq!(
+            Cloud::UsGovHigh.endpoints().issuer("t1"),
+            "https://login.microsoftonline.us/t1/v2.0"
+        );
     }
 
     #[test]

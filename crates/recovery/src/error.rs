@@ -18,6 +18,8 @@ pub enum Code {
     SignInCancelled,
     SignInTimedOut,
     SignInFailed,
+    SignInInterrupted,
+    SignInAppBlocked,
     DeviceCodeBlocked,
     DeviceCodeExpired,
     SessionExpired,
@@ -34,8 +36,10 @@ pub enum Code {
     VerificationFailed,
     RetriesExhausted,
     Network,
+    CertificateNotTrusted,
     UnexpectedResponse,
     Journal,
+    RunInProgress,
     Interrupted,
     Graph,
     NotSignedIn,
@@ -50,6 +54,8 @@ impl Code {
             Code::SignInCancelled => "Sign-in was cancelled. Start again and finish signing in in the browser.",
             Code::SignInTimedOut => "Sign-in took too long. Start again; the browser page is valid for a few minutes only.",
             Code::SignInFailed => "Microsoft refused the sign-in. Read the message, then try again with an administrator account of your PMPC company's tenant.",
+            Code::SignInInterrupted => "Microsoft's answer to the sign-in was lost on the way. A sign-in can be completed only once, so please sign in again; nothing has been changed in your tenant.",
+            Code::SignInAppBlocked => "Your tenant does not let this sign-in app (Microsoft Graph Command Line Tools) be used by your account. Ask an administrator to allow it, or register your own app for the wizard (see 'Using your own sign-in app' in the README) and enter its client ID under Options.",
             Code::DeviceCodeBlocked => "Your organization blocks sign-in with a code (Conditional Access). Use the browser sign-in instead.",
             Code::DeviceCodeExpired => "The sign-in code expired before it was used. Start again and enter the new code within 15 minutes.",
             Code::SessionExpired => "Your sign-in has expired. Sign in again; nothing done so far is lost.",
@@ -66,8 +72,10 @@ impl Code {
             Code::VerificationFailed => "Microsoft did not confirm the permission in time. Wait a few minutes and run the check again; if it keeps failing, make sure admin consent was granted.",
             Code::RetriesExhausted => "Microsoft kept answering 'try again later'. Wait a few minutes and run the wizard again: it resumes where it stopped.",
             Code::Network => "Could not reach Microsoft. Check your internet connection (and proxy), then try again: the wizard resumes where it stopped.",
+            Code::CertificateNotTrusted => "Your network's certificate is not trusted: a proxy or security gateway on your network inspects secure connections with a certificate this computer does not trust. Ask your IT department to install your organization's root certificate on this computer, or to let login.microsoftonline.com and graph.microsoft.com through uninspected, then try again.",
             Code::UnexpectedResponse => "Microsoft sent an answer the wizard could not read. Try again; if it happens again, contact support with the request ID.",
             Code::Journal => "The wizard could not save its progress file. Check that the data folder is writable and has free space.",
+            Code::RunInProgress => "Another PMPC Recovery window or the command-line tool (pmpc-recovery-cli) is already working on this tenant. Finish or close it first, then try again: the wizard picks up where it stopped.",
             Code::Interrupted => "The run was interrupted. Start it again: it resumes where it stopped.",
             Code::Graph => "Microsoft Graph refused the request. Read the message; contact support with the request ID if it is unclear.",
             Code::NotSignedIn => "Sign in first.",
@@ -121,6 +129,10 @@ pub enum Error {
     SignInTimedOut,
     #[error("sign-in failed: {0}")]
     SignInFailed(GraphErrorInfo),
+    #[error("the sign-in was interrupted before Microsoft's answer arrived ({0})")]
+    SignInInterrupted(String),
+    #[error("your tenant does not allow this sign-in app: {0}")]
+    SignInAppBlocked(GraphErrorInfo),
     #[error("device code sign-in is blocked in this tenant: {0}")]
     DeviceCodeBlocked(GraphErrorInfo),
     #[error("the device code expired")]
@@ -157,10 +169,16 @@ pub enum Error {
     },
     #[error("network error: {0}")]
     Network(String),
+    #[error("your network's certificate is not trusted: {0}")]
+    UntrustedCertificate(String),
     #[error("unexpected response: {0}")]
     UnexpectedResponse(GraphErrorInfo),
     #[error("journal: {0}")]
     Journal(String),
+    #[error(
+        "another PMPC Recovery window or the command-line tool is already working on tenant {0}"
+    )]
+    RunInProgress(String),
     #[error("interrupted at {0}")]
     Interrupted(String),
     #[error("{0}")]
@@ -178,6 +196,8 @@ impl Error {
             Error::SignInCancelled(_) => Code::SignInCancelled,
             Error::SignInTimedOut => Code::SignInTimedOut,
             Error::SignInFailed(_) => Code::SignInFailed,
+            Error::SignInInterrupted(_) => Code::SignInInterrupted,
+            Error::SignInAppBlocked(_) => Code::SignInAppBlocked,
             Error::DeviceCodeBlocked(_) => Code::DeviceCodeBlocked,
             Error::DeviceCodeExpired => Code::DeviceCodeExpired,
             Error::SessionExpired(_) => Code::SessionExpired,
@@ -194,8 +214,10 @@ impl Error {
             Error::VerificationFailed(_) => Code::VerificationFailed,
             Error::RetriesExhausted { .. } => Code::RetriesExhausted,
             Error::Network(_) => Code::Network,
+            Error::UntrustedCertificate(_) => Code::CertificateNotTrusted,
             Error::UnexpectedResponse(_) => Code::UnexpectedResponse,
             Error::Journal(_) => Code::Journal,
+            Error::RunInProgress(_) => Code::RunInProgress,
             Error::Interrupted(_) => Code::Interrupted,
             Error::Graph(_) => Code::Graph,
             Error::NotSignedIn => Code::NotSignedIn,
@@ -207,6 +229,7 @@ impl Error {
         match self {
             Error::SignInFailed(g)
             | Error::DeviceCodeBlocked(g)
+            | Error::SignInAppBlocked(g)
             | Error::InsufficientPrivileges(g)
             | Error::ConsentRequiresPrivilegedRole(g)
             | Error::SecretPolicyBlocked(g)

@@ -213,6 +213,9 @@ pub struct SessionInfo {
     pub display_name: Option<String>,
     pub user_id: String,
     pub tenant_id: String,
+    /// Signed in as a guest of this tenant (an account from another organization, e.g. an MSP's).
+    #[serde(default)]
+    pub guest: bool,
     /// Whether a refresh token was kept in the keychain so a later run can resume without a browser.
     pub remembered: bool,
 }
@@ -250,6 +253,10 @@ pub struct RoleCheck {
     pub verdict: RoleVerdict,
     /// Display names of the active directory roles found.
     pub roles: Vec<String>,
+    /// Roles that would help which the user may activate (Privileged Identity Management) but
+    /// has not.
+    #[serde(default)]
+    pub eligible: Vec<String>,
     /// A plain-language sentence for the UI.
     pub explanation: String,
 }

@@ -240,6 +240,49 @@ impl Graph {
             .await
     }
 
+    /// Template ids of the roles the signed-in user is eligible for but has not activated
+    /// (Privileged Identity Management):
+    /// `GET /roleManagement/directory/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')`
+    /// (<https://learn.microsoft.com/graph/api/unifiedroleeligibilityscheduleinstance-filterbycurrentuser>),
+    /// readable with RoleManagement.Read.Directory. A built-in role's `roleDefinitionId` is its
+    /// template id. Best effort: without PIM (it needs Entra ID P2) or the right to see it, the
+    /// answer is an error and the list is empty.
+    pub async fn my_eligible_role_templates(&self) -> Vec<String> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Instance {
+            role_definition_id: Option<String>,
+        }
+        let scope = crate::events::EventSink::none().step(crate::events::Step::ReadTenant);
+        let got = self
+            .http
+            .retry(Op::GetMyRoles, &scope, |_| {
+                Box::pin(async move {
+                    let r = self
+                        .send(
+                            reqwest::Method::GET,
+                            "roleManagement/directory/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')",
+                            &[],
+                            None,
+                            &[],
+                        )
+                        .await?;
+                    Ok(r.json::<List<Instance>>()?.value)
+                })
+            })
+            .await;
+        match got {
+            Ok(list) => list
+                .into_iter()
+                .filter_map(|i| i.role_definition_id)
+                .collect(),
+            Err(e) => {
+                tracing::info!(error = %e, "eligible roles (PIM) not readable");
+                vec![]
+            }
+        }
+    }
+
     /// Microsoft Graph's own service principal in this tenant, with its app roles.
     pub async fn graph_service_principal(&self, scope: &StepScope) -> Result<ServicePrincipal> {
         let path = format!("servicePrincipals(appId={})", odata_str(GRAPH_APP_ID));
@@ -592,6 +635,12 @@ impl Graph {
             .await
     }
 
+    /// `removePassword`, then the app read back until the key is gone.
+    ///
+    /// Right after `addPassword`, removing the new key can answer 400 "No password credential
+    /// found with keyId" while the key replicates: within `replication_window` of the first
+    /// attempt that is retried, not taken as "already removed". After the window it means an
+    /// earlier attempt removed it; the read-back confirms either way.
     pub async fn remove_password(
         &self,
         object_id: &str,
@@ -600,6 +649,9 @@ impl Graph {
     ) -> Result<()> {
         let path = format!("applications/{object_id}/removePassword");
         let body = json!({ "keyId": key_id });
+        let clock = &self.http.clock;
+        let started = clock.instant();
+        let window = self.http.policy.replication_window;
         self.http
             .retry(Op::RemovePassword, scope, |_| {
                 let path = &path;
@@ -610,7 +662,6 @@ impl Graph {
                         .await
                     {
                         Ok(_) => Ok(()),
-                        // Already gone (an earlier attempt removed it).
                         Err(Failure::Http { error, .. })
                             if error.status == 400
                                 && error
@@ -618,9 +669,38 @@ impl Graph {
                                     .to_ascii_lowercase()
                                     .contains("no password credential") =>
                         {
-                            Ok(())
+                            if clock.instant().saturating_sub(started) < window {
+                                Err(Failure::NotYet {
+                                    reason: crate::retry::RetryReason::Replication,
+                                    detail: error,
+                                })
+                            } else {
+                                Ok(())
+                            }
                         }
                         Err(e) => Err(e),
+                    }
+                })
+            })
+            .await?;
+        self.http
+            .retry(Op::GetApplication, scope, |_| {
+                Box::pin(async move {
+                    let app = self.get_application(object_id, scope).await?;
+                    if app.password_credentials.iter().any(|c| c.key_id == key_id) {
+                        Err(Failure::NotYet {
+                            reason: crate::retry::RetryReason::Replication,
+                            detail: GraphErrorInfo {
+                                status: 200,
+                                code: "SecretStillListed".into(),
+                                message: format!(
+                                    "the removed client secret {key_id} is still listed on the app"
+                                ),
+                                request_id: None,
+                            },
+                        })
+                    } else {
+                        Ok(())
                     }
                 })
             })

@@ -88,6 +88,11 @@ pub struct Http {
 
 impl Http {
     pub fn new(clock: SharedClock, policy: RetryPolicy, request_timeout: Duration) -> Result<Self> {
+        // reqwest verifies with the OS's own trust store (rustls-platform-verifier: the Windows
+        // and macOS verifiers, the system CA bundle on Linux), so a TLS-inspecting corporate
+        // gateway whose root the OS trusts works; proxies come from the OS settings and
+        // HTTPS_PROXY / NO_PROXY. Another caller may have installed the provider already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10).min(request_timeout))
@@ -112,28 +117,11 @@ impl Http {
 
     /// Sends one request and reads the whole answer. Error statuses become [`Failure::Http`].
     pub async fn send(&self, rb: reqwest::RequestBuilder) -> Result<Reply, Failure> {
-        let rb = rb.header("client-request-id", uuid::Uuid::new_v4().to_string());
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        let resp = rb
-            .send()
-            .await
-            .map_err(|e| Failure::Network(describe_reqwest(&e)))?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| Failure::Network(describe_reqwest(&e)))?
-            .to_vec();
-        let request_id =
-            header(&headers, "request-id").or_else(|| header(&headers, "x-ms-request-id"));
-        let reply = Reply {
-            status,
-            headers,
-            body,
-            request_id,
-        };
-        if status >= 400 {
+        let req = rb
+            .build()
+            .map_err(|e| Failure::Final(Error::Internal(format!("request: {e}"))))?;
+        let reply = self.exchange(req).await?;
+        if reply.status >= 400 {
             let retry_after = header(&reply.headers, "retry-after")
                 .and_then(|v| parse_retry_after(&v, self.clock.now()));
             return Err(Failure::Http {
@@ -142,6 +130,31 @@ impl Http {
             });
         }
         Ok(reply)
+    }
+
+    /// Sends one request and reads the whole answer, whatever its status.
+    pub async fn exchange(&self, mut req: reqwest::Request) -> Result<Reply, Failure> {
+        if let Ok(v) = reqwest::header::HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+            req.headers_mut().insert("client-request-id", v);
+        }
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let resp = self.client.execute(req).await.map_err(network_failure)?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map_err(network_failure)?.to_vec();
+        let request_id =
+            header(&headers, "request-id").or_else(|| header(&headers, "x-ms-request-id"));
+        Ok(Reply {
+            status,
+            headers,
+            body,
+            request_id,
+        })
+    }
+
+    /// `Retry-After` of an answer, read against this client's clock.
+    pub fn retry_after(&self, reply: &Reply) -> Option<Duration> {
+        header(&reply.headers, "retry-after").and_then(|v| parse_retry_after(&v, self.clock.now()))
     }
 
     /// Runs `attempt` until it succeeds, fails for good, or the budget is spent. Retries are
@@ -255,6 +268,38 @@ fn header(h: &HeaderMap, name: &str) -> Option<String> {
     h.get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
+}
+
+/// A request that got no answer. A certificate the OS does not trust is final, and told apart:
+/// on a corporate network it means a TLS-inspecting gateway whose root this computer lacks.
+fn network_failure(e: reqwest::Error) -> Failure {
+    let detail = describe_reqwest(&e);
+    if untrusted_certificate(&e) {
+        Failure::Final(Error::UntrustedCertificate(detail))
+    } else {
+        Failure::Network(detail)
+    }
+}
+
+fn untrusted_certificate(e: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        // tokio-rustls wraps rustls' error in an io::Error, whose `source` skips the wrapped
+        // error itself: look inside.
+        let inner = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|i| i as &(dyn std::error::Error + 'static));
+        for candidate in [Some(s), inner].into_iter().flatten() {
+            if let Some(rustls::Error::InvalidCertificate(_)) =
+                candidate.downcast_ref::<rustls::Error>()
+            {
+                return true;
+            }
+        }
+        source = s.source();
+    }
+    false
 }
 
 fn describe_reqwest(e: &reqwest::Error) -> String {

@@ -180,6 +180,14 @@ pub struct RetryPolicy {
     /// `replication_cap`.
     pub replication_base: Duration,
     pub replication_cap: Duration,
+    /// How long after our own write an answer "not found" may still be replication lag.
+    pub replication_window: Duration,
+    /// First interval for polling the token endpoint (a new secret, a new permission); grows by
+    /// a quarter each time up to `token_poll_cap`, and never comes sooner than this. The identity
+    /// platform throttles bursts of client-credentials requests with 429 and Retry-After
+    /// (<https://learn.microsoft.com/entra/msal/dotnet/advanced/exceptions/msal-throttling>).
+    pub token_poll_base: Duration,
+    pub token_poll_cap: Duration,
     /// First delay for 5xx / network errors without Retry-After; doubles up to `transient_cap`.
     pub transient_base: Duration,
     pub transient_cap: Duration,
@@ -197,6 +205,9 @@ impl Default for RetryPolicy {
             budget: Duration::from_secs(180),
             replication_base: Duration::from_millis(250),
             replication_cap: Duration::from_millis(600),
+            replication_window: Duration::from_secs(30),
+            token_poll_base: Duration::from_secs(1),
+            token_poll_cap: Duration::from_secs(4),
             transient_base: Duration::from_millis(500),
             transient_cap: Duration::from_secs(16),
             max_retry_after: Duration::from_secs(120),
@@ -240,17 +251,18 @@ impl RetryPolicy {
             let extra = (after.as_secs_f64() * 0.1).min(0.25);
             return after + Duration::from_secs_f64(extra * jitter.factor(0.0, 1.0));
         }
-        let (base, cap, growth) = match reason {
-            RetryReason::Replication
-            | RetryReason::SecretNotReady
-            | RetryReason::PermissionNotEffective => {
-                (self.replication_base, self.replication_cap, 1.5)
+        // (first delay, cap, growth per attempt, lowest jitter factor)
+        let (base, cap, growth, lowest) = match reason {
+            RetryReason::Replication => (self.replication_base, self.replication_cap, 1.5, 0.8),
+            // Never faster than the base: jitter only lengthens.
+            RetryReason::SecretNotReady | RetryReason::PermissionNotEffective => {
+                (self.token_poll_base, self.token_poll_cap, 1.25, 1.0)
             }
-            _ => (self.transient_base, self.transient_cap, 2.0),
+            _ => (self.transient_base, self.transient_cap, 2.0, 0.8),
         };
         let raw = base.as_secs_f64() * growth_pow(growth, attempt);
         let capped = raw.min(cap.as_secs_f64());
-        Duration::from_secs_f64(capped * jitter.factor(0.8, 1.2))
+        Duration::from_secs_f64(capped * jitter.factor(lowest, 1.2))
     }
 }
 
@@ -270,6 +282,27 @@ mod tests {
             message: message.into(),
             request_id: None,
         }
+    }
+
+    #[test]
+    fn token_endpoint_polls_are_at_least_a_second_apart_and_back_off() {
+        let p = RetryPolicy::default();
+        let j = Jitter::new(7);
+        let delays: Vec<Duration> = (0..12)
+            .map(|n| p.delay(RetryReason::SecretNotReady, n, None, &j))
+            .collect();
+        assert!(
+            delays.iter().all(|d| *d >= Duration::from_secs(1)),
+            "{delays:?}"
+        );
+        assert!(delays[8] > delays[0] * 2, "{delays:?}");
+        assert!(
+            delays.iter().all(|d| *d <= p.token_poll_cap.mul_f64(1.2)),
+            "{delays:?}"
+        );
+        // Retry-After from a throttled token endpoint is honoured, not shortened.
+        let after = p.delay(RetryReason::Throttled, 0, Some(Duration::from_secs(60)), &j);
+        assert!(after >= Duration::from_secs(60));
     }
 
     #[test]

@@ -68,27 +68,100 @@ fn map_keyring(e: keyring::Error) -> Error {
     }
 }
 
-impl SecretVault for KeyringVault {
-    fn set(&self, account: &str, value: &Secret) -> Result<()> {
+/// Windows Credential Manager keeps at most 2,560 bytes per credential
+/// (`CRED_MAX_CREDENTIAL_BLOB_SIZE`, <https://learn.microsoft.com/windows/win32/api/wincred/ns-wincred-credentialw>),
+/// and keyring stores text there as UTF-16: 1,280 characters. A remembered sign-in holds a
+/// refresh token of several KB, so longer values are split across entries (`account`, which
+/// then holds only a marker with the count, and `account#1`..`account#n`). Splitting keeps the
+/// token in the keychain and nowhere else, with the same code on every OS; an encrypted file
+/// would add a second place to lose or leak, and keeping only the refresh token would still not
+/// fit.
+const CHUNK_CHARS: usize = 1_000;
+const CHUNKED: &str = "pmpc-recovery-chunked:";
+
+fn part_account(account: &str, i: usize) -> String {
+    format!("{account}#{i}")
+}
+
+impl KeyringVault {
+    fn set_one(&self, account: &str, value: &str) -> Result<()> {
         self.entry(account)?
-            .set_password(value.expose())
+            .set_password(value)
             .map_err(map_keyring)
     }
 
-    fn get(&self, account: &str) -> Result<Option<Secret>> {
+    fn get_one(&self, account: &str) -> Result<Option<String>> {
         match self.entry(account)?.get_password() {
-            Ok(v) => Ok(Some(Secret::new(v))),
+            Ok(v) => Ok(Some(v)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(map_keyring(e)),
         }
     }
 
-    fn delete(&self, account: &str) -> Result<bool> {
+    fn delete_one(&self, account: &str) -> Result<bool> {
         match self.entry(account)?.delete_credential() {
             Ok(()) => Ok(true),
             Err(keyring::Error::NoEntry) => Ok(false),
             Err(e) => Err(map_keyring(e)),
         }
+    }
+
+    /// How many parts the value at `account` was split into (0: stored whole or absent).
+    fn parts(stored: &str) -> usize {
+        stored
+            .strip_prefix(CHUNKED)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+impl SecretVault for KeyringVault {
+    fn set(&self, account: &str, value: &Secret) -> Result<()> {
+        // Parts of an earlier, longer value would linger.
+        self.delete(account)?;
+        let chars: Vec<char> = value.expose().chars().collect();
+        if chars.len() <= CHUNK_CHARS {
+            return self.set_one(account, value.expose());
+        }
+        let parts: Vec<String> = chars
+            .chunks(CHUNK_CHARS)
+            .map(|c| c.iter().collect())
+            .collect();
+        for (i, part) in parts.iter().enumerate() {
+            self.set_one(&part_account(account, i + 1), part)?;
+        }
+        // The marker goes last: a reader never sees a split value with parts missing.
+        self.set_one(account, &format!("{CHUNKED}{}", parts.len()))
+    }
+
+    fn get(&self, account: &str) -> Result<Option<Secret>> {
+        let Some(stored) = self.get_one(account)? else {
+            return Ok(None);
+        };
+        let n = Self::parts(&stored);
+        if n == 0 {
+            return Ok(Some(Secret::new(stored)));
+        }
+        let mut whole = String::with_capacity(n * CHUNK_CHARS);
+        for i in 1..=n {
+            let part = self.get_one(&part_account(account, i))?.ok_or_else(|| {
+                Error::KeychainUnavailable(format!(
+                    "part {i} of {n} of the keychain entry {account} is missing"
+                ))
+            })?;
+            whole.push_str(&part);
+        }
+        Ok(Some(Secret::new(whole)))
+    }
+
+    fn delete(&self, account: &str) -> Result<bool> {
+        let Some(stored) = self.get_one(account)? else {
+            return Ok(false);
+        };
+        for i in 1..=Self::parts(&stored) {
+            self.delete_one(&part_account(account, i))?;
+        }
+        self.delete_one(account)
     }
 }
 

@@ -61,6 +61,11 @@ pub fn test_policy() -> RetryPolicy {
         budget: Duration::from_secs(20),
         replication_base: Duration::from_millis(50),
         replication_cap: Duration::from_millis(200),
+        replication_window: Duration::from_secs(3),
+        // Under tenant-sim's default token-endpoint limit (5 a second); the default policy's
+        // once-a-second pace is tested on its own.
+        token_poll_base: Duration::from_millis(300),
+        token_poll_cap: Duration::from_millis(600),
         transient_base: Duration::from_millis(50),
         transient_cap: Duration::from_millis(400),
         max_retry_after: Duration::from_secs(5),
