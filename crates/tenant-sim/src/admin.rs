@@ -24,6 +24,8 @@ pub fn router() -> Router<Shared> {
         .route("/scenario", get(get_scenario).put(put_scenario))
         .route("/tenants", post(add_tenant))
         .route("/tenants/{tenant}/users", post(add_user))
+        .route("/tenants/{tenant}/guests", post(add_guest))
+        .route("/keys/rotate", post(rotate_keys))
         .route("/users", post(add_default_user))
         .route("/users/{upn}/roles", put(set_roles))
         .route("/device/approve", post(approve))
@@ -119,6 +121,46 @@ async fn add_user(
     Json(u): Json<NewUser>,
 ) -> Response {
     add_user_to(&s, &tenant, u)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewGuest {
+    home_user_principal_name: String,
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+/// `POST /_sim/tenants/{id or domain}/guests` `{"homeUserPrincipalName","roles"}`: invites a
+/// user of another tenant as a B2B guest; answers the guest object.
+async fn add_guest(
+    State(s): State<Shared>,
+    Path(tenant): Path<String>,
+    Json(g): Json<NewGuest>,
+) -> Response {
+    let mut sim = s.lock();
+    match sim.add_guest(&tenant, &g.home_user_principal_name, &g.roles) {
+        Ok(u) => (
+            StatusCode::CREATED,
+            Json(json!({
+                "id": u.id,
+                "userPrincipalName": u.upn,
+                "homeUserPrincipalName": g.home_user_principal_name,
+                "userType": "Guest",
+                "roles": u.role_names(),
+            })),
+        )
+            .into_response(),
+        Err(e) => bad(e),
+    }
+}
+
+/// `POST /_sim/keys/rotate`: the signing key rolls over (see `RunningSim::rotate_signing_key`).
+async fn rotate_keys(State(s): State<Shared>) -> Response {
+    let mut sim = s.lock();
+    sim.key_index = (sim.key_index + 1) % crate::tokens::keys().len();
+    sim.rotations += 1;
+    Json(json!({"kid": sim.signing_key().kid})).into_response()
 }
 
 async fn add_default_user(State(s): State<Shared>, Json(u): Json<NewUser>) -> Response {

@@ -177,6 +177,42 @@ pub const GRAPH_SCOPES: &[(GraphPermission, &str)] = &[
         },
         "Admin",
     ),
+    (
+        GraphPermission {
+            value: "RoleManagement.ReadWrite.Directory",
+            id: "d01b97e9-cbc0-49fe-810a-750afd5527a3",
+            display_name: "Read and write directory RBAC settings",
+            description: "Allows the app to read and manage the role-based access control (RBAC) settings for your company's directory, on behalf of the signed-in user.",
+        },
+        "Admin",
+    ),
+    (
+        GraphPermission {
+            value: "RoleManagement.Read.All",
+            id: "48fec646-b2ba-4019-8681-8eb31435aded",
+            display_name: "Read role management data for all RBAC providers",
+            description: "Allows the app to read the role-based access control (RBAC) settings for all RBAC providers, on behalf of the signed-in user.",
+        },
+        "Admin",
+    ),
+    (
+        GraphPermission {
+            value: "RoleEligibilitySchedule.Read.Directory",
+            id: "eb0788c2-6d4e-4658-8c9e-c0fb8053f03d",
+            display_name: "Read all eligible role assignments for your company's directory",
+            description: "Allows the app to read the eligible role-based access control (RBAC) assignments for your company's directory, on behalf of the signed-in user.",
+        },
+        "Admin",
+    ),
+    (
+        GraphPermission {
+            value: "User.Read.All",
+            id: "a154be20-db9c-4678-8ab7-66f6cc099a59",
+            display_name: "Read all users' full profiles",
+            description: "Allows the app to read the full set of profile properties, reports, and managers of other users in your organization, on behalf of the signed-in user.",
+        },
+        "Admin",
+    ),
 ];
 
 /// Whether `scope` is one of Graph's delegated permissions (case-insensitive, as Entra treats them).

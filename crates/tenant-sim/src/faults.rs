@@ -80,6 +80,13 @@ fn classify_graph(m: &Method, segs: &[&str]) -> Route {
         ("directory", true, [_], Method::DELETE) => Route::PermanentlyDeleteItem,
         ("directory", true, [_, "restore"], Method::POST) => Route::RestoreDeletedItem,
         ("auditlogs", _, _, _) => Route::ListDirectoryAudits,
+        ("rolemanagement", _, _, Method::GET)
+            if segs
+                .last()
+                .is_some_and(|l| l.starts_with("filterByCurrentUser")) =>
+        {
+            Route::ListMyEligibleRoles
+        }
         _ => Route::OtherGraph,
     }
 }
@@ -388,6 +395,13 @@ mod tests {
                 "/v1.0/directory/deletedItems/microsoft.graph.application"
             ),
             Some(Route::ListDeletedItems)
+        );
+        assert_eq!(
+            g(
+                Method::GET,
+                "/v1.0/roleManagement/directory/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')"
+            ),
+            Some(Route::ListMyEligibleRoles)
         );
         assert_eq!(g(Method::GET, "/_sim/state"), None);
     }

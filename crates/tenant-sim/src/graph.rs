@@ -12,12 +12,12 @@ use axum::Extension;
 use serde_json::{json, Map, Value};
 
 use crate::catalog::{self, GRAPH_APP_ID};
+use crate::permissions::{self, Op};
 use crate::scenario::PasswordPolicy;
 use crate::state::{
     new_app_doc, new_sp_doc, short_time, App, Assignment, Deleted, DeletedObject, Password, Sim,
     Sp, Tenant,
 };
-use crate::tokens;
 use crate::{RequestCtx, Shared};
 
 pub const JSON_CONTENT_TYPE: &str =
@@ -149,7 +149,7 @@ fn authenticate(sim: &Sim, headers: &HeaderMap) -> Result<Caller, GraphError> {
     if token.is_empty() {
         return Err(GraphError::unauthorized("Access token is empty."));
     }
-    let claims = tokens::key().verify(token, sim.clock.unix()).map_err(|e| {
+    let claims = sim.verify(token).map_err(|e| {
         if e == "expired" {
             GraphError::unauthorized("Lifetime validation failed, the token is expired.")
         } else {
@@ -226,30 +226,32 @@ fn authenticate(sim: &Sim, headers: &HeaderMap) -> Result<Caller, GraphError> {
     })
 }
 
-/// Delegated callers need one of `scopes`; app-only callers one of `app_roles`.
-fn require(c: &Caller, scopes: &[&str], app_roles: &[&str]) -> Result<(), GraphError> {
-    let ok = match &c.principal {
-        Principal::User { scopes: have, .. } => scopes
-            .iter()
-            .any(|s| have.iter().any(|h| h.eq_ignore_ascii_case(s))),
-        Principal::App { roles, .. } => app_roles.iter().any(|s| roles.iter().any(|h| h == s)),
+/// The caller's permissions: delegated scopes or app roles.
+fn granted(c: &Caller) -> &[String] {
+    match &c.principal {
+        Principal::User { scopes, .. } => scopes,
+        Principal::App { roles, .. } => roles,
+    }
+}
+
+/// 403 `Authorization_RequestDenied` unless the token allows `op` (see `permissions.rs`).
+fn allow(c: &Caller, op: Op) -> Result<(), GraphError> {
+    let row = permissions::of(op);
+    let need = match c.principal {
+        Principal::User { .. } => row.delegated,
+        Principal::App { .. } => row.application,
     };
-    if ok {
+    if permissions::satisfies(need, granted(c)) {
         Ok(())
     } else {
         Err(GraphError::denied())
     }
 }
 
-const READ_APPS: &[&str] = &[
-    "Application.Read.All",
-    "Application.ReadWrite.All",
-    "Directory.Read.All",
-    "Directory.ReadWrite.All",
-];
-const WRITE_APPS: &[&str] = &["Application.ReadWrite.All"];
-const READ_USER: &[&str] = &["User.Read", "User.Read.All", "Directory.Read.All"];
-const READ_ORG: &[&str] = &["User.Read", "Organization.Read.All", "Directory.Read.All"];
+/// Whether the caller may read any of `perms` (no 403: for "limited information" decisions).
+fn holds_any(c: &Caller, perms: &[&str]) -> bool {
+    permissions::satisfies(&[perms], granted(c))
+}
 
 fn user_roles(t: &Tenant, c: &Caller) -> Vec<String> {
     match &c.principal {
@@ -305,6 +307,7 @@ struct Query {
     filter: Option<String>,
     top: Option<usize>,
     count: bool,
+    expand: Option<String>,
 }
 
 fn parse_query(uri: &Uri) -> Result<Query, GraphError> {
@@ -330,6 +333,7 @@ fn parse_query(uri: &Uri) -> Result<Query, GraphError> {
                 })?)
             }
             "count" => q.count = v.eq_ignore_ascii_case("true"),
+            "expand" => q.expand = Some(v.into_owned()),
             _ => {}
         }
     }
@@ -600,11 +604,6 @@ fn dispatch(
             user_paths(sim, &caller, &req, &m, &uid, rest)
         }
         ("users", None, [id, rest @ ..]) => {
-            require(
-                &caller,
-                &["User.Read.All", "Directory.Read.All"],
-                &["User.Read.All", "Directory.Read.All"],
-            )?;
             let t = tenant(sim, &caller)?;
             let uid = t
                 .users
@@ -618,19 +617,18 @@ fn dispatch(
             if m != Method::GET {
                 return Err(method_not_allowed());
             }
-            require(
-                &caller,
-                READ_ORG,
-                &["Organization.Read.All", "Directory.Read.All"],
-            )?;
+            allow(&caller, Op::GetOrganization)?;
             let t = tenant(sim, &caller)?;
             // With User.Read alone only id, displayName and verifiedDomains are populated.
-            let full = require(
+            let full = holds_any(
                 &caller,
-                &["Organization.Read.All", "Directory.Read.All"],
-                &["Organization.Read.All", "Directory.Read.All"],
-            )
-            .is_ok();
+                &[
+                    "Organization.Read.All",
+                    "Directory.Read.All",
+                    "Organization.ReadWrite.All",
+                    "Directory.ReadWrite.All",
+                ],
+            );
             let org = if full {
                 t.organization_json()
             } else {
@@ -654,8 +652,13 @@ fn dispatch(
             if m != Method::GET {
                 return Err(method_not_allowed());
             }
-            require(&caller, &["AuditLog.Read.All"], &["AuditLog.Read.All"])?;
+            allow(&caller, Op::ListDirectoryAudits)?;
             req.list("auditLogs/directoryAudits", vec![], "directoryAudit")
+        }
+        ("rolemanagement", None, ["directory", "roleEligibilityScheduleInstances", f])
+            if f.starts_with("filterByCurrentUser") =>
+        {
+            my_eligible_roles(sim, &caller, &req, &m, f)
         }
         _ => Err(segment_not_found(first)),
     }
@@ -745,13 +748,27 @@ fn user_paths(
     }
     let t = tenant(sim, caller)?;
     let u = t.user(uid).ok_or_else(|| GraphError::not_found(uid))?;
+    let own = caller_user_id(caller) == Some(uid);
     match rest {
         [] => {
-            require(caller, READ_USER, &["User.Read.All", "Directory.Read.All"])?;
-            req.entity("users", t.user_json(u), "user", StatusCode::OK)
+            allow(caller, if own { Op::GetMe } else { Op::GetUser })?;
+            // Graph returns a default property set; `$select` reaches the others.
+            let m = if req.q.select.is_some() {
+                t.user_json_full(u)
+            } else {
+                t.user_json(u)
+            };
+            req.entity("users", m, "user", StatusCode::OK)
         }
         [nav @ ("transitiveMemberOf" | "memberOf"), cast @ ..] => {
-            require(caller, READ_USER, &["User.Read.All", "Directory.Read.All"])?;
+            allow(
+                caller,
+                if own {
+                    Op::ListMyMemberships
+                } else {
+                    Op::ListUserMemberships
+                },
+            )?;
             let set = match cast {
                 [] => "directoryObjects",
                 ["microsoft.graph.directoryRole"] => "directoryRoles",
@@ -766,15 +783,122 @@ fn user_paths(
                     "Unsupported Query. An OData cast on transitiveMemberOf needs the ConsistencyLevel: eventual header and $count=true.",
                 ));
             }
+            // "Limited information": directoryRole entries the caller cannot read come back with
+            // only their id and type, every other property null.
+            let readable = holds_any(caller, permissions::READ_DIRECTORY_ROLES);
             let roles = u
                 .roles
                 .iter()
                 .filter_map(|r| t.directory_role_json(r))
+                .map(|m| if readable { m } else { limited(m) })
                 .collect();
             req.list(set, roles, "directoryRole")
         }
         [s, ..] => Err(segment_not_found(s)),
     }
+}
+
+/// A directory object as Graph returns it to a caller without permission to read its type:
+/// `@odata.type` and `id`, the rest null
+/// (<https://learn.microsoft.com/graph/permissions-overview#limited-information-returned-for-inaccessible-member-objects>).
+fn limited(m: Map<String, Value>) -> Map<String, Value> {
+    m.into_iter()
+        .map(|(k, v)| match k.as_str() {
+            "id" | "@odata.type" => (k, v),
+            _ => (k, Value::Null),
+        })
+        .collect()
+}
+
+/// `GET /roleManagement/directory/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')`:
+/// the signed-in user's PIM-eligible roles
+/// (<https://learn.microsoft.com/graph/api/unifiedroleeligibilityscheduleinstance-filterbycurrentuser>),
+/// with `$expand=roleDefinition` and `$select`.
+fn my_eligible_roles(
+    sim: &mut Sim,
+    caller: &Caller,
+    req: &Req,
+    m: &Method,
+    function: &str,
+) -> Result<Response, GraphError> {
+    if *m != Method::GET {
+        return Err(method_not_allowed());
+    }
+    let on = key_segment(function).1.map(|(_, v)| v);
+    if on.as_deref() != Some("principal") {
+        return Err(GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "The parameter 'on' of function 'filterByCurrentUser' must be 'principal'.",
+        ));
+    }
+    allow(caller, Op::ListMyEligibleRoles)?;
+    let expand_def = match req.q.expand.as_deref() {
+        None => false,
+        Some(e) if e.split(',').all(|x| x.trim() == "roleDefinition") => true,
+        Some(e) => {
+            return Err(GraphError::new(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                format!("Could not find a property named '{e}' on type 'microsoft.graph.unifiedRoleEligibilityScheduleInstance' that tenant-sim can expand."),
+            ))
+        }
+    };
+    let t = tenant(sim, caller)?;
+    let user = caller_user_id(caller).and_then(|id| t.user(id));
+    let mut items = Vec::new();
+    for r in user.map(|u| u.eligible_roles.clone()).unwrap_or_default() {
+        let Some(def) = catalog::directory_role(&r) else {
+            continue;
+        };
+        let uid = user.map(|u| u.id.clone()).unwrap_or_default();
+        // Stable ids derived from user and role, in Graph's shapes.
+        let h = crate::state::sha256(&format!("{uid}|{}", def.template_id));
+        let schedule_id = uuid::Builder::from_random_bytes(h[..16].try_into().unwrap_or([0; 16]))
+            .into_uuid()
+            .to_string();
+        let instance_id = {
+            use base64::Engine;
+            format!(
+                "{}-1-e",
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&h[..32])
+            )
+        };
+        let mut m = crate::state::obj(json!({
+            "@odata.type": "#microsoft.graph.unifiedRoleEligibilityScheduleInstance",
+            "id": instance_id,
+            "principalId": uid,
+            "roleDefinitionId": def.template_id,
+            "directoryScopeId": "/",
+            "appScopeId": null,
+            "startDateTime": crate::state::graph_time(t.created),
+            "endDateTime": null,
+            "memberType": "Direct",
+            "roleEligibilityScheduleId": schedule_id,
+        }));
+        if expand_def {
+            m.insert(
+                "roleDefinition".into(),
+                json!({
+                    "id": def.template_id,
+                    "description": def.description,
+                    "displayName": def.display_name,
+                    "isBuiltIn": true,
+                    "isEnabled": true,
+                    "resourceScopes": ["/"],
+                    "templateId": def.template_id,
+                    "version": "1",
+                    "rolePermissions": [],
+                }),
+            );
+        }
+        items.push(m);
+    }
+    req.list(
+        "Collection(unifiedRoleEligibilityScheduleInstance)",
+        items,
+        "unifiedRoleEligibilityScheduleInstance",
+    )
 }
 
 // ---------------------------------------------------------------- applications
@@ -796,7 +920,7 @@ fn applications(
     let (key, rest) = resolve_key(key, rest, &["id", "appId", "uniqueName"], "application")?;
     match (key, rest, m.clone()) {
         (None, [], Method::GET) => {
-            require(caller, READ_APPS, READ_APPS)?;
+            allow(caller, Op::ReadApplications)?;
             let t = tenant(sim, caller)?;
             let items = t
                 .apps
@@ -808,13 +932,13 @@ fn applications(
         }
         (None, [], Method::POST) => create_application(sim, caller, req, None),
         (Some(key), [], Method::GET) => {
-            require(caller, READ_APPS, READ_APPS)?;
+            allow(caller, Op::ReadApplications)?;
             let t = tenant(sim, caller)?;
             let app = find_app(sim, t, &key).ok_or_else(|| GraphError::not_found(&key.1))?;
             req.entity("applications", app.json(), "application", StatusCode::OK)
         }
         (Some(key), [], Method::PATCH) => {
-            require(caller, WRITE_APPS, WRITE_APPS)?;
+            allow(caller, Op::WriteApplications)?;
             let t = tenant(sim, caller)?;
             let found = find_app(sim, t, &key).map(|a| (a.id.clone(), a.owners.clone()));
             match found {
@@ -841,7 +965,7 @@ fn applications(
             }
         }
         (Some(key), [], Method::DELETE) => {
-            require(caller, WRITE_APPS, WRITE_APPS)?;
+            allow(caller, Op::WriteApplications)?;
             let wall = sim.clock.wall();
             let t = tenant(sim, caller)?;
             let app = find_app(sim, t, &key)
@@ -876,13 +1000,14 @@ fn applications(
         }
         (Some(key), ["addPassword"], Method::POST) => add_password(sim, caller, req, &key),
         (Some(key), ["removePassword"], Method::POST) => {
-            require(caller, WRITE_APPS, WRITE_APPS)?;
+            allow(caller, Op::WriteApplications)?;
             let t = tenant(sim, caller)?;
             let app = find_app(sim, t, &key).ok_or_else(|| GraphError::not_found(&key.1))?;
             if !may_manage(t, caller, &app.owners) {
                 return Err(GraphError::denied());
             }
             let id = app.id.clone();
+            let now = sim.clock.now();
             let body = req.json_body()?;
             let key_id = body
                 .get("keyId")
@@ -895,9 +1020,11 @@ fn applications(
                 .iter_mut()
                 .find(|a| a.id == id)
                 .ok_or_else(|| GraphError::not_found(&id))?;
+            // A password added moments ago may not have replicated to the replica serving the
+            // removal: Graph answers as if the keyId did not exist until it has.
             let before = app.passwords.len();
             app.passwords
-                .retain(|p| !p.key_id.eq_ignore_ascii_case(&key_id));
+                .retain(|p| !(p.key_id.eq_ignore_ascii_case(&key_id) && now >= p.visible_at));
             if app.passwords.len() == before {
                 return Err(GraphError::bad(format!(
                     "No password credential found with keyId '{key_id}'."
@@ -916,7 +1043,7 @@ fn create_application(
     req: &Req,
     unique_name: Option<String>,
 ) -> Result<Response, GraphError> {
-    require(caller, WRITE_APPS, WRITE_APPS)?;
+    allow(caller, Op::WriteApplications)?;
     let body = req.json_body()?;
     {
         let t = tenant(sim, caller)?;
@@ -1305,7 +1432,7 @@ fn add_password(
     req: &Req,
     key: &(String, String),
 ) -> Result<Response, GraphError> {
-    require(caller, WRITE_APPS, WRITE_APPS)?;
+    allow(caller, Op::WriteApplications)?;
     let body = req.json_body()?;
     let pc = match body.get("passwordCredential") {
         None | Some(Value::Null) => Map::new(),
@@ -1376,7 +1503,9 @@ fn add_password(
     let secret = sim.secret();
     let key_id = sim.guid();
     let ready_at = sim.clock.now() + sim.scenario.secret_ready_delay;
+    let visible_at = sim.new_visible_at();
     let pw = Password {
+        visible_at,
         key_id,
         display_name,
         hint: secret.chars().take(3).collect(),
@@ -1442,7 +1571,7 @@ fn service_principals(
     let (key, rest) = resolve_key(key, rest, &["id", "appId"], "servicePrincipal")?;
     match (key, rest, m.clone()) {
         (None, [], Method::GET) => {
-            require(caller, READ_APPS, READ_APPS)?;
+            allow(caller, Op::ReadServicePrincipals)?;
             let t = tenant(sim, caller)?;
             let items = t
                 .sps
@@ -1457,7 +1586,7 @@ fn service_principals(
             create_sp(sim, caller, req, &body)
         }
         (Some(key), [], Method::GET) => {
-            require(caller, READ_APPS, READ_APPS)?;
+            allow(caller, Op::ReadServicePrincipals)?;
             let t = tenant(sim, caller)?;
             let sp = find_sp(sim, t, &key).ok_or_else(|| GraphError::not_found(&key.1))?;
             req.entity(
@@ -1468,7 +1597,7 @@ fn service_principals(
             )
         }
         (Some(key), [], Method::PATCH) => {
-            require(caller, WRITE_APPS, WRITE_APPS)?;
+            allow(caller, Op::WriteServicePrincipals)?;
             let mut body = req.json_body()?;
             let t = tenant(sim, caller)?;
             match find_sp(sim, t, &key)
@@ -1495,7 +1624,7 @@ fn service_principals(
             }
         }
         (Some(key), [], Method::DELETE) => {
-            require(caller, WRITE_APPS, WRITE_APPS)?;
+            allow(caller, Op::WriteServicePrincipals)?;
             let wall = sim.clock.wall();
             let t = tenant(sim, caller)?;
             let sp = find_sp(sim, t, &key)
@@ -1523,7 +1652,14 @@ fn service_principals(
         (Some(key), [nav], Method::GET)
             if *nav == "appRoleAssignedTo" || *nav == "appRoleAssignments" =>
         {
-            require(caller, READ_APPS, READ_APPS)?;
+            allow(
+                caller,
+                if *nav == "appRoleAssignedTo" {
+                    Op::ListAppRoleAssignedTo
+                } else {
+                    Op::ListAppRoleAssignments
+                },
+            )?;
             let t = tenant(sim, caller)?;
             let sp = find_sp(sim, t, &key).ok_or_else(|| GraphError::not_found(&key.1))?;
             let items = t
@@ -1554,11 +1690,7 @@ fn service_principals(
         (Some(key), [nav, aid], Method::DELETE)
             if *nav == "appRoleAssignedTo" || *nav == "appRoleAssignments" =>
         {
-            require(
-                caller,
-                &["AppRoleAssignment.ReadWrite.All"],
-                &["AppRoleAssignment.ReadWrite.All"],
-            )?;
+            allow(caller, Op::RevokeAppRole)?;
             let t = tenant(sim, caller)?;
             let sp = find_sp(sim, t, &key).ok_or_else(|| GraphError::not_found(&key.1))?;
             let sp_id = sp.id.clone();
@@ -1623,13 +1755,34 @@ fn apply_sp_patch(
     Ok(())
 }
 
+/// Who may create an app's service principal. The create and upsert pages
+/// (<https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals>,
+/// <https://learn.microsoft.com/graph/api/serviceprincipal-upsert>) say: "For multitenant apps:
+/// Application Administrator, Cloud Application Administrator. For single-tenant apps where the
+/// calling user is a nonadmin user but is the owner of the backing application, the user must
+/// have the Application Developer role." (Global Administrator can do everything.)
+fn may_create_sp(t: &Tenant, c: &Caller, app: &App) -> bool {
+    let Principal::User { user_id, .. } = &c.principal else {
+        return true;
+    };
+    let roles = user_roles(t, c);
+    if has_any(&roles, APP_ADMIN_ROLES) {
+        return true;
+    }
+    let single_tenant =
+        app.doc.get("signInAudience").and_then(Value::as_str) == Some("AzureADMyOrg");
+    single_tenant
+        && app.owners.iter().any(|o| o == user_id)
+        && has_any(&roles, &[catalog::APPLICATION_DEVELOPER])
+}
+
 fn create_sp(
     sim: &mut Sim,
     caller: &Caller,
     req: &Req,
     body: &Map<String, Value>,
 ) -> Result<Response, GraphError> {
-    require(caller, WRITE_APPS, WRITE_APPS)?;
+    allow(caller, Op::WriteServicePrincipals)?;
     let app_id = body
         .get("appId")
         .and_then(Value::as_str)
@@ -1667,7 +1820,7 @@ fn create_sp(
         if t.sps.iter().any(|s| s.app_id.eq_ignore_ascii_case(&app_id)) {
             return Err(GraphError::new(StatusCode::CONFLICT, "Request_MultipleObjectsWithSameKeyValue", "Another object with the same value for property servicePrincipalNames already exists."));
         }
-        if !may_manage(t, caller, &app.owners) {
+        if !may_create_sp(t, caller, app) {
             return Err(GraphError::denied());
         }
         app.clone()
@@ -1717,15 +1870,8 @@ fn grant_app_role(
     nav: &str,
     body: &Map<String, Value>,
 ) -> Result<Response, GraphError> {
-    require(
-        caller,
-        &["AppRoleAssignment.ReadWrite.All"],
-        &["AppRoleAssignment.ReadWrite.All"],
-    )?;
-    if let Principal::User { .. } = caller.principal {
-        // Delegated: AppRoleAssignment.ReadWrite.All *and* Application.Read.All (or higher).
-        require(caller, READ_APPS, READ_APPS)?;
-    }
+    // AppRoleAssignment.ReadWrite.All *and* Application.Read.All (or higher).
+    allow(caller, Op::GrantAppRole)?;
     let field = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
     let (Some(principal_id), Some(resource_id), Some(app_role_id)) = (
         field("principalId"),
@@ -1859,7 +2005,7 @@ fn deleted_items(
     }
     match (rest, m.clone()) {
         ([cast], Method::GET) if cast.starts_with("microsoft.graph.") => {
-            require(caller, READ_APPS, READ_APPS)?;
+            allow(caller, Op::ListDeletedItems)?;
             let t = tenant(sim, caller)?;
             let (ty, set) = match *cast {
                 "microsoft.graph.application" => ("application", "applications"),
@@ -1875,7 +2021,7 @@ fn deleted_items(
             req.list(set, items, ty)
         }
         ([id], Method::GET) => {
-            require(caller, READ_APPS, READ_APPS)?;
+            allow(caller, Op::GetDeletedItem)?;
             let t = tenant(sim, caller)?;
             let d = t
                 .deleted
@@ -1890,7 +2036,7 @@ fn deleted_items(
             req.entity("directoryObjects", m, d.type_name(), StatusCode::OK)
         }
         ([id], Method::DELETE) => {
-            require(caller, WRITE_APPS, WRITE_APPS)?;
+            allow(caller, Op::PermanentlyDeleteItem)?;
             let t = tenant(sim, caller)?;
             let d = t
                 .deleted
@@ -1909,7 +2055,7 @@ fn deleted_items(
             Ok(no_content())
         }
         ([id, "restore"], Method::POST) => {
-            require(caller, WRITE_APPS, WRITE_APPS)?;
+            allow(caller, Op::RestoreDeletedItem)?;
             let t = tenant(sim, caller)?;
             let pos = t
                 .deleted

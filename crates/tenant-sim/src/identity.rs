@@ -36,6 +36,8 @@ pub struct EntraError {
     pub error: &'static str,
     pub code: u32,
     pub description: String,
+    /// Seconds for a `Retry-After` header (429 throttling).
+    pub retry_after: Option<u64>,
 }
 
 impl EntraError {
@@ -50,6 +52,7 @@ impl EntraError {
             error,
             code,
             description: description.into(),
+            retry_after: None,
         }
     }
     pub fn bad(error: &'static str, code: u32, description: impl Into<String>) -> Self {
@@ -73,12 +76,16 @@ impl EntraError {
             "correlation_id": correlation,
             "error_uri": format!("https://login.microsoftonline.com/error?code={}", self.code),
         });
-        (
+        let mut r = (
             self.status,
             [(header::CACHE_CONTROL, "no-store, no-cache")],
             Json(body),
         )
-            .into_response()
+            .into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut().insert(header::RETRY_AFTER, s.into());
+        }
+        r
     }
 }
 
@@ -141,8 +148,8 @@ pub async fn openid_configuration(
         let sim = shared.lock();
         let o = &sim.origin;
         let (issuer, region) = match authority(&sim, &tenant)? {
-            Authority::Multi => (format!("{o}/{{tenantid}}/v2.0"), Value::Null),
-            Authority::Tenant(t) => (format!("{o}/{}/v2.0", t.id), json!("NA")),
+            Authority::Multi => (sim.issuer("{tenantid}"), Value::Null),
+            Authority::Tenant(t) => (sim.issuer(&t.id), json!("NA")),
         };
         let host = o
             .trim_start_matches("http://")
@@ -185,10 +192,11 @@ pub async fn keys(
     let r = (|| {
         let sim = shared.lock();
         let issuer = match authority(&sim, &tenant)? {
-            Authority::Multi => format!("{}/{{tenantid}}/v2.0", sim.origin),
-            Authority::Tenant(t) => format!("{}/{}/v2.0", sim.origin, t.id),
+            Authority::Multi => sim.issuer("{tenantid}"),
+            Authority::Tenant(t) => sim.issuer(&t.id),
         };
-        Ok(Json(tokens::key().jwks(&issuer)).into_response())
+        // The current key first, then (after a rollover) the previous one.
+        Ok(Json(tokens::jwks(&sim.published_keys(), &issuer)).into_response())
     })();
     respond(&shared, &ctx, r)
 }
@@ -494,12 +502,19 @@ fn complete_sign_in(
             &format!("The user account {upn} does not exist in the directory."),
         );
     };
-    let (tid, uid) = (t.id.clone(), u.id.clone());
-    if auth_tenant.is_some_and(|a| a != tid) {
-        return error_redirect(p, "invalid_request", 50020, &format!("User account '{upn}' from identity provider does not exist in tenant and cannot access the application."));
+    let (mut tid, mut uid) = (t.id.clone(), u.id.clone());
+    if let Some(a) = auth_tenant.filter(|a| *a != tid) {
+        // At a tenant's own authority a B2B guest signs in to that (resource) tenant.
+        match sim.user_in_tenant(a, upn) {
+            Some(g) => (tid, uid) = (a.to_string(), g.id.clone()),
+            None => return error_redirect(p, "invalid_request", 50020, &format!("User account '{upn}' from identity provider does not exist in tenant and cannot access the application.")),
+        }
     }
     if p.admin_consent {
         return finish_admin_consent(sim, p, &tid, &uid);
+    }
+    if let Some(e) = restricted(sim, &p.client_id, upn) {
+        return error_redirect(p, "access_denied", e.code, &e.description);
     }
     let code = format!("1.{}", sim.token(48));
     let expires = sim.clock.now() + CODE_LIFETIME;
@@ -524,6 +539,34 @@ fn complete_sign_in(
     params.push(("session_state", sim.guid()));
     redirect_to_client(&p.redirect_uri, &p.response_mode, &params)
 }
+
+/// AADSTS50105 when the tenant requires user assignment for `client_id` and nobody is assigned
+/// (`Scenario::restricted_client_ids`), as Entra answers "Your administrator has configured the
+/// application … to block users unless they are specifically granted ('assigned') access"
+/// (<https://learn.microsoft.com/troubleshoot/entra/entra-id/app-integration/error-code-aadsts50105-user-not-assigned-role>).
+fn restricted(sim: &Sim, client_id: &str, upn: &str) -> Option<EntraError> {
+    if !sim
+        .scenario
+        .restricted_client_ids
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(client_id))
+    {
+        return None;
+    }
+    let name = if client_id.eq_ignore_ascii_case(GRAPH_COMMAND_LINE_TOOLS) {
+        "Microsoft Graph Command Line Tools"
+    } else {
+        client_id
+    };
+    Some(EntraError::bad(
+        "invalid_grant",
+        50105,
+        format!("Your administrator has configured the application {name} ('{client_id}') to block users unless they are specifically granted ('assigned') access to the application. The signed in user '{upn}' is blocked because they are not a direct member of a group with access, nor had access directly assigned by an administrator. Please contact your administrator to assign access to this application."),
+    ))
+}
+
+/// Microsoft Graph Command Line Tools (Graph PowerShell's client id).
+const GRAPH_COMMAND_LINE_TOOLS: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 
 // ---------------------------------------------------------------- scopes and tokens
 
@@ -623,6 +666,20 @@ fn user_tokens(
                 "The user account does not exist in the directory.",
             )
         })?;
+    if let Some(e) = restricted(sim, client_id, &sign_in_name(&user)) {
+        return Err(e);
+    }
+    // A guest: `acct` 1 and `idp` the home tenant's issuer (ID token claims reference:
+    // "identical to the value of the issuer claim unless the user account isn't in the same
+    // tenant as the issuer, such as guests"; `acct` is "0" for members, "1" for guests:
+    // https://learn.microsoft.com/entra/identity-platform/id-token-claims-reference,
+    // https://learn.microsoft.com/entra/identity-platform/optional-claims-reference).
+    let acct = i32::from(user.guest.is_some());
+    let idp = user
+        .guest
+        .as_ref()
+        .map(|g| format!("https://sts.windows.net/{}/", g.home_tenant_id));
+    let login_name = sign_in_name(&user);
     let now = sim.clock.unix();
     let uti = sim.token(16);
     let mut wids: Vec<String> = user.roles.clone();
@@ -642,7 +699,7 @@ fn user_tokens(
         "aud": GRAPH_RESOURCE,
         "iss": format!("https://sts.windows.net/{tenant_id}/"),
         "iat": now, "nbf": now, "exp": now + TOKEN_LIFETIME_SECS,
-        "acct": 0, "acr": "1", "amr": ["pwd"],
+        "acct": acct, "acr": "1", "amr": ["pwd"],
         "app_displayname": null,
         "appid": client_id, "appidacr": "0",
         "family_name": user.surname, "given_name": user.given_name,
@@ -652,11 +709,14 @@ fn user_tokens(
         "sub": pairwise(&user.id, GRAPH_APP_ID),
         "tenant_region_scope": "NA",
         "tid": tenant_id,
-        "unique_name": user.upn, "upn": user.upn,
+        "unique_name": login_name, "upn": login_name,
         "uti": uti, "ver": "1.0",
         "wids": wids,
     });
-    let key = tokens::key();
+    let mut access = access;
+    if let Some(i) = &idp {
+        access["idp"] = json!(i);
+    }
     let granted: Vec<String> = scopes
         .graph
         .iter()
@@ -677,16 +737,17 @@ fn user_tokens(
         "scope": scope_out.join(" "),
         "expires_in": TOKEN_LIFETIME_SECS,
         "ext_expires_in": TOKEN_LIFETIME_SECS,
-        "access_token": key.sign(&access),
+        "access_token": sim.sign(&access),
     });
     if scopes.openid {
         let mut id = json!({
             "aud": client_id,
-            "iss": format!("{}/{tenant_id}/v2.0", sim.origin),
+            "iss": sim.issuer(tenant_id),
             "iat": now, "nbf": now, "exp": now + TOKEN_LIFETIME_SECS,
+            "acct": acct,
             "name": user.display_name,
             "oid": user.id,
-            "preferred_username": user.upn,
+            "preferred_username": login_name,
             "sub": pairwise(&user.id, client_id),
             "tid": tenant.id,
             "ver": "2.0",
@@ -695,9 +756,12 @@ fn user_tokens(
             id["nonce"] = json!(n);
         }
         if scopes.email {
-            id["email"] = json!(user.upn);
+            id["email"] = json!(login_name);
         }
-        body["id_token"] = json!(key.sign(&id));
+        if let Some(i) = &idp {
+            id["idp"] = json!(i);
+        }
+        body["id_token"] = json!(sim.sign(&id));
     }
     if scopes.offline {
         let rt = format!("1.{}", sim.token(64));
@@ -715,6 +779,13 @@ fn user_tokens(
         body["refresh_token"] = json!(rt);
     }
     Ok(body)
+}
+
+/// The name a user signs in with: their UPN, or a guest's home UPN.
+fn sign_in_name(u: &crate::state::User) -> String {
+    u.guest
+        .as_ref()
+        .map_or_else(|| u.upn.clone(), |g| g.home_upn.clone())
 }
 
 /// Entra's `sub` is pairwise per app: a stable hash of user and client.
@@ -853,10 +924,23 @@ fn token_inner(
             let now = sim.clock.now();
             let auto = sim.auto_sign_in.clone();
             let blocked = sim.scenario.block_device_code;
-            let auto_user = auto
-                .as_deref()
-                .and_then(|upn| sim.find_user(upn))
-                .map(|(t, u)| (t.id.clone(), u.id.clone()));
+            let path_tenant = sim
+                .device_codes
+                .get(dc)
+                .and_then(|g| sim.tenant_by_authority(&g.tenant_path))
+                .map(|t| t.id.clone());
+            let auto_user = auto.as_deref().and_then(|upn| {
+                path_tenant
+                    .as_deref()
+                    .and_then(|tid| {
+                        sim.user_in_tenant(tid, upn)
+                            .map(|u| (tid.to_string(), u.id.clone()))
+                    })
+                    .or_else(|| {
+                        sim.find_user(upn)
+                            .map(|(t, u)| (t.id.clone(), u.id.clone()))
+                    })
+            });
             let Some(g) = sim.device_codes.get_mut(dc) else {
                 return Err(EntraError::bad(
                     "invalid_grant",
@@ -942,6 +1026,7 @@ fn client_credentials(
             return Err(EntraError::new(StatusCode::UNAUTHORIZED, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."))
         }
     };
+    throttle(sim, &client_id)?;
     let scope = f.get("scope").ok_or_else(|| missing("scope"))?;
     let resource = scope.strip_suffix("/.default").ok_or_else(|| {
         EntraError::bad("invalid_scope", 1002012, format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."))
@@ -1045,8 +1130,60 @@ fn client_credentials(
         "token_type": "Bearer",
         "expires_in": TOKEN_LIFETIME_SECS,
         "ext_expires_in": TOKEN_LIFETIME_SECS,
-        "access_token": tokens::key().sign(&claims),
+        "access_token": sim.sign(&claims),
     }))
+}
+
+/// `Scenario::token_rate_limit`: Entra answers a client that asks for client-credentials tokens
+/// too often with "429 Too Many Requests, with a Retry-After: 60 header"
+/// (<https://learn.microsoft.com/entra/msal/dotnet/advanced/client-and-server-throttling>). The
+/// body uses `temporarily_unavailable` (the token endpoint's documented error for "too busy to
+/// handle the request") and AADSTS90055 TenantThrottlingError "There are too many incoming
+/// requests" (<https://learn.microsoft.com/entra/identity-platform/reference-error-codes>); Entra
+/// does not document which AADSTS code accompanies its 429. Windows follow the simulator clock.
+fn throttle(sim: &mut Sim, client_id: &str) -> Result<(), EntraError> {
+    let Some(limit) = sim.scenario.token_rate_limit.clone() else {
+        return Ok(());
+    };
+    let now = sim.clock.now();
+    let st = sim
+        .token_rates
+        .entry(client_id.to_ascii_lowercase())
+        .or_default();
+    let refuse = |until: std::time::Instant| {
+        let secs = (until - now).as_secs_f64().ceil().max(1.0);
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let secs = secs as u64;
+        let mut e = EntraError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "temporarily_unavailable",
+            90055,
+            "TenantThrottlingError: There are too many incoming requests. Please try again later.",
+        );
+        e.retry_after = Some(secs);
+        e
+    };
+    if let Some(until) = st.blocked_until {
+        if now < until {
+            return Err(refuse(until));
+        }
+        st.blocked_until = None;
+    }
+    while st
+        .arrivals
+        .front()
+        .is_some_and(|t| now.saturating_duration_since(*t) >= limit.per)
+    {
+        st.arrivals.pop_front();
+    }
+    st.arrivals.push_back(now);
+    if st.arrivals.len() > usize::try_from(limit.requests).unwrap_or(usize::MAX) {
+        let until = now + limit.retry_after;
+        st.blocked_until = Some(until);
+        st.arrivals.clear();
+        return Err(refuse(until));
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------- logout, userinfo
@@ -1072,7 +1209,7 @@ pub async fn userinfo(State(shared): State<Shared>, headers: HeaderMap) -> Respo
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    let claims = match tokens::key().verify(bearer, sim.clock.unix()) {
+    let claims = match sim.verify(bearer) {
         Ok(c) if c.get("idtyp").and_then(Value::as_str) == Some("user") => c,
         _ => {
             return (
@@ -1176,9 +1313,23 @@ pub async fn devicecode(
 /// or the code is no longer pending.
 pub fn decide_device_code(sim: &mut Sim, user_code: &str, upn: &str, approve: bool) -> bool {
     let now = sim.clock.now();
+    // At a tenant's own authority a guest signs in to that tenant; elsewhere, to their home.
     let user = sim
-        .find_user(upn)
-        .map(|(t, u)| (t.id.clone(), u.id.clone(), t.domain.clone()));
+        .tenant_by_authority(
+            &sim.device_codes
+                .values()
+                .find(|g| g.user_code.eq_ignore_ascii_case(user_code.trim()))
+                .map(|g| g.tenant_path.clone())
+                .unwrap_or_default(),
+        )
+        .and_then(|t| {
+            sim.user_in_tenant(&t.id, upn)
+                .map(|u| (t.id.clone(), u.id.clone(), t.domain.clone()))
+        })
+        .or_else(|| {
+            sim.find_user(upn)
+                .map(|(t, u)| (t.id.clone(), u.id.clone(), t.domain.clone()))
+        });
     let Some(g) = sim
         .device_codes
         .values_mut()

@@ -16,6 +16,7 @@ pub mod catalog;
 mod faults;
 mod graph;
 mod identity;
+pub mod permissions;
 mod practice;
 pub mod scenario;
 mod snapshot;
@@ -33,6 +34,7 @@ use serde::{Deserialize, Serialize};
 pub use practice::{practice_scenario, start_practice, PracticeRole};
 pub use scenario::{
     duration_ms, Fault, FaultKind, LatencyProfile, PasswordPolicy, RetryAfter, Route, Scenario,
+    TokenRateLimit,
 };
 pub use snapshot::{
     AppRoleAssignmentSnapshot, ApplicationSnapshot, DeletedItemSnapshot,
@@ -288,6 +290,34 @@ impl RunningSim {
             user_principal_name: u.upn.clone(),
             roles: u.role_names(),
         })
+    }
+
+    /// Rolls the signing key over, as Entra does (an immediate, emergency rollover): from now on
+    /// tokens are signed with the next of the emulator's three keys, and the JWKS lists the new
+    /// key first, then the previous one. Before any rotation the JWKS lists only the first key,
+    /// so a client that cached it meets an unknown `kid` after the first rotation
+    /// (<https://learn.microsoft.com/entra/identity-platform/signing-key-rollover>).
+    pub fn rotate_signing_key(&self) {
+        let mut sim = self.shared.lock();
+        sim.key_index = (sim.key_index + 1) % tokens::keys().len();
+        sim.rotations += 1;
+    }
+
+    /// Invites `home_upn` (a user of another tenant of this simulator) into `resource_tenant`
+    /// (id or domain) as a B2B guest holding `roles` (display names or template ids); returns the
+    /// guest's object id in the resource tenant. Panics on an unknown user, tenant or role
+    /// (test set-up errors); the admin API answers 400 instead.
+    pub fn add_guest(&self, resource_tenant: &str, home_upn: &str, roles: &[&str]) -> String {
+        let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+        match self
+            .shared
+            .lock()
+            .add_guest(resource_tenant, home_upn, &roles)
+        {
+            Ok(u) => u.id,
+            #[allow(clippy::panic)]
+            Err(e) => panic!("add_guest: {e}"),
+        }
     }
 
     /// The request log so far.

@@ -31,6 +31,51 @@ pub struct Scenario {
     pub block_device_code: bool,
     /// The tenant's "Users can register applications" switch.
     pub users_can_register_apps: bool,
+    /// ID and access tokens are signed with a rogue key that no JWKS publishes, while their
+    /// header names the current legitimate key's `kid`: a forgery a client must reject.
+    pub rogue_signing: bool,
+    /// The host in the v2.0 issuer (`{issuerHost}/{tid}/v2.0`) of ID tokens and discovery,
+    /// e.g. `https://login.partner.microsoftonline.cn` (China) or `https://login.microsoftonline.us`
+    /// (US Government). None: the simulator's origin.
+    pub issuer_host: Option<String>,
+    /// Throttling of client-credentials requests at /token, per client id: 429 with
+    /// `Retry-After` once more than `requests` arrive within `per`. Microsoft documents that
+    /// "for client_credentials grant ... Microsoft Entra ID will reply with 429 Too Many
+    /// Requests, with a Retry-After: 60 header"
+    /// (<https://learn.microsoft.com/entra/msal/dotnet/advanced/client-and-server-throttling>).
+    /// None: no throttling.
+    pub token_rate_limit: Option<TokenRateLimit>,
+    /// Client ids whose service principal requires user assignment and has no one assigned
+    /// (a tenant that restricts e.g. Microsoft Graph Command Line Tools): sign-in fails with
+    /// AADSTS50105.
+    pub restricted_client_ids: Vec<String>,
+}
+
+/// How many client-credentials token requests one client may make in a window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRateLimit {
+    /// Requests allowed within `per`; the next one is throttled.
+    pub requests: u32,
+    #[serde(with = "duration_ms")]
+    pub per: Duration,
+    /// The `Retry-After` of the 429, during which every request of that client is refused.
+    #[serde(with = "duration_ms")]
+    pub retry_after: Duration,
+}
+
+impl Default for TokenRateLimit {
+    /// 5 requests a second: a client polling once a second never trips it, one polling ten
+    /// times a second trips it at its sixth request (half a second in). `retryAfter` is Entra's
+    /// documented 60 s: a well-behaved client never sees it, and one that polls too fast should
+    /// fail visibly in tests rather than be let off with a shorter wait.
+    fn default() -> Self {
+        Self {
+            requests: 5,
+            per: Duration::from_secs(1),
+            retry_after: Duration::from_secs(60),
+        }
+    }
 }
 
 impl Default for Scenario {
@@ -44,6 +89,10 @@ impl Default for Scenario {
             password_policy: None,
             block_device_code: false,
             users_can_register_apps: true,
+            rogue_signing: false,
+            issuer_host: None,
+            token_rate_limit: Some(TokenRateLimit::default()),
+            restricted_client_ids: Vec::new(),
         }
     }
 }
@@ -160,6 +209,8 @@ pub enum Route {
     GetMe,
     GetOrganization,
     ListMyDirectoryRoles,
+    /// `GET /roleManagement/directory/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')`
+    ListMyEligibleRoles,
     GetUser,
     ListServicePrincipals,
     GetServicePrincipal,

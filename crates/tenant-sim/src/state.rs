@@ -92,6 +92,18 @@ pub struct User {
     pub surname: Option<String>,
     /// Directory role template ids.
     pub roles: Vec<String>,
+    /// PIM-eligible (not activated) role template ids: they grant nothing until activated.
+    pub eligible_roles: Vec<String>,
+    /// Set for a B2B guest: who they are in their home tenant.
+    pub guest: Option<GuestOf>,
+}
+
+/// A guest user's home identity (B2B collaboration).
+#[derive(Debug, Clone)]
+pub struct GuestOf {
+    pub home_tenant_id: String,
+    pub home_user_id: String,
+    pub home_upn: String,
 }
 
 impl User {
@@ -120,6 +132,8 @@ pub struct Password {
     pub secret_sha256: [u8; 32],
     /// The secret is refused at /token before this instant (secret_ready_delay).
     pub ready_at: Instant,
+    /// removePassword does not find it before this instant (replication_delay).
+    pub visible_at: Instant,
 }
 
 impl Password {
@@ -344,13 +358,43 @@ impl Tenant {
             "displayName": u.display_name,
             "givenName": u.given_name,
             "jobTitle": null,
-            "mail": u.upn,
+            "mail": u.guest.as_ref().map_or(u.upn.as_str(), |g| g.home_upn.as_str()),
             "mobilePhone": null,
             "officeLocation": null,
             "preferredLanguage": "en-US",
             "surname": u.surname,
             "userPrincipalName": u.upn,
         }))
+    }
+    /// The user with the non-default properties `$select` can ask for: `accountEnabled`,
+    /// `userType` ("Member" or "Guest"), and for a guest `creationType` "Invitation" and
+    /// `externalUserState` "Accepted", as Graph shows a B2B guest who redeemed the invitation
+    /// (<https://learn.microsoft.com/graph/api/resources/user>).
+    pub fn user_json_full(&self, u: &User) -> Map<String, Value> {
+        let mut m = self.user_json(u);
+        let guest = u.guest.is_some();
+        m.insert("accountEnabled".into(), json!(true));
+        m.insert(
+            "userType".into(),
+            json!(if guest { "Guest" } else { "Member" }),
+        );
+        m.insert(
+            "creationType".into(),
+            if guest {
+                json!("Invitation")
+            } else {
+                Value::Null
+            },
+        );
+        m.insert(
+            "externalUserState".into(),
+            if guest {
+                json!("Accepted")
+            } else {
+                Value::Null
+            },
+        );
+        m
     }
     pub fn directory_role_json(&self, template: &str) -> Option<Map<String, Value>> {
         let def = catalog::directory_role(template)?;
@@ -366,6 +410,17 @@ impl Tenant {
     }
 }
 
+fn role_templates(names: &[String]) -> Result<Vec<String>, String> {
+    names
+        .iter()
+        .map(|r| {
+            catalog::directory_role(r)
+                .map(|d| d.template_id.to_string())
+                .ok_or_else(|| format!("unknown role {r:?}"))
+        })
+        .collect()
+}
+
 pub fn obj(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
@@ -374,7 +429,7 @@ pub fn obj(v: Value) -> Map<String, Value> {
 }
 
 /// A user registered through the admin API or the defaults.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct NewUser {
     pub user_principal_name: String,
@@ -383,6 +438,10 @@ pub struct NewUser {
     /// Role display names ("Global Administrator") or template ids.
     #[serde(default)]
     pub roles: Vec<String>,
+    /// PIM-eligible (not activated) roles, by display name or template id: readable through
+    /// `roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')`, no power.
+    #[serde(default)]
+    pub eligible_roles: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -477,6 +536,19 @@ pub struct Sim {
     pub device_interval: Duration,
     pub requests: Vec<RequestRecord>,
     pub seq: u64,
+    /// Index into `tokens::keys()` of the key that signs now.
+    pub key_index: usize,
+    /// How many times the signing key rolled over (0: the JWKS lists only the first key).
+    pub rotations: u32,
+    /// Client-credentials arrivals per client id (`Scenario::token_rate_limit`).
+    pub token_rates: HashMap<String, RateState>,
+}
+
+/// Recent /token client-credentials requests of one client, and when its throttle lifts.
+#[derive(Debug, Clone, Default)]
+pub struct RateState {
+    pub arrivals: std::collections::VecDeque<Instant>,
+    pub blocked_until: Option<Instant>,
 }
 
 impl Sim {
@@ -501,6 +573,9 @@ impl Sim {
             device_interval: Duration::from_secs(5),
             requests: Vec::new(),
             seq: 0,
+            key_index: 0,
+            rotations: 0,
+            token_rates: HashMap::new(),
         };
         let t = sim.add_tenant("Contoso", "contoso.onmicrosoft.com");
         let defaults = [
@@ -526,6 +601,7 @@ impl Sim {
                     user_principal_name: format!("{nick}@contoso.onmicrosoft.com"),
                     display_name: Some(name.to_string()),
                     roles,
+                    eligible_roles: vec![],
                 },
             );
         }
@@ -605,11 +681,8 @@ impl Sim {
     }
 
     pub fn add_user(&mut self, tenant_id: &str, nu: NewUser) -> Result<User, String> {
-        let mut roles = Vec::new();
-        for r in &nu.roles {
-            let def = catalog::directory_role(r).ok_or_else(|| format!("unknown role {r:?}"))?;
-            roles.push(def.template_id.to_string());
-        }
+        let roles = role_templates(&nu.roles)?;
+        let eligible_roles = role_templates(&nu.eligible_roles)?;
         let id = self.guid();
         let t = self
             .tenant_mut(tenant_id)
@@ -634,9 +707,117 @@ impl Sim {
             given_name: given,
             surname,
             roles,
+            eligible_roles,
+            guest: None,
         };
         t.users.push(u.clone());
         Ok(u)
+    }
+
+    /// Invites `home_upn` (a user of another tenant here) into `resource_tenant` as a B2B guest
+    /// holding `roles` there. The guest's UPN follows Entra's `alice_fabrikam.com#EXT#@{domain}`.
+    pub fn add_guest(
+        &mut self,
+        resource_tenant: &str,
+        home_upn: &str,
+        roles: &[String],
+    ) -> Result<User, String> {
+        let roles = role_templates(roles)?;
+        let (home_tid, home_user) = self
+            .find_user(home_upn)
+            .map(|(t, u)| (t.id.clone(), u.clone()))
+            .ok_or_else(|| format!("no user {home_upn}"))?;
+        let rt = self
+            .tenant_by_authority(resource_tenant)
+            .map(|t| (t.id.clone(), t.domain.clone()))
+            .ok_or_else(|| format!("unknown tenant {resource_tenant}"))?;
+        if rt.0 == home_tid {
+            return Err(format!("{home_upn} is a member of that tenant already"));
+        }
+        let upn = format!("{}#EXT#@{}", home_user.upn.replace('@', "_"), rt.1);
+        let id = self.guid();
+        let t = self
+            .tenant_mut(&rt.0)
+            .ok_or_else(|| format!("unknown tenant {resource_tenant}"))?;
+        if t.users.iter().any(|u| {
+            u.guest
+                .as_ref()
+                .is_some_and(|g| g.home_user_id == home_user.id)
+        }) {
+            return Err(format!("{home_upn} is a guest of that tenant already"));
+        }
+        let u = User {
+            id,
+            upn,
+            display_name: home_user.display_name.clone(),
+            given_name: home_user.given_name.clone(),
+            surname: home_user.surname.clone(),
+            roles,
+            eligible_roles: vec![],
+            guest: Some(GuestOf {
+                home_tenant_id: home_tid,
+                home_user_id: home_user.id.clone(),
+                home_upn: home_user.upn.clone(),
+            }),
+        };
+        t.users.push(u.clone());
+        Ok(u)
+    }
+
+    /// The user `upn` names in `tenant_id`: a member with that UPN, or the guest whose home
+    /// UPN it is (a guest signs in with their home account).
+    pub fn user_in_tenant(&self, tenant_id: &str, upn: &str) -> Option<&User> {
+        let t = self.tenant(tenant_id)?;
+        t.user_by_upn(upn).or_else(|| {
+            t.users.iter().find(|u| {
+                u.guest
+                    .as_ref()
+                    .is_some_and(|g| g.home_upn.eq_ignore_ascii_case(upn))
+            })
+        })
+    }
+
+    /// The key that signs tokens now.
+    pub fn signing_key(&self) -> &'static crate::tokens::SigningKey {
+        let ks = crate::tokens::keys();
+        &ks[self.key_index % ks.len()]
+    }
+
+    /// What the JWKS publishes: the current key, then (after a rollover) the previous one.
+    pub fn published_keys(&self) -> Vec<&'static crate::tokens::SigningKey> {
+        let ks = crate::tokens::keys();
+        let mut v = vec![self.signing_key()];
+        if self.rotations > 0 {
+            v.push(&ks[(self.key_index + ks.len() - 1) % ks.len()]);
+        }
+        v
+    }
+
+    /// Signs a token: with the current key, or (`rogue_signing`) with the rogue key under the
+    /// current key's kid.
+    pub fn sign(&self, claims: &Value) -> String {
+        let current = self.signing_key();
+        if self.scenario.rogue_signing {
+            crate::tokens::rogue().sign_as(claims, &current.kid)
+        } else {
+            current.sign(claims)
+        }
+    }
+
+    /// Verifies a token the way a relying party does: against the published keys.
+    pub fn verify(&self, token: &str) -> Result<Value, String> {
+        crate::tokens::verify_with(&self.published_keys(), token, self.clock.unix())
+    }
+
+    /// The v2.0 issuer of tenant `tid`: `{issuerHost or origin}/{tid}/v2.0`.
+    pub fn issuer(&self, tid: &str) -> String {
+        let host = self
+            .scenario
+            .issuer_host
+            .as_deref()
+            .unwrap_or(&self.origin)
+            .trim_end_matches('/');
+        format!("{host}/{tid}/v2.0")
     }
 
     pub fn tenant(&self, id: &str) -> Option<&Tenant> {

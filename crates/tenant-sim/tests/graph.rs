@@ -70,6 +70,30 @@ async fn the_wizards_whole_flow_as_global_admin() {
     )
     .await;
     assert_eq!(roles.body["@odata.count"], 1);
+    // The wizard's scopes do not read directory roles: "limited information", id and type only.
+    assert_eq!(roles.body["value"][0]["roleTemplateId"], Value::Null);
+    assert_eq!(
+        roles.body["value"][0]["@odata.type"],
+        "#microsoft.graph.directoryRole"
+    );
+    let token = sign_in(
+        &sim,
+        GA,
+        &format!("{WIZARD_SCOPES} https://graph.microsoft.com/RoleManagement.Read.Directory"),
+    )
+    .await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let roles = graph_h(
+        &sim,
+        &token,
+        Method::GET,
+        &format!("{cast}&$count=true"),
+        None,
+        &[("ConsistencyLevel", "eventual")],
+    )
+    .await;
     assert_eq!(
         roles.body["value"][0]["roleTemplateId"],
         "62e90394-69f5-4237-9190-012177145e10"
@@ -319,8 +343,37 @@ async fn roles_decide_who_may_grant_graph_app_roles() {
     let graph_sp = graph_sp_id(&sim, &ga).await;
     for (upn, may_grant) in [(APP_ADMIN, false), (PRA, true), (GA, true)] {
         let token = token_for(&sim, upn).await;
-        // Application Administrator does everything else.
-        let (app, sp) = create_app_and_sp(&sim, &token).await;
+        // Application Administrator does everything else. A Privileged Role Administrator may
+        // register an app but not create its service principal (not a role the
+        // servicePrincipal create page lists): a Global Administrator does that for them.
+        let (app, sp) = if upn == PRA {
+            let app = graph(
+                &sim,
+                &token,
+                Method::POST,
+                "/applications",
+                Some(json!({
+                    "displayName": "PMPC Recovery", "signInAudience": "AzureADMyOrg",
+                })),
+            )
+            .await
+            .body;
+            let body = json!({"appId": app["appId"]});
+            let r = graph(
+                &sim,
+                &token,
+                Method::POST,
+                "/servicePrincipals",
+                Some(body.clone()),
+            )
+            .await;
+            assert_odata_error(&r, StatusCode::FORBIDDEN, "Authorization_RequestDenied");
+            let r = graph(&sim, &ga, Method::POST, "/servicePrincipals", Some(body)).await;
+            assert_eq!(r.status, StatusCode::CREATED);
+            (app, r.body)
+        } else {
+            create_app_and_sp(&sim, &token).await
+        };
         let pw = graph(
             &sim,
             &token,
@@ -346,6 +399,7 @@ async fn roles_decide_who_may_grant_graph_app_roles() {
         user_principal_name: "cloud@contoso.onmicrosoft.com".into(),
         display_name: None,
         roles: vec!["Cloud Application Administrator".into()],
+        ..Default::default()
     })
     .unwrap();
     let cloud = token_for(&sim, "cloud@contoso.onmicrosoft.com").await;
@@ -379,8 +433,56 @@ async fn plain_users_and_the_register_apps_switch() {
     let user = token_for(&sim, USER).await;
     let ga = token_for(&sim, GA).await;
     let graph_sp = graph_sp_id(&sim, &ga).await;
-    // Users can register apps (default): they own it and may manage it.
-    let (app, sp) = create_app_and_sp(&sim, &user).await;
+    // Users can register apps (default): they own it and may manage it. Creating its service
+    // principal needs the Application Developer role for a plain owner of a single-tenant app
+    // (serviceprincipal-post-serviceprincipals).
+    let created = graph(
+        &sim,
+        &user,
+        Method::POST,
+        "/applications",
+        Some(json!({
+            "displayName": "PMPC Recovery",
+            "signInAudience": "AzureADMyOrg",
+        })),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let app = created.body;
+    let sp_body = json!({"appId": app["appId"]});
+    let r = graph(
+        &sim,
+        &user,
+        Method::POST,
+        "/servicePrincipals",
+        Some(sp_body.clone()),
+    )
+    .await;
+    assert_odata_error(&r, StatusCode::FORBIDDEN, "Authorization_RequestDenied");
+    let set_roles = client()
+        .put(format!("{}/_sim/users/{USER}/roles", sim.origin()))
+        .json(&json!(["Application Developer"]))
+        .send()
+        .await
+        .unwrap();
+    assert!(set_roles.status().is_success());
+    let r = graph(
+        &sim,
+        &user,
+        Method::POST,
+        "/servicePrincipals",
+        Some(sp_body),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let sp = r.body;
+    let set_roles = client()
+        .put(format!("{}/_sim/users/{USER}/roles", sim.origin()))
+        .json(&json!([]))
+        .send()
+        .await
+        .unwrap();
+    assert!(set_roles.status().is_success());
     assert_eq!(
         sim.snapshot().applications[0].owners,
         vec![sim.startup().users[3].id.clone()]

@@ -774,6 +774,25 @@ async fn client_credentials_with_real_secrets_and_roles() {
     assert_eq!(claims["roles"], json!(["AuditLog.Read.All"]));
     // The app token reads audit logs (and nothing it wasn't granted).
     let at = t["access_token"].as_str().unwrap();
+    // directoryaudit-list needs "AuditLog.Read.All and Directory.Read.All".
+    assert_eq!(
+        graph(&sim, at, Method::GET, "/auditLogs/directoryAudits", None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = graph(
+        &sim,
+        &token,
+        Method::POST,
+        &format!("/servicePrincipals/{graph_sp}/appRoleAssignedTo"),
+        Some(json!({"principalId": sp["id"], "resourceId": graph_sp, "appRoleId": DIRECTORY_READ_ALL})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    sim.advance_clock(Duration::from_secs(30));
+    let (_, t) = client_credentials(&sim, app_id, &secret).await;
+    let at = t["access_token"].as_str().unwrap();
     assert_eq!(
         graph(&sim, at, Method::GET, "/auditLogs/directoryAudits", None)
             .await
@@ -781,9 +800,15 @@ async fn client_credentials_with_real_secrets_and_roles() {
         StatusCode::OK
     );
     assert_eq!(
-        graph(&sim, at, Method::GET, "/applications", None)
-            .await
-            .status,
+        graph(
+            &sim,
+            at,
+            Method::POST,
+            "/applications",
+            Some(json!({"displayName": "x"}))
+        )
+        .await
+        .status,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
@@ -983,6 +1008,7 @@ async fn users_added_through_the_rust_api_can_sign_in() {
             user_principal_name: "cloud@contoso.onmicrosoft.com".into(),
             display_name: None,
             roles: vec!["Cloud Application Administrator".into()],
+            ..Default::default()
         })
         .unwrap();
     assert_eq!(u.roles, vec!["Cloud Application Administrator"]);
@@ -990,7 +1016,8 @@ async fn users_added_through_the_rust_api_can_sign_in() {
         .add_user(NewUser {
             user_principal_name: "x@contoso.onmicrosoft.com".into(),
             display_name: None,
-            roles: vec!["Pope".into()]
+            roles: vec!["Pope".into()],
+            ..Default::default()
         })
         .is_err());
     let t = sign_in(&sim, "cloud@contoso.onmicrosoft.com", WIZARD_SCOPES).await;

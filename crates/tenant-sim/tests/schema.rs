@@ -714,6 +714,15 @@ async fn every_graph_body_is_valid_against_the_csdl() {
     let ga = token_for(&sim, GA).await;
     let (app2, sp2) = create_app_and_sp(&sim, &ga).await;
     grant(&sim, &ga, &graph_sp, sp2["id"].as_str().unwrap()).await;
+    // directoryaudit-list needs "AuditLog.Read.All and Directory.Read.All".
+    graph(
+        &sim,
+        &ga,
+        Method::POST,
+        &format!("/servicePrincipals/{graph_sp}/appRoleAssignedTo"),
+        Some(json!({"principalId": sp2["id"], "resourceId": graph_sp, "appRoleId": DIRECTORY_READ_ALL})),
+    )
+    .await;
     let secret = graph(
         &sim,
         &ga,

@@ -11,6 +11,8 @@ use tenant_sim::{Options, RunningSim, Scenario};
 pub const CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 pub const AUDIT_LOG_READ_ALL: &str = "b0afded3-3588-46d8-8b3d-9842eff778da";
+/// Directory.Read.All, the application permission (app role).
+pub const DIRECTORY_READ_ALL: &str = "7ab1d382-f21e-4acd-a863-ba3e13f7da61";
 pub const WIZARD_SCOPES: &str = "openid profile offline_access https://graph.microsoft.com/Application.ReadWrite.All https://graph.microsoft.com/AppRoleAssignment.ReadWrite.All";
 pub const GA: &str = "grace.admin@contoso.onmicrosoft.com";
 pub const PRA: &str = "priya.roles@contoso.onmicrosoft.com";
@@ -19,6 +21,8 @@ pub const USER: &str = "uma.user@contoso.onmicrosoft.com";
 pub const REDIRECT: &str = "http://localhost:8400/callback";
 
 pub fn client() -> Client {
+    // reqwest is built without a default rustls crypto provider (the workspace picks ring).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     Client::builder().redirect(Policy::none()).build().unwrap()
 }
 
