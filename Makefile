@@ -1,7 +1,8 @@
 # PMPC Recovery Wizard — task runner.
 #   make run      install what is missing, build, open the app
 #   make test     install what is missing, run every check and test (what CI runs)
-#   make package  build the .deb installer
+#   make package  build the .deb and .rpm installers
+#   make windows  cross-build the Windows CLI and app; run the CLI under Wine
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -16,12 +17,14 @@ APT_PACKAGES := build-essential pkg-config curl file libssl-dev libwebkit2gtk-4.
   gnome-keyring libdbus-1-dev chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps .deps-apt .deps-driver run test package package-check lint rust-test bindings-check ui-test e2e app icons bench
+.PHONY: help deps .deps-apt .deps-driver run test package package-check lint rust-test bindings-check ui-test e2e app icons bench \
+  windows windows-build windows-installer windows-wine .deps-windows .deps-package
 
 help:
 	@echo "make run      install what is missing, build and open the app (practice mode needs no tenant)"
 	@echo "make test     install what is missing and run every check and test"
-	@echo "make package  build the .deb installer into $(ARTIFACTS)/"
+	@echo "make package  build the .deb and .rpm installers into $(ARTIFACTS)/"
+	@echo "make windows  cross-build the Windows CLI and app, run the CLI under Wine (make windows-installer: NSIS)"
 	@echo "make bench    benchmarks: the engine's whole flow against tenant-sim, app start-up and memory"
 
 # --- installing ---------------------------------------------------------------------------------
@@ -50,17 +53,32 @@ app: deps ui/dist/index.html
 run: app
 	$(BIN)
 
-package: deps ui/dist/index.html
-	cd ui && TAURI_APP_PATH=../src-tauri npx tauri build --bundles deb
-	mkdir -p $(ARTIFACTS) && cp $(CARGO_TARGET_DIR)/release/bundle/deb/*.deb $(ARTIFACTS)/
-	@ls -1 $(ARTIFACTS)/*.deb
+# deb and rpm in one `tauri build` (each run relinks the app); Tauri writes the rpm itself, no
+# rpmbuild needed. No AppImage: its bundler downloads tools. The version is the workspace's
+# (tauri.conf.json has none, so Tauri takes the app crate's Cargo version).
+package: deps .deps-package ui/dist/index.html
+	rm -rf $(CARGO_TARGET_DIR)/release/bundle/deb $(CARGO_TARGET_DIR)/release/bundle/rpm
+	cd ui && TAURI_APP_PATH=../src-tauri npx tauri build --bundles deb,rpm
+	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/*.deb $(ARTIFACTS)/*.rpm
+	cp $(CARGO_TARGET_DIR)/release/bundle/deb/*.deb $(CARGO_TARGET_DIR)/release/bundle/rpm/*.rpm $(ARTIFACTS)/
+	@ls -1 $(ARTIFACTS)/*.deb $(ARTIFACTS)/*.rpm
 
-# The installer builds, and holds the program, its menu entry and its icons.
+# bsdtar lists an rpm's files without rpm tools.
+.deps-package:
+	@command -v bsdtar >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends libarchive-tools >/dev/null; }
+
+# Both installers build, carry the workspace version, and hold the program, its menu entry and icons.
 package-check: package
-	deb=$$(ls -t $(ARTIFACTS)/*.deb | head -1); contents=$$(dpkg-deb --contents "$$deb"); \
-	for f in usr/bin/pmpc-recovery-wizard usr/share/applications/ usr/share/icons/hicolor/128x128/apps/; do \
-	  grep -q "$$f" <<<"$$contents" || { echo "$$deb lacks $$f"; exit 1; }; done; \
-	echo "$$deb: $$(du -h "$$deb" | cut -f1), holds the app, its menu entry and icons"
+	version=$$(cargo metadata --no-deps --format-version 1 | \
+	  python3 -c 'import json,sys; print([p["version"] for p in json.load(sys.stdin)["packages"] if p["name"]=="pmpc-recovery-wizard"][0])'); \
+	for pkg in $(ARTIFACTS)/*.deb $(ARTIFACTS)/*.rpm; do \
+	  case "$$pkg" in *.deb) contents=$$(dpkg-deb --contents "$$pkg");; *) contents=$$(bsdtar -tvf "$$pkg");; esac; \
+	  for f in usr/bin/pmpc-recovery-wizard usr/share/applications/ usr/share/icons/hicolor/128x128/apps/; do \
+	    grep -q "$$f" <<<"$$contents" || { echo "$$pkg lacks $$f"; exit 1; }; done; \
+	  grep -q -- "$$version" <<<"$$(basename "$$pkg")" || { echo "$$pkg does not carry version $$version"; exit 1; }; \
+	  echo "$$pkg: $$(du -h "$$pkg" | cut -f1), version $$version, holds the app, its menu entry and icons"; \
+	done
 
 icons: icons/source.svg
 	rsvg-convert -w 1024 -h 1024 icons/source.svg -o /tmp/pmpc-icon.png
@@ -68,7 +86,7 @@ icons: icons/source.svg
 	rm -rf icons/android icons/ios
 
 # --- testing ------------------------------------------------------------------------------------
-test: deps lint rust-test bindings-check ui-test e2e package-check
+test: deps lint rust-test bindings-check ui-test e2e package-check windows
 	@echo "All checks passed."
 
 lint: ui/dist/index.html
@@ -119,3 +137,49 @@ bench: deps ui/dist/index.html
 	cargo build --release -p pmpc-recovery-wizard --features tauri/custom-protocol
 	APP_BINARY=$(CARGO_TARGET_DIR)/release/pmpc-recovery-wizard \
 	  xvfb-run -a -s "-screen 0 1280x860x24" dbus-run-session -- node tests/bench/startup.mjs
+
+# --- Windows, cross-built on Debian (README: "Windows builds from Linux") -----------------------------
+# Debian's own Rust builds the standard library for x86_64-pc-windows-gnu from source (rustup cannot
+# download that target here) and mingw links; all settings are environment variables in
+# packaging/windows/cargo-windows, so native builds are untouched. Own target directory.
+WIN_TRIPLE := x86_64-pc-windows-gnu
+export PMPC_WINDOWS_TARGET_DIR ?= $(HOME)/.cache/pmpc-target-windows
+WIN_OUT := $(PMPC_WINDOWS_TARGET_DIR)/$(WIN_TRIPLE)/debug
+WIN_CARGO := $(abspath packaging/windows/cargo-windows)
+WIN_APT := rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine wine64 nsis
+
+# Part of `make test`. The NSIS installer is not: see windows-installer.
+windows: windows-build windows-wine
+
+.deps-windows:
+	@if ! dpkg -s $(WIN_APT) >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(WIN_APT) >/dev/null; \
+	fi
+
+# pmpc-recovery-cli.exe and pmpc-recovery-wizard.exe (debug, front end embedded) in one cargo run.
+windows-build: .deps-windows ui/dist/index.html
+	$(WIN_CARGO) build --target $(WIN_TRIPLE) -p pmpc-recovery-cli -p pmpc-recovery-wizard --features tauri/custom-protocol
+	@file $(WIN_OUT)/pmpc-recovery-cli.exe $(WIN_OUT)/pmpc-recovery-wizard.exe
+
+# The NSIS installer from Linux: Tauri's bundler with Debian's makensis, cargo-windows as the runner.
+# Needs GitHub once: the bundler fetches nsis_tauri_utils.dll (v0.5.3, hash-checked) into
+# ~/.cache/tauri/NSIS/Plugins/x86-unicode/additional/ and fails offline ("failed to lookup address").
+# The Tauri CLI refuses a target that `rustup target list` does not show as installed, and skips that
+# check without rustup: so it runs with the rustup directories left out of PATH (Debian's cargo serves).
+windows-installer: windows-build
+	norustup=$$(tr : '\n' <<<"$$PATH" | while read -r d; do [ -x "$$d/rustup" ] || printf '%s:' "$$d"; done); \
+	cd ui && PATH=$${norustup%:} CARGO_TARGET_DIR=$(PMPC_WINDOWS_TARGET_DIR) TAURI_APP_PATH=../src-tauri \
+	  npx tauri build --debug --runner $(WIN_CARGO) --target $(WIN_TRIPLE) --bundles nsis
+	mkdir -p $(ARTIFACTS)/windows && cp $(WIN_OUT)/bundle/nsis/*.exe $(ARTIFACTS)/windows/
+	@ls -l $(ARTIFACTS)/windows/
+
+# Debian 12's Wine lacks bcryptprimitives.dll (Rust's std needs its ProcessPrng): a one-function shim.
+$(WIN_OUT)/bcryptprimitives.dll: packaging/windows/bcryptprimitives.c packaging/windows/bcryptprimitives.def | .deps-windows
+	mkdir -p $(@D) && x86_64-w64-mingw32-gcc -shared -O2 -s -o $@ $^ -ladvapi32
+
+# The Windows CLI under Wine (throw-away prefix): the practice run, then a run against a native
+# tenant-sim whose secret goes to Wine's Credential Manager and is read back by a new process.
+windows-wine: windows-build $(WIN_OUT)/bcryptprimitives.dll
+	cargo build -p tenant-sim
+	python3 packaging/windows/wine-practice.py $(WIN_OUT) $(CARGO_TARGET_DIR)/debug/tenant-sim
