@@ -98,10 +98,11 @@ lint: ui/dist/index.html
 	cd ui && npm run --silent check
 
 # Inside a private D-Bus session with a new, unlocked gnome-keyring (in a throw-away data folder):
-# the keychain tests use the real Secret Service, as the shipped app does.
+# the keychain tests use the real Secret Service, as the shipped app does. Under Xvfb, so the
+# clipboard test uses a real X11 clipboard.
 rust-test: ui/dist/index.html
 	keyrings=$$(mktemp -d); trap 'rm -rf "$$keyrings"' EXIT; \
-	XDG_DATA_HOME=$$keyrings dbus-run-session -- bash -c \
+	XDG_DATA_HOME=$$keyrings xvfb-run -a dbus-run-session -- bash -c \
 	  'echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test --workspace'
 
 # `cargo test` rewrites the TypeScript bindings from the Rust types; they must match what is committed.

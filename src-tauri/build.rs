@@ -12,6 +12,8 @@ const COMMANDS: &[&str] = &[
     "copy_secret",
     "forget_secrets",
     "sign_out",
+    "diagnostics",
+    "open_log_folder",
 ];
 
 fn main() {

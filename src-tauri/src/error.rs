@@ -12,7 +12,10 @@ pub type IpcResult<T> = Result<T, IpcError>;
 
 impl From<Error> for IpcError {
     fn from(e: Error) -> Self {
-        Self(e.info())
+        let info = e.info();
+        // The support log's record of a failure (the message is the user's, so holds no secret).
+        tracing::warn!(code = ?info.code, request_id = ?info.request_id, "{}", info.message);
+        Self(info)
     }
 }
 

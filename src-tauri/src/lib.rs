@@ -1,11 +1,13 @@
 //! The desktop shell: wiring only. Commands live in `commands/`, logic in the `recovery` crate.
 
+mod clipboard;
 mod commands;
 mod error;
+mod logging;
 mod practice;
 mod state;
 
-use tauri::{Builder, Runtime};
+use tauri::{Builder, Manager, Runtime};
 
 use crate::state::AppState;
 
@@ -24,6 +26,8 @@ macro_rules! app_commands {
             commands::vault::copy_secret,
             commands::vault::forget_secrets,
             commands::session::sign_out,
+            commands::support::diagnostics,
+            commands::support::open_log_folder,
         ]
     };
 }
@@ -40,7 +44,27 @@ pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
 
 /// Starts the app.
 pub fn run() {
-    app(Builder::default())
+    let log_dir = recovery::paths::log_dir()
+        .ok()
+        .and_then(|d| logging::init(&d));
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        os = std::env::consts::OS,
+        arch = std::env::consts::ARCH,
+        log_dir = ?log_dir,
+        "PMPC Recovery Wizard started"
+    );
+    // One window at a time: a second launch brings the first window forward and exits. First
+    // among the plugins, as the plugin asks, so the second launch stops before anything else starts.
+    let builder = Builder::default().plugin(tauri_plugin_single_instance::init(|app, _, _| {
+        tracing::info!("second launch: bringing the open window forward");
+        if let Some(w) = app.get_webview_window("main") {
+            let _ = w.unminimize();
+            let _ = w.show();
+            let _ = w.set_focus();
+        }
+    }));
+    app(builder)
         .run(tauri::generate_context!("tauri.conf.json"))
         .expect("error while running the PMPC Recovery Wizard");
 }

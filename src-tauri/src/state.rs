@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use recovery::{Precheck, Recovery, Session, StepGate};
 
+use crate::clipboard::SecretClipboard;
 use crate::practice::PracticeTenant;
 
 /// One sign-in's worth of state.
@@ -33,6 +34,8 @@ pub struct AppState {
     pub gate: StepGate,
     /// Wakes a sign-in that is waiting for the browser, to give up on it.
     pub cancel_sign_in: tokio::sync::Notify,
+    /// Where a copied secret goes, and is cleared from again.
+    pub clipboard: Arc<SecretClipboard>,
 }
 
 impl AppState {

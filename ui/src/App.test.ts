@@ -135,10 +135,40 @@ describe("the wizard", () => {
     expect(panel.textContent).toContain("req-42");
     expect(screen.getByRole("button", { name: "Continue and ask an administrator to grant consent" })).toBeTruthy();
     await fireEvent.click(screen.getByRole("button", { name: "Copy diagnostics" }));
-    const report = backend.copied.at(-1) ?? "";
+    await waitFor(() => expect(backend.copied.length).toBe(1));
+    const report = backend.copied[0];
     expect(report).toContain("consentRequiresPrivilegedRole");
-    expect(report).toContain("req-42");
+    expect(report).toMatch(/request ids: .*req-42/);
+    // The app's side: version, OS, cloud and the log's last lines.
+    expect(report).toContain("app version: 0.1.0; os: linux x86_64");
+    expect(report).toContain("cloud: global");
+    expect(report).toContain("PMPC Recovery Wizard started");
     expect(report).not.toContain(SECRET);
+    await screen.findByText("Copied (no secrets included)");
+    await fireEvent.click(screen.getByRole("button", { name: "Open log folder" }));
+    await waitFor(() => expect(backend.calls).toContain("openLogFolder"));
+  });
+
+  it("says another window or the CLI holds the tenant, and offers only to try again", async () => {
+    await signIn(
+      fakeBackend({
+        failAt: {
+          step: "createApp",
+          error: {
+            code: "runInProgress",
+            message: "another PMPC Recovery window or the command-line tool is already working on tenant t",
+            remedy: "Another PMPC Recovery window or the command-line tool (pmpc-recovery-cli) is already working on this tenant. Finish or close it first, then try again: the wizard picks up where it stopped.",
+            requestId: null,
+          },
+        },
+      }),
+    );
+    await fireEvent.click(screen.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }));
+    const panel = await screen.findByTestId("error-panel");
+    expect(panel.textContent).toContain("Finish or close it first");
+    const actions = [...panel.querySelectorAll(".actions button")].map((b) => b.textContent);
+    expect(actions[0]).toBe("Try again");
+    expect(actions).not.toContain("Open the Azure portal page");
   });
 
   it("tells the user what to do when sign-in is cancelled", async () => {

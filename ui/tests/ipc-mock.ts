@@ -40,6 +40,8 @@ const commands: Record<string, (a: Args) => Promise<unknown>> = {
   cleanup: (a) => fake.cleanup(a.purge, channel(a.onEvent)),
   forget_secrets: () => fake.forgetSecrets(),
   sign_out: () => fake.signOut(),
+  diagnostics: () => fake.diagnostics(),
+  open_log_folder: () => fake.openLogFolder(),
   "plugin:clipboard-manager|write_text": (a) => fake.copyText(a.text),
   "plugin:opener|open_url": (a) => fake.openUrl(a.url),
 };

@@ -79,7 +79,8 @@ struct Global {
     /// Keep the sign-in in the keychain so later commands need no browser.
     #[arg(long, global = true)]
     remember: bool,
-    /// Where progress is journaled (default: the user's data directory).
+    /// Where progress is journaled (default: the data folder shared with the desktop app, see
+    /// `recovery::paths`).
     #[arg(long, global = true, env = "PMPC_RECOVERY_DATA_DIR")]
     data_dir: Option<PathBuf>,
     /// Complete the browser step over plain HTTP (for simulators that sign in automatically).
@@ -232,7 +233,11 @@ async fn setup(g: &Global) -> Result<Ctx, Error> {
                 g.authority_host.as_deref(),
                 g.graph_base_url.as_deref(),
             )?;
-            let data = g.data_dir.clone().unwrap_or_else(default_data_dir);
+            // The folder the desktop app uses too, so each sees the other's runs.
+            let data = match &g.data_dir {
+                Some(d) => d.clone(),
+                None => recovery::paths::data_dir()?,
+            };
             let browser: Box<dyn Browser> = if g.http_browser {
                 Box::new(HttpBrowser::new()?)
             } else if g.no_browser {
@@ -296,24 +301,6 @@ async fn setup(g: &Global) -> Result<Ctx, Error> {
         g: g.clone(),
         _practice: practice,
     })
-}
-
-fn default_data_dir() -> PathBuf {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("LOCALAPPDATA").map(PathBuf::from))
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| {
-                let h = PathBuf::from(h);
-                if cfg!(target_os = "macos") {
-                    h.join("Library/Application Support")
-                } else {
-                    h.join(".local/share")
-                }
-            })
-        })
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("pmpc-recovery")
 }
 
 async fn start_practice(role: &str) -> Result<(tenant_sim::RunningSim, tempfile::TempDir), Error> {

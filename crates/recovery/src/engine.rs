@@ -343,6 +343,8 @@ impl Engine {
                 "the precheck belongs to another sign-in".into(),
             ));
         }
+        // One run per tenant at a time, across the app and the CLI (held until this returns).
+        let _lock = self.journals.lock(&tid)?;
         let mut j = match self.journals.load(&tid)? {
             Some(j) => j,
             None => Journal::new(&tid, &self.cfg.app_name, self.http.clock.now()),
@@ -936,6 +938,7 @@ impl Engine {
         let s = sink.step(Step::Cleanup);
         s.started();
         let tid = session.tenant_id();
+        let _lock = self.journals.lock(&tid).inspect_err(|e| s.failed(e))?;
         let j = self.journals.load(&tid)?;
         let app = j.as_ref().and_then(|j| j.app.clone());
         let object_id = opts

@@ -2,6 +2,11 @@
 //!
 //! One JSON file per tenant in the caller's data directory, replaced atomically (write to a
 //! temporary file, then rename). It holds ids and times only: never a token or the secret.
+//!
+//! A run holds an exclusive lock on the tenant's lock file (`run-<tenant>.lock`, beside its
+//! journal) from start to end, so the desktop app and `pmpc-recovery-cli`, which share the data
+//! folder ([`crate::paths`]), never work on one tenant at the same time. The OS drops the lock when
+//! the process ends, however it ends, so a killed run never leaves a stale lock behind.
 
 use std::path::{Path, PathBuf};
 
@@ -104,6 +109,13 @@ impl Journal {
     }
 }
 
+/// A tenant's run lock, released when dropped (or when the process ends).
+#[derive(Debug)]
+#[must_use = "the lock is released when this is dropped"]
+pub struct RunLock {
+    _file: std::fs::File,
+}
+
 /// Where journals live.
 #[derive(Debug, Clone)]
 pub struct JournalStore {
@@ -120,17 +132,28 @@ impl JournalStore {
     }
 
     fn path(&self, tenant_id: &str) -> PathBuf {
-        let safe: String = tenant_id
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        self.dir.join(format!("run-{safe}.json"))
+        self.dir.join(format!("run-{}.json", safe_name(tenant_id)))
+    }
+
+    /// Takes the tenant's run lock, or fails at once with [`Error::RunInProgress`] when another
+    /// process (or another run in this one) holds it. Held until the returned guard is dropped.
+    pub fn lock(&self, tenant_id: &str) -> Result<RunLock> {
+        let path = self.dir.join(format!("run-{}.lock", safe_name(tenant_id)));
+        let err = |e: std::io::Error| Error::Journal(format!("{}: {e}", path.display()));
+        std::fs::create_dir_all(&self.dir).map_err(err)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(err)?;
+        match file.try_lock() {
+            Ok(()) => Ok(RunLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                Err(Error::RunInProgress(tenant_id.to_string()))
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(err(e)),
+        }
     }
 
     pub fn load(&self, tenant_id: &str) -> Result<Option<Journal>> {
@@ -190,6 +213,20 @@ impl JournalStore {
     }
 }
 
+/// A tenant id as a file name part: anything but `[A-Za-z0-9.-]` becomes `_`.
+fn safe_name(tenant_id: &str) -> String {
+    tenant_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,5 +261,27 @@ mod tests {
         std::fs::write(dir.path().join("run-t.json"), b"{not json").unwrap();
         let err = JournalStore::new(dir.path()).load("t").unwrap_err();
         assert_eq!(err.code(), crate::Code::Journal);
+    }
+
+    #[test]
+    fn one_run_per_tenant_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JournalStore::new(dir.path().join("data"));
+        let held = store.lock("tenant-a").unwrap();
+        // Another process sharing the folder (here: a second store, as the CLI would open it).
+        let other = JournalStore::new(dir.path().join("data"));
+        let err = other.lock("tenant-a").unwrap_err();
+        assert_eq!(err.code(), crate::Code::RunInProgress);
+        assert!(err.info().remedy.contains("command-line tool"));
+        assert!(err.to_string().contains("tenant-a"), "{err}");
+        // Another tenant is not held up.
+        let b = other.lock("tenant-b").unwrap();
+        drop(held);
+        let again = other
+            .lock("tenant-a")
+            .expect("the lock is released on drop");
+        drop((again, b));
+        // The lock file is not a journal.
+        assert!(store.all().unwrap().is_empty());
     }
 }

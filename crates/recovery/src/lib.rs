@@ -16,6 +16,7 @@ pub mod gate;
 pub mod graph;
 pub mod http;
 pub mod journal;
+pub mod paths;
 pub mod plan;
 pub mod retry;
 pub mod secret;

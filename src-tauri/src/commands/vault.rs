@@ -3,8 +3,7 @@
 use std::time::Duration;
 
 use serde::Serialize;
-use tauri::{AppHandle, Runtime, State};
-use tauri_plugin_clipboard_manager::ClipboardExt;
+use tauri::State;
 use ts_rs::TS;
 
 use crate::error::{IpcError, IpcResult};
@@ -28,29 +27,24 @@ pub async fn reveal_secret(state: State<'_, AppState>) -> IpcResult<String> {
     Ok(secret.expose().to_string())
 }
 
-/// Copies the secret (alone, or with the three IDs as a labelled block) and clears the clipboard
-/// after a while if it still holds what we put there.
+/// Copies the secret (alone, or with the three IDs as a labelled block), kept out of clipboard
+/// history, and clears the clipboard after a while if it still holds what we put there.
 #[tauri::command]
-pub async fn copy_secret<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
-    with_ids: bool,
-) -> IpcResult<Copied> {
+pub async fn copy_secret(state: State<'_, AppState>, with_ids: bool) -> IpcResult<Copied> {
     let (h, secret) = secret(&state).await?;
     let text = if with_ids {
         labelled_block(&h, &secret)
     } else {
         secret.expose().to_string()
     };
-    app.clipboard()
-        .write_text(text.clone())
-        .map_err(|e| IpcError::new(Code::Internal, format!("Could not use the clipboard: {e}")))?;
-    tauri::async_runtime::spawn(async move {
-        tokio::time::sleep(CLIPBOARD_CLEAR_AFTER).await;
-        if app.clipboard().read_text().ok().as_deref() == Some(text.as_str()) {
-            let _ = app.clipboard().clear();
-        }
-    });
+    let clipboard = state.clipboard.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        clipboard.copy_for_a_while(text, CLIPBOARD_CLEAR_AFTER)
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r)
+    .map_err(|e| IpcError::new(Code::Internal, format!("Could not use the clipboard: {e}")))?;
     Ok(Copied {
         clear_after_seconds: CLIPBOARD_CLEAR_AFTER.as_secs(),
     })

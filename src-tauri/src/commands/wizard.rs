@@ -1,7 +1,6 @@
 //! The wizard's flow: the plan, sign-in and pre-check, the run, step-by-step control, cleanup.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use recovery::{
@@ -11,7 +10,7 @@ use recovery::{
 };
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
-use tauri::{AppHandle, Manager, Runtime, State};
+use tauri::State;
 use ts_rs::TS;
 
 use crate::error::{IpcError, IpcResult};
@@ -52,12 +51,9 @@ pub async fn plan() -> PlanInfo {
 /// An earlier run on this computer (journal + keychain), so the countdown and the values survive
 /// closing the app. The most recent run that created an app wins.
 #[tauri::command]
-pub async fn status<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
-) -> IpcResult<Option<RunStatus>> {
+pub async fn status(state: State<'_, AppState>) -> IpcResult<Option<RunStatus>> {
     let recovery = Recovery::new(
-        Config::new(Cloud::Global, data_dir(&app)?),
+        Config::new(Cloud::Global, recovery::paths::data_dir()?),
         Arc::new(KeyringVault::default()),
         None,
     )?;
@@ -83,8 +79,7 @@ pub async fn status<R: Runtime>(
 
 /// Step 1: sign in, then read the tenant, the account's roles and any existing apps.
 #[tauri::command]
-pub async fn sign_in<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn sign_in(
     state: State<'_, AppState>,
     options: StartOptions,
     on_event: Channel<Event>,
@@ -100,7 +95,8 @@ pub async fn sign_in<R: Runtime>(
             let (recovery, browser, tenant) = practice::start().await?;
             (recovery, Box::new(browser), Some(tenant))
         } else {
-            let mut config = Config::new(options.cloud, data_dir(&app)?);
+            // The data folder the CLI shares, so each sees the other's runs.
+            let mut config = Config::new(options.cloud, recovery::paths::data_dir()?);
             config.endpoints = endpoints(options.cloud)?;
             let recovery = Recovery::new(config, Arc::new(KeyringVault::default()), None)?;
             (recovery, Box::new(SystemBrowser), None)
@@ -200,16 +196,6 @@ fn endpoints(cloud: Cloud) -> IpcResult<Endpoints> {
         authority.as_deref(),
         graph.as_deref(),
     )?)
-}
-
-/// Where journals for real tenants live: the app's data directory.
-fn data_dir<R: Runtime>(app: &AppHandle<R>) -> IpcResult<PathBuf> {
-    app.path().app_data_dir().map_err(|e| {
-        IpcError::new(
-            Code::Journal,
-            format!("No folder for the wizard's progress file: {e}"),
-        )
-    })
 }
 
 pub(crate) fn not_signed_in() -> IpcError {

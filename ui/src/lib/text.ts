@@ -76,6 +76,8 @@ export function actionsFor(code: Code): ErrorAction[] {
       return ["startOver"];
     case "invalidInput":
       return ["startOver"];
+    case "runInProgress":
+      return ["retry"];
     default:
       return ["retry", "openPortal"];
   }

@@ -11,6 +11,7 @@ import type { RunStatus } from "./bindings/RunStatus";
 import type { Step } from "./bindings/Step";
 import type { AppChoice } from "./bindings/AppChoice";
 import type { ConsentPlan } from "./bindings/ConsentPlan";
+import type { Diagnostics } from "./bindings/Diagnostics";
 import type { Backend } from "./backend/types";
 import { CLOUDS, retryText, summary, waitText } from "./text";
 
@@ -382,11 +383,22 @@ export class Wizard {
     this.trail.push(`${new Date().toISOString()} ${line}`);
   }
 
-  /** A report for support: what ran, where, and the last error. No secret, no token. */
-  diagnostics(): string {
+  /**
+   * A report for support: the app and OS, what ran, where, the last error, every request ID, and
+   * the log's last lines. No secret, no token (the shell redacts the log lines it sends).
+   */
+  async diagnostics(): Promise<string> {
+    let app: Diagnostics | null = null;
+    try {
+      app = await this.backend.diagnostics();
+    } catch {
+      // The report is still worth copying without the app's part.
+    }
+    const requestIds = [...new Set(this.trail.flatMap((l) => /request-id=([^\s-][^\s]*)/.exec(l)?.[1] ?? []))];
     const lines = [
       "PMPC Recovery Wizard diagnostics",
       `time: ${new Date().toISOString()}`,
+      `app version: ${app?.appVersion ?? "-"}; os: ${app?.os ?? "-"}`,
       `practice: ${this.practice}; cloud: ${this.cloud}; mode: ${this.mode}`,
       `tenant: ${this.precheck?.tenant.tenantId ?? this.app?.tenantId ?? "-"}`,
       `account: ${this.precheck?.session.userPrincipalName ?? "-"}; roles: ${this.precheck?.roles.roles.join(", ") || "-"}`,
@@ -399,7 +411,9 @@ export class Wizard {
       lines.push(`error: ${f.info.code} at ${f.at.toISOString()} step=${f.step ?? "-"} request-id=${f.info.requestId ?? "-"}`);
       lines.push(`message: ${f.info.message}`);
     }
+    lines.push(`request ids: ${requestIds.join(", ") || "-"}`);
     lines.push("trail:", ...this.trail.slice(-60));
+    lines.push(`log (${app?.logFolder ?? "no log folder"}), last lines:`, ...(app?.logTail ?? []));
     return lines.join("\n");
   }
 }

@@ -184,6 +184,21 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
     async signOut() {
       fake.calls.push("signOut");
     },
+    async diagnostics() {
+      fake.calls.push("diagnostics");
+      return {
+        appVersion: "0.1.0",
+        os: "linux x86_64",
+        logFolder: "/home/ada/.local/share/pmpc-recovery/logs",
+        logTail: [
+          "2026-11-28T09:00:00Z  INFO pmpc_recovery_wizard_lib: PMPC Recovery Wizard started",
+          "2026-11-28T09:00:05Z  INFO recovery::http: retrying op=CreateServicePrincipal attempt=2 request-id=req-1",
+        ],
+      };
+    },
+    async openLogFolder() {
+      fake.calls.push("openLogFolder");
+    },
   };
   return fake;
 }

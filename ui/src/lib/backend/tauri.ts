@@ -25,4 +25,6 @@ export const tauriBackend: Backend = {
   cleanup: (purge, onEvent) => invoke("cleanup", { purge, onEvent: channel(onEvent) }),
   forgetSecrets: () => invoke("forget_secrets"),
   signOut: () => invoke("sign_out"),
+  diagnostics: () => invoke("diagnostics"),
+  openLogFolder: () => invoke("open_log_folder"),
 };

@@ -2,6 +2,7 @@ import type { CleanupReport } from "../bindings/CleanupReport";
 import type { Credentials } from "../bindings/Credentials";
 import type { Event } from "../bindings/Event";
 import type { Copied } from "../bindings/Copied";
+import type { Diagnostics } from "../bindings/Diagnostics";
 import type { PlanInfo } from "../bindings/PlanInfo";
 import type { Precheck } from "../bindings/Precheck";
 import type { RunChoice } from "../bindings/RunChoice";
@@ -33,9 +34,14 @@ export interface Backend {
    * the clipboard again after `clearAfterSeconds` if it still holds it.
    */
   copySecret(withIds: boolean): Promise<Copied>;
+  /** Copies text that is not secret (the IDs, a diagnostics report). */
   copyText(text: string): Promise<void>;
   openUrl(url: string): Promise<void>;
   cleanup(purge: boolean, onEvent: EventHandler): Promise<CleanupReport>;
   forgetSecrets(): Promise<void>;
   signOut(): Promise<void>;
+  /** The app's side of a diagnostics report: version, OS, the log's last lines (redacted). */
+  diagnostics(): Promise<Diagnostics>;
+  /** Opens the folder with the app's log files in the system's file manager. */
+  openLogFolder(): Promise<void>;
 }
