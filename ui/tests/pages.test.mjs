@@ -173,6 +173,17 @@ test("dark mode and an error page pass the same checks", async () => {
   await page.getByTestId("error-panel").waitFor();
   await page.getByText("Details for support").click();
   await capture(page, "dark-11-error");
+  // The whole panel with its support section open, as a non-technical admin sees it.
+  const panel = page.getByTestId("error-panel");
+  await panel.scrollIntoViewIfNeeded();
+  await panel.screenshot({ path: join(shots, "dark-11-error-panel.png") });
+  await page.getByRole("button", { name: "Copy diagnostics" }).click();
+  await page.getByText("Copied (no secrets included)").waitFor();
+  const report = await page.evaluate(() => window.__FAKE__.copied.at(-1));
+  assert.match(report, /app version: 0\.1\.0; os: linux x86_64/);
+  assert.match(report, /request ids: .*5f0e1c2d-0000-4000-8000-000000000042/);
+  await page.getByRole("button", { name: "Open log folder" }).click();
+  await page.getByText("The log folder is open in a new window").waitFor();
   assert.deepEqual(errors, []);
   await page.close();
 });
