@@ -265,6 +265,7 @@ async fn no_browser_prints_the_url_on_one_line_and_waits_for_the_redirect() {
         "{url}"
     );
     // Play the browser: Microsoft redirects to the loopback listener, which completes sign-in.
+    recovery::http::install_tls_provider();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -541,15 +541,37 @@ impl Engine {
             }
             None => {
                 s.begin().await;
-                let sp = g
-                    .upsert_service_principal(&app.app_id, &s)
-                    .await
-                    .inspect_err(|e| s.failed(e))?;
-                self.save_cell(cell, |j| j.service_principal_id = Some(sp.id.clone()))
-                    .await?;
-                self.checkpoint(Checkpoint::ServicePrincipalCreated)?;
-                s.done(StepData::ServicePrincipal { id: sp.id.clone() });
-                sp.id
+                match g.upsert_service_principal(&app.app_id, &s).await {
+                    Ok(sp) => {
+                        self.save_cell(cell, |j| j.service_principal_id = Some(sp.id.clone()))
+                            .await?;
+                        self.checkpoint(Checkpoint::ServicePrincipalCreated)?;
+                        s.done(StepData::ServicePrincipal { id: sp.id.clone() });
+                        sp.id
+                    }
+                    // Creating an app's service principal needs Application Administrator,
+                    // Cloud Application Administrator, or (for an owner of a single-tenant app)
+                    // Application Developer
+                    // (<https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals>):
+                    // a Privileged Role Administrator has none of them. The admin-consent page
+                    // creates the service principal itself, so the link still finishes the job,
+                    // opened by this user or another Global or Privileged Role Administrator.
+                    Err(Error::InsufficientPrivileges(_)) => {
+                        let url = self.hand_off_consent(g, cell, app, pre, &s).await?;
+                        s.done(StepData::ConsentHandedOff {
+                            admin_consent_url: url.clone(),
+                        });
+                        sink.step(Step::GrantConsent)
+                            .done(StepData::ConsentHandedOff {
+                                admin_consent_url: url,
+                            });
+                        return Ok(None);
+                    }
+                    Err(e) => {
+                        s.failed(&e);
+                        return Err(e);
+                    }
+                }
             }
         };
 
@@ -592,35 +614,9 @@ impl Engine {
             Err(Error::ConsentRequiresPrivilegedRole(_))
                 if choice.consent == ConsentPlan::HandOff =>
             {
-                // The admin-consent page needs somewhere to return to: register the portal.
-                if !cell.lock().await.consent_redirect_registered {
-                    let current = g.get_application(&app.object_id, &s).await?;
-                    let mut uris: Vec<serde_json::Value> = current
-                        .web
-                        .as_ref()
-                        .and_then(|w| w.get("redirectUris"))
-                        .and_then(|v| v.as_array())
-                        .cloned()
-                        .unwrap_or_default();
-                    let ours = serde_json::Value::String(self.cfg.consent_redirect_uri.clone());
-                    if !uris.contains(&ours) {
-                        uris.push(ours);
-                        g.patch_application(
-                            &app.object_id,
-                            &json!({ "web": { "redirectUris": uris } }),
-                            &s,
-                        )
-                        .await
-                        .inspect_err(|e| s.failed(e))?;
-                    }
-                }
-                self.save_cell(cell, |j| {
-                    j.consent_handed_off = true;
-                    j.consent_redirect_registered = true;
-                })
-                .await?;
+                let url = self.hand_off_consent(g, cell, app, pre, &s).await?;
                 s.done(StepData::ConsentHandedOff {
-                    admin_consent_url: self.consent_url(&pre.tenant.tenant_id, &app.app_id),
+                    admin_consent_url: url,
                 });
                 Ok(None)
             }
@@ -629,6 +625,46 @@ impl Engine {
                 Err(e)
             }
         }
+    }
+
+    /// Hands steps 11–12 to the admin-consent link: the app gets the portal as a return address
+    /// (the page refuses to work without one registered, AADSTS500113), and the journal
+    /// remembers the hand-off. Returns the link.
+    async fn hand_off_consent(
+        &self,
+        g: &Graph,
+        cell: &JournalCell,
+        app: &AppRecord,
+        pre: &Precheck,
+        s: &StepScope,
+    ) -> Result<String> {
+        if !cell.lock().await.consent_redirect_registered {
+            let current = g.get_application(&app.object_id, s).await?;
+            let mut uris: Vec<serde_json::Value> = current
+                .web
+                .as_ref()
+                .and_then(|w| w.get("redirectUris"))
+                .and_then(|v| v.as_array())
+                .cloned()
+                .unwrap_or_default();
+            let ours = serde_json::Value::String(self.cfg.consent_redirect_uri.clone());
+            if !uris.contains(&ours) {
+                uris.push(ours);
+                g.patch_application(
+                    &app.object_id,
+                    &json!({ "web": { "redirectUris": uris } }),
+                    s,
+                )
+                .await
+                .inspect_err(|e| s.failed(e))?;
+            }
+        }
+        self.save_cell(cell, |j| {
+            j.consent_handed_off = true;
+            j.consent_redirect_registered = true;
+        })
+        .await?;
+        Ok(self.consent_url(&pre.tenant.tenant_id, &app.app_id))
     }
 
     /// Step 12: the green tick.

@@ -413,7 +413,34 @@ impl Graph {
             .await
     }
 
-    /// The app's service principal, created if missing (idempotent upsert by appId).
+    /// The service principal of `app_id`, if there is one (a list query: no 404 to wait out).
+    pub async fn find_service_principal(
+        &self,
+        app_id: &str,
+        scope: &StepScope,
+    ) -> Result<Option<ServicePrincipal>> {
+        let filter = format!("appId eq {}", odata_str(app_id));
+        self.http
+            .retry(Op::GetServicePrincipal, scope, |_| {
+                let filter = &filter;
+                Box::pin(async move {
+                    let r = self
+                        .send(
+                            reqwest::Method::GET,
+                            "servicePrincipals",
+                            &[("$filter", filter.as_str()), ("$select", "id,appId")],
+                            None,
+                            &[],
+                        )
+                        .await?;
+                    Ok(r.json::<List<ServicePrincipal>>()?.value.into_iter().next())
+                })
+            })
+            .await
+    }
+
+    /// The app's service principal, created if missing (idempotent upsert by appId). An account
+    /// that may not create it still gets one an admin-consent page created meanwhile.
     pub async fn upsert_service_principal(
         &self,
         app_id: &str,
@@ -421,7 +448,7 @@ impl Graph {
     ) -> Result<ServicePrincipal> {
         let path = format!("servicePrincipals(appId={})", odata_str(app_id));
         let body = json!({ "appId": app_id });
-        let created: Option<ServicePrincipal> = self
+        let upserted = self
             .http
             .retry(Op::UpsertServicePrincipal, scope, |_| {
                 let path = &path;
@@ -442,7 +469,18 @@ impl Graph {
                     Ok(Some(r.json::<ServicePrincipal>()?))
                 })
             })
-            .await?;
+            .await;
+        let created: Option<ServicePrincipal> = match upserted {
+            Ok(c) => c,
+            // Not allowed to create it; an admin-consent page may have created it already.
+            Err(Error::InsufficientPrivileges(g)) => {
+                return self
+                    .find_service_principal(app_id, scope)
+                    .await?
+                    .ok_or(Error::InsufficientPrivileges(g));
+            }
+            Err(e) => return Err(e),
+        };
         if let Some(sp) = created {
             return Ok(sp);
         }

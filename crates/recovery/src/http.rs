@@ -16,6 +16,15 @@ use crate::error::{Error, GraphErrorInfo, Result};
 use crate::events::StepScope;
 use crate::retry::{classify, parse_retry_after, Jitter, Op, RetryPolicy, RetryReason, Verdict};
 
+/// Makes ring rustls' crypto provider for every HTTP client of the process; call before building
+/// one. reqwest verifies with the OS's own trust store (rustls-platform-verifier: the Windows and
+/// macOS verifiers, the system CA bundle on Linux), so a TLS-inspecting corporate gateway whose
+/// root the OS trusts works; proxies come from the OS settings and HTTPS_PROXY / NO_PROXY.
+pub fn install_tls_provider() {
+    // Fails only when a provider is installed already, which is as good.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// A response that arrived, with its body read.
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -88,11 +97,7 @@ pub struct Http {
 
 impl Http {
     pub fn new(clock: SharedClock, policy: RetryPolicy, request_timeout: Duration) -> Result<Self> {
-        // reqwest verifies with the OS's own trust store (rustls-platform-verifier: the Windows
-        // and macOS verifiers, the system CA bundle on Linux), so a TLS-inspecting corporate
-        // gateway whose root the OS trusts works; proxies come from the OS settings and
-        // HTTPS_PROXY / NO_PROXY. Another caller may have installed the provider already.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls_provider();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10).min(request_timeout))

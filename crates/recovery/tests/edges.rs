@@ -151,20 +151,46 @@ async fn unreadable_graph_answers_fail_clearly_and_lose_nothing() {
     }
 }
 
+/// A Privileged Role Administrator may grant consent but not create an app's service principal
+/// (that needs Application Administrator, Cloud Application Administrator or Application
+/// Developer): the run hands steps 11–12 to the admin-consent link, which creates the service
+/// principal and grants in one go; they open it themselves, and the next run verifies.
 #[tokio::test]
-async fn privileged_role_administrator_can_do_everything() {
+async fn privileged_role_administrator_finishes_through_the_consent_link() {
     let sim = sim_as(PRA, quick_scenario()).await;
     let dir = tempfile::tempdir().unwrap();
     let r = recovery(&sim, dir.path(), &MemoryVault::new());
     let rec = Recorder::default();
     let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
     assert_eq!(pre.roles.verdict, RoleVerdict::CanDoEverything);
-    assert!(
-        r.run(&session, &pre, &RunChoice::default(), &rec.sink())
-            .await
-            .unwrap()
-            .verified
-    );
+    let first = r
+        .run(&session, &pre, &RunChoice::default(), &rec.sink())
+        .await
+        .unwrap();
+    assert!(!first.verified);
+    let url = first.admin_consent_url.clone().expect("the consent link");
+    assert!(sim
+        .snapshot()
+        .service_principals
+        .iter()
+        .all(|sp| sp.app_id != first.application_id));
+
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let consent = http.get(&url).send().await.unwrap();
+    assert_eq!(consent.status().as_u16() / 100, 3);
+    let back = consent.headers()["location"].to_str().unwrap().to_string();
+    assert!(!back.contains("error="), "{back}");
+
+    tokio::time::sleep(quick_scenario().replication_delay * 2).await;
+    let again = r
+        .run(&session, &pre, &RunChoice::default(), &rec.sink())
+        .await
+        .unwrap();
+    assert!(again.verified);
+    assert_eq!(again.application_id, first.application_id);
     assert_exactly_one_of_each(&sim);
     sim.shutdown().await;
 }

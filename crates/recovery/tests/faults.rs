@@ -66,14 +66,14 @@ async fn one(upn: String, fault: Fault) -> Result<(), String> {
     let rec = Recorder::default();
     let sink = rec.sink();
     let result = async {
-        let session = r
-            .sign_in(
-                recovery::SignInMethod::Browser,
-                &recovery::HttpBrowser::new().unwrap(),
-                false,
-                &sink,
-            )
-            .await?;
+        let browser = recovery::HttpBrowser::new().unwrap();
+        let sign_in = || r.sign_in(recovery::SignInMethod::Browser, &browser, false, &sink);
+        // A code redemption that failed is never resent (codes are single-use, AADSTS54005):
+        // the user is asked to sign in again, and does.
+        let session = match sign_in().await {
+            Err(e) if e.code() == recovery::Code::SignInInterrupted => sign_in().await?,
+            other => other?,
+        };
         let pre = r.precheck(&session, &sink).await?;
         r.run(
             &session,

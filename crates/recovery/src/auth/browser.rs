@@ -51,6 +51,7 @@ pub struct HttpBrowser {
 
 impl HttpBrowser {
     pub fn new() -> Result<Self> {
+        crate::http::install_tls_provider();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))

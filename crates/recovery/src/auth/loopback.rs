@@ -182,6 +182,7 @@ mod tests {
         let lb = Loopback::bind().await.unwrap();
         let port = lb.port();
         let wait = tokio::spawn(lb.wait("s1".into(), Duration::from_secs(5)));
+        crate::http::install_tls_provider();
         let client = reqwest::Client::new();
         let stray = client
             .get(format!("http://127.0.0.1:{port}/?code=x&state=WRONG"))
@@ -215,6 +216,7 @@ mod tests {
         }
         let port = lb.port();
         let wait = tokio::spawn(lb.wait("s6".into(), Duration::from_secs(5)));
+        crate::http::install_tls_provider();
         let page = reqwest::get(format!("http://[::1]:{port}/?code=c6&state=s6"))
             .await
             .unwrap()

@@ -237,7 +237,8 @@ impl Authenticator {
                     Failure::Final(e) => signin_error(e),
                     // A 5xx or 429 leaves it open whether the code was used up.
                     Failure::Http { error, .. } => Error::SignInInterrupted(error.to_string()),
-                    Failure::Malformed(g) => Error::UnexpectedResponse(g),
+                    // The code may be used up by an answer we could not read.
+                    Failure::Malformed(g) => Error::SignInInterrupted(g.to_string()),
                     Failure::Network(m)
                     | Failure::NotYet {
                         detail: GraphErrorInfo { message: m, .. },

@@ -224,12 +224,20 @@ pub fn token_failure(e: RequestTokenError<Transport, TokenError>, via: &OidcHttp
                 Failure::Malformed(error)
             }
         }
-        RequestTokenError::Other(m) => Failure::Final(Error::SignInFailed(GraphErrorInfo {
-            status: meta.status,
-            code: "SignInFailed".into(),
-            message: m,
-            request_id: meta.request_id,
-        })),
+        RequestTokenError::Other(m) => {
+            let error = GraphErrorInfo {
+                status: meta.status,
+                code: "UnreadableResponse".into(),
+                message: m,
+                request_id: meta.request_id,
+            };
+            // A success status with a body that is not JSON: an answer we could not read.
+            if (200..300).contains(&meta.status) {
+                Failure::Malformed(error)
+            } else {
+                Failure::Final(Error::SignInFailed(error))
+            }
+        }
     }
 }
 
