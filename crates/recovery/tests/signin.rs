@@ -251,3 +251,46 @@ async fn a_guest_admin_names_the_tenant_and_is_told_they_are_a_guest() {
     assert_eq!(pre.roles.verdict, recovery::RoleVerdict::CanDoEverything);
     sim.shutdown().await;
 }
+
+/// The identity platform throttles bursts of client-credentials requests (429, Retry-After 60 s):
+/// with the shipped retry policy, verification polls the token endpoint at most once a second,
+/// backs off, and is never throttled, while the new secret takes a few seconds to work.
+#[tokio::test]
+async fn verification_polls_the_token_endpoint_at_most_once_a_second() {
+    let sim = sim_as(
+        GA,
+        Scenario {
+            secret_ready_delay: Duration::from_millis(3_500),
+            ..quick_scenario()
+        },
+    )
+    .await;
+    assert!(
+        sim.scenario().token_rate_limit.is_some(),
+        "throttling is on by default"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(&sim, dir.path());
+    config.retry = recovery::RetryPolicy::default();
+    let r = Recovery::new(config, Arc::new(MemoryVault::new()), None).unwrap();
+    let rec = Recorder::default();
+    let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
+    let creds = r
+        .run(&session, &pre, &recovery::RunChoice::default(), &rec.sink())
+        .await
+        .unwrap();
+    assert!(creds.verified);
+    let tokens: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|q| q.route == Some(Route::Token))
+        .skip(1) // the sign-in's code redemption
+        .collect();
+    assert!(tokens.len() >= 3, "the secret was polled for: {tokens:#?}");
+    assert!(tokens.iter().all(|q| q.status != 429), "{tokens:#?}");
+    for pair in tokens.windows(2) {
+        let gap = pair[1].at_ms - pair[0].at_ms;
+        assert!(gap >= 950, "polls {gap} ms apart: {tokens:#?}");
+    }
+    sim.shutdown().await;
+}
