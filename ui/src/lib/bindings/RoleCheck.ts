@@ -7,6 +7,11 @@ export type RoleCheck = { verdict: RoleVerdict,
  */
 roles: Array<string>, 
 /**
+ * Roles that would help which the user may activate (Privileged Identity Management) but
+ * has not.
+ */
+eligible: Array<string>, 
+/**
  * A plain-language sentence for the UI.
  */
 explanation: string, };

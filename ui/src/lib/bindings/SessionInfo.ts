@@ -5,6 +5,10 @@
  */
 export type SessionInfo = { userPrincipalName: string, displayName: string | null, userId: string, tenantId: string, 
 /**
+ * Signed in as a guest of this tenant (an account from another organization, e.g. an MSP's).
+ */
+guest: boolean, 
+/**
  * Whether a refresh token was kept in the keychain so a later run can resume without a browser.
  */
 remembered: boolean, };
