@@ -1,4 +1,5 @@
-//! National clouds and their endpoints (graph-facts D6). Every endpoint can be overridden, which is
+//! National clouds and their endpoints
+//! (<https://learn.microsoft.com/graph/deployments>). Every endpoint can be overridden, which is
 //! how tests and the practice mode point the engine at tenant-sim.
 
 use serde::{Deserialize, Serialize};
@@ -7,7 +8,8 @@ use url::Url;
 
 use crate::error::{Error, Result};
 
-/// The Microsoft Graph Command Line Tools public client (graph-facts D3): the default client id.
+/// The Microsoft Graph Command Line Tools public client, `14d82eec-…`, the
+/// client id Microsoft Graph PowerShell signs in with: the default client id.
 pub const DEFAULT_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 
 /// Which Microsoft cloud the tenant lives in.

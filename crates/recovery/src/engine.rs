@@ -36,7 +36,8 @@ use crate::retry::{Op, RetryReason};
 use crate::secret::Secret;
 use crate::vault::{self, SharedVault};
 
-/// Role template ids (graph-facts B3).
+/// Role template ids of the built-in roles
+/// (<https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference>).
 pub mod role_templates {
     pub const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
     pub const PRIVILEGED_ROLE_ADMINISTRATOR: &str = "e8611ab8-c189-46e8-94e1-60213ab1f814";
@@ -995,7 +996,8 @@ impl Engine {
                 .purge_deleted(&object_id, &s)
                 .await
                 .inspect_err(|e| s.failed(e))?;
-            // The app's service principal went to deleted items with it (graph-facts A8).
+            // The app's service principal went to deleted items with it (restoring the app restores it too,
+            // <https://learn.microsoft.com/entra/identity/enterprise-apps/delete-recover-faq>).
             let sp = j
                 .as_ref()
                 .filter(|j| j.app.as_ref().is_some_and(|a| a.object_id == object_id));

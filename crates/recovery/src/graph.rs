@@ -18,7 +18,8 @@ use crate::secret::Secret;
 
 /// Microsoft Graph's appId, the same in every tenant and cloud.
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
-/// AuditLog.Read.All as an application permission (graph-facts A1); looked up at runtime anyway.
+/// AuditLog.Read.All as an application permission in Microsoft Graph's `appRoles`
+/// (<https://learn.microsoft.com/graph/permissions-reference#auditlogreadall>); looked up at runtime anyway.
 pub const AUDIT_LOG_READ_ALL: &str = "AuditLog.Read.All";
 pub const AUDIT_LOG_READ_ALL_ROLE_ID: &str = "b0afded3-3588-46d8-8b3d-9842eff778da";
 
@@ -334,7 +335,8 @@ impl Graph {
     }
 
     /// Creates the app, or finds the one an earlier attempt created: `PATCH
-    /// /applications(uniqueName=…)` with `Prefer: create-if-missing` (graph-facts A2).
+    /// /applications(uniqueName=…)` with `Prefer: create-if-missing`
+    /// (<https://learn.microsoft.com/graph/api/application-upsert>).
     pub async fn upsert_application(
         &self,
         unique_name: &str,
@@ -503,7 +505,8 @@ impl Graph {
             .await
     }
 
-    /// Admin consent for one app role (graph-facts A5). Not idempotent: when an earlier attempt
+    /// Admin consent for one app role: `POST /servicePrincipals/{resource}/appRoleAssignedTo`
+    /// (<https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto>). Not idempotent: when an earlier attempt
     /// may have gone through, the existing assignments are checked before sending again.
     pub async fn grant_app_role(
         &self,
@@ -584,7 +587,8 @@ impl Graph {
             .find(|a| a.resource_id == resource_sp && a.app_role_id == app_role_id))
     }
 
-    /// The portal's green tick (graph-facts A6): the assignment is listed on the app's SP.
+    /// The portal's green tick: the assignment is listed in the app's SP's `appRoleAssignments`
+    /// (<https://learn.microsoft.com/graph/api/serviceprincipal-list-approleassignments>).
     pub async fn confirm_assignment(
         &self,
         principal_sp: &str,

@@ -2,7 +2,7 @@
 //!
 //! - Throttling (429) and 503/504: wait what `Retry-After` says (integer seconds, a decimal such as
 //!   Graph's own "2.128", or an HTTP date), else back off exponentially with jitter.
-//! - Replication (graph-facts A9): the directory has not yet caught up with our own write. These
+//! - Replication: the directory has not yet caught up with our own write. These
 //!   clear within seconds, so they are polled briskly (short, capped delays) rather than with the
 //!   long exponential waits that suit overload.
 //! - Everything else fails at once with its own error.
@@ -53,7 +53,9 @@ impl RetryReason {
     }
 }
 
-/// The calls the engine makes; replication signatures differ per call (graph-facts A9).
+/// The calls the engine makes; replication signatures differ per call (for example 400
+/// "does not reference a valid application object" when a new app's service principal is created
+/// too soon, <https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     GetOrganization,
