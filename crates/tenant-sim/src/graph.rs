@@ -1806,7 +1806,9 @@ fn create_sp(
                     .iter()
                     .any(|a| a.app_id.eq_ignore_ascii_case(&app_id))
             {
-                // What app-only callers get while the application replicates (graph-facts A9).
+                // What app-only callers get while the application replicates: 403 "When using this
+                // permission, the backing application of the service principal being created
+                // must in the local tenant" (the message Terraform's azuread provider retries on).
                 return Err(GraphError::new(
                     StatusCode::FORBIDDEN,
                     "Authorization_RequestDenied",
@@ -1946,7 +1948,8 @@ fn grant_app_role(
             ],
         );
         // Application/Cloud Application Administrators may grant app roles of other APIs, never
-        // Microsoft Graph's (graph-facts B2).
+        // Microsoft Graph's
+        // (<https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent#prerequisites>).
         let may =
             privileged || (!resource.is_microsoft_graph() && has_any(&roles, APP_ADMIN_ROLES));
         if !may {

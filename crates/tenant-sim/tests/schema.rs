@@ -1,5 +1,5 @@
 //! Every Graph response body the emulator produces, validated against Microsoft's v1.0 CSDL
-//! extract in shared/reference/graph-schema: entity and complex types, property names and
+//! extract in tests/data (see tests/data/SOURCES.md): entity and complex types, property names and
 //! types, enum members, nullability; no invented properties. The entity type of each body is
 //! derived from its `@odata.context`, the way an OData client would.
 
@@ -17,7 +17,7 @@ use tenant_sim::{Fault, FaultKind, RetryAfter, Route, Scenario};
 
 const CSDL: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/reference/graph-schema/extract-appreg-v1.0.xml"
+    "/tests/data/extract-appreg-v1.0.xml"
 );
 
 #[derive(Debug, Clone)]
