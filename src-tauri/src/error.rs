@@ -13,8 +13,10 @@ pub type IpcResult<T> = Result<T, IpcError>;
 impl From<Error> for IpcError {
     fn from(e: Error) -> Self {
         let info = e.info();
-        // The support log's record of a failure (the message is the user's, so holds no secret).
-        tracing::warn!(code = ?info.code, request_id = ?info.request_id, "{}", info.message);
+        // The support log's record of a failure, with the code as the UI and diagnostics spell it
+        // (the message is the user's, so it holds no secret).
+        let code = serde_json::to_value(info.code).unwrap_or_default();
+        tracing::warn!(error_code = %code, request_id = ?info.request_id, "{}", info.message);
         Self(info)
     }
 }

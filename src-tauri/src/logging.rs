@@ -61,6 +61,8 @@ pub fn redact(text: &str) -> String {
 /// Installs the global subscriber writing to `dir`. Returns the folder, or `None` (and logs
 /// nowhere) when it cannot be made: the wizard works without a log.
 pub fn init(dir: &Path) -> Option<PathBuf> {
+    // The appender prunes old files at start and complains on stderr when the folder is missing.
+    std::fs::create_dir_all(dir).ok()?;
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix(FILE_PREFIX)
