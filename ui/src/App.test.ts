@@ -3,6 +3,8 @@ import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/sv
 import App from "./App.svelte";
 import type { Journal } from "./lib/bindings/Journal";
 import { APP_ID, OBJECT_ID, PLAN, SECRET, TENANT_ID, fakeBackend } from "./lib/backend/fake";
+import type { ErrorInfo } from "./lib/bindings/ErrorInfo";
+import { clientIdError, tenantError, tenantFromInput } from "./lib/wizard.svelte";
 
 const title = (n: number) => PLAN.steps[n - 1].title;
 
@@ -96,6 +98,7 @@ describe("the wizard", () => {
         roles: {
           verdict: "cannotGrantConsent",
           roles: ["Application Administrator"],
+          eligible: [],
           explanation: "You are an Application Administrator: a Global Administrator must grant the permission.",
         },
       }),
@@ -240,5 +243,197 @@ describe("after closing and reopening", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Show" }));
     await waitFor(() => expect(screen.getByTestId("secret-value").textContent).toBe(SECRET));
     expect(backend.calls).not.toContain("signIn practice=false");
+  });
+});
+
+describe("options for guests, several tenants and a blocked sign-in app", () => {
+  const OWN_CLIENT = "0b5c5e52-6f0f-4a51-9d4e-1f2f3a4b5c6d";
+
+  async function welcome(backend = fakeBackend()) {
+    render(App, { backend });
+    await screen.findAllByTestId("step-title");
+    return backend;
+  }
+
+  async function type(label: RegExp, value: string) {
+    const input = screen.getByLabelText(label) as HTMLInputElement;
+    await fireEvent.input(input, { target: { value } });
+    await fireEvent.change(input);
+    return input;
+  }
+
+  it("checks the values the way the engine does", () => {
+    expect(tenantError("")).toBeNull();
+    expect(tenantError("contoso.com")).toBeNull();
+    expect(tenantError(TENANT_ID)).toBeNull();
+    for (const bad of ["contoso .com", "https://contoso.com", "contoso.com?x", "contoso#1", "ada@"]) {
+      expect(tenantError(bad), bad).toMatch(/Enter a domain/);
+    }
+    expect(tenantFromInput("  ada@contoso.com ")).toBe("contoso.com");
+    expect(tenantFromInput("contoso.onmicrosoft.com")).toBe("contoso.onmicrosoft.com");
+    expect(clientIdError("")).toBeNull();
+    expect(clientIdError(OWN_CLIENT)).toBeNull();
+    expect(clientIdError(OWN_CLIENT.toUpperCase())).toBeNull();
+    expect(clientIdError("PMPC Recovery")).toMatch(/looks like/);
+    expect(clientIdError(OWN_CLIENT.slice(1))).toMatch(/looks like/);
+  });
+
+  it("shows what is wrong next to the field and does not sign in until it is fixed", async () => {
+    const backend = await welcome();
+    const tenant = await type(/^Tenant \(domain or ID\)/, "https://contoso.com");
+    expect(screen.getByTestId("tenant-error").textContent).toMatch(/no spaces, and no \/ \? or #/);
+    expect(tenant.getAttribute("aria-invalid")).toBe("true");
+    expect(tenant.getAttribute("aria-describedby")).toContain("tenant-error");
+    await fireEvent.input(screen.getByLabelText(/^Sign-in app \(client ID\)/), { target: { value: "my app" } });
+    // Not left yet: no error while typing.
+    expect(screen.queryByTestId("client-id-error")).toBeNull();
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in to Microsoft" }));
+    expect(backend.calls).not.toContain("signIn practice=false");
+    expect(screen.getByTestId("client-id-error").textContent).toContain("Application (client) ID");
+    expect((screen.getByText(/^Options:/).closest("details") as HTMLDetailsElement).open).toBe(true);
+    expect(heading()).toBe("Create the PMPC Recovery app registration");
+
+    await type(/^Tenant \(domain or ID\)/, "contoso.com");
+    await type(/^Sign-in app \(client ID\)/, ` ${OWN_CLIENT} `);
+    expect(screen.queryByTestId("tenant-error")).toBeNull();
+    expect(screen.queryByTestId("client-id-error")).toBeNull();
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in to Microsoft" }));
+    await screen.findByText("Is this the tenant of your PMPC company?");
+    expect(backend.signIns.at(-1)).toMatchObject({ practice: false, tenant: "contoso.com", clientId: OWN_CLIENT });
+  });
+
+  it("takes the tenant from an email address and says so", async () => {
+    const backend = await welcome();
+    const tenant = await type(/^Tenant \(domain or ID\)/, "it-admin@contoso.com");
+    expect(tenant.value).toBe("contoso.com");
+    expect(screen.getByTestId("tenant-filled").textContent).toContain("contoso.com");
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in to Microsoft" }));
+    await screen.findByText("Is this the tenant of your PMPC company?");
+    expect(backend.signIns.at(-1)?.tenant).toBe("contoso.com");
+    expect(backend.signIns.at(-1)).not.toHaveProperty("clientId");
+  });
+
+  it("sends neither when they are empty, nor for a practice run", async () => {
+    const backend = await welcome();
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in to Microsoft" }));
+    await screen.findByText("Is this the tenant of your PMPC company?");
+    expect(backend.signIns[0]).toEqual({ practice: false, cloud: "global", method: "browser", stepByStep: false });
+    cleanup();
+
+    const practice = await welcome();
+    await type(/^Tenant \(domain or ID\)/, "contoso.com");
+    await type(/^Sign-in app \(client ID\)/, "not a guid");
+    await fireEvent.click(screen.getByRole("button", { name: "Practice run" }));
+    await screen.findByText("Is this the tenant of your PMPC company?");
+    expect(practice.signIns[0]).not.toHaveProperty("tenant");
+    expect(practice.signIns[0]).not.toHaveProperty("clientId");
+  });
+
+  it("goes back to Welcome with the tenant field in view when the tenant is not the right one", async () => {
+    const backend = await welcome();
+    await type(/^Tenant \(domain or ID\)/, "contoso.com");
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in to Microsoft" }));
+    await screen.findByText("Is this the tenant of your PMPC company?");
+    expect(screen.getByTestId("wrong-tenant-hint").textContent).toContain("under Options");
+    await fireEvent.click(screen.getByRole("button", { name: "No, sign in with another account" }));
+    expect(backend.calls).toContain("signOut");
+    expect((screen.getByText(/^Options:/).closest("details") as HTMLDetailsElement).open).toBe(true);
+    expect((screen.getByLabelText(/^Tenant \(domain or ID\)/) as HTMLInputElement).value).toBe("contoso.com");
+  });
+
+  it("puts the tenant and sign-in app into the diagnostics report", async () => {
+    const backend = await welcome(
+      fakeBackend({ signInError: { code: "signInFailed", message: "AADSTS50020", remedy: "Sign in again.", requestId: null } }),
+    );
+    await type(/^Tenant \(domain or ID\)/, "contoso.com");
+    await type(/^Sign-in app \(client ID\)/, OWN_CLIENT);
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in to Microsoft" }));
+    await screen.findByTestId("error-panel");
+    await fireEvent.click(screen.getByRole("button", { name: "Copy diagnostics" }));
+    await waitFor(() => expect(backend.copied.length).toBe(1));
+    expect(backend.copied[0]).toContain(`sign-in tenant: contoso.com; sign-in app: ${OWN_CLIENT}`);
+  });
+});
+
+describe("the confirm-tenant page", () => {
+  it("says when the account is a guest of the tenant", async () => {
+    await signIn(fakeBackend({ guest: true }), false);
+    expect(screen.getByTestId("guest-note").textContent?.replace(/\s+/g, " ").trim()).toBe(
+      "You signed in as a guest of this tenant (an account from another organization). That is fine if this is your PMPC company's tenant.",
+    );
+    expect(screen.getByText("guest")).toBeTruthy();
+  });
+
+  it("says nothing about guests for a member of the tenant", async () => {
+    await signIn();
+    expect(screen.queryByTestId("guest-note")).toBeNull();
+    expect(screen.queryByTestId("eligible-roles")).toBeNull();
+  });
+
+  it("shows roles the account may activate in PIM with the engine's explanation", async () => {
+    const explanation =
+      "Your account has no active admin role in this tenant. Granting admin consent (steps 11–12) needs a Global Administrator or a Privileged Role Administrator: sign in as one of them, or go on and send them the admin-consent link. You are eligible for Global Administrator through Privileged Identity Management, but it is not active: activate it (Microsoft Entra admin center > My roles), then start again.";
+    await signIn(fakeBackend({ roles: { verdict: "noAdminRole", roles: [], eligible: ["Global Administrator"], explanation } }), false);
+    expect(screen.getByTestId("active-roles").textContent).toBe("none active");
+    expect(screen.getByTestId("eligible-roles").textContent).toContain("Global Administrator");
+    expect(screen.getByTestId("role-check").textContent).toBe(explanation);
+  });
+
+  it("does not call unreadable roles 'none'", async () => {
+    const explanation =
+      "The wizard could not read your roles (Microsoft Graph returned them without their names). It goes on; if your account cannot grant consent, it will say so at that step.";
+    await signIn(fakeBackend({ roles: { verdict: "unknown", roles: [], eligible: [], explanation } }));
+    expect(screen.getByTestId("active-roles").textContent).toContain("could not be read");
+    expect(screen.getByTestId("role-check").textContent).toContain("could not read your roles");
+  });
+});
+
+describe("while waiting for the browser", () => {
+  it("shows the sign-in address at once, in plain words", async () => {
+    render(App, { backend: fakeBackend({ waitForBrowser: true }) });
+    await screen.findAllByTestId("step-title");
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in to Microsoft" }));
+    await screen.findByText("Your web browser has opened Microsoft's sign-in page.");
+    // Not folded away: visible without a click.
+    const fallback = screen.getByTestId("sign-in-fallback");
+    expect(fallback.textContent).toBe("If your browser did not open, copy this address into it:");
+    expect(fallback.closest("details")).toBeNull();
+    expect(screen.getByTestId("value-Sign-in address").textContent).toContain("/authorize?");
+    await fireEvent.click(screen.getByRole("button", { name: "Cancel sign-in" }));
+  });
+});
+
+describe("the engine's newer error codes", () => {
+  const error = (code: ErrorInfo["code"], remedy: string): ErrorInfo => ({ code, message: `Message for ${code}`, remedy, requestId: null });
+
+  async function failSignIn(info: ErrorInfo) {
+    render(App, { backend: fakeBackend({ signInError: info }) });
+    await screen.findAllByTestId("step-title");
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in to Microsoft" }));
+    const panel = await screen.findByTestId("error-panel");
+    expect(panel.textContent).toContain(info.message);
+    expect(panel.textContent).toContain(info.remedy);
+    // The first row of buttons: what to do (the support section has its own).
+    return [...(panel.querySelector(".actions")?.querySelectorAll("button") ?? [])].map((b) => b.textContent);
+  }
+
+  it("signInInterrupted: sign in again", async () => {
+    const actions = await failSignIn(error("signInInterrupted", "Microsoft's answer to the sign-in was lost on the way."));
+    expect(actions[0]).toBe("Sign in again");
+  });
+
+  it("certificateNotTrusted: try again once IT has fixed it, no portal", async () => {
+    const actions = await failSignIn(error("certificateNotTrusted", "Ask your IT department to install your organization's root certificate."));
+    expect(actions).toContain("Try again");
+    expect(actions).not.toContain("Open the Azure portal page");
+  });
+
+  it("signInAppBlocked: start over lands on Options with the sign-in app field", async () => {
+    const actions = await failSignIn(error("signInAppBlocked", "Register your own app for the wizard and enter its client ID under Options."));
+    expect(actions).toEqual(["Start over"]);
+    await fireEvent.click(screen.getByRole("button", { name: "Start over" }));
+    expect(heading()).toBe("Create the PMPC Recovery app registration");
+    expect((screen.getByText(/^Options:/).closest("details") as HTMLDetailsElement).open).toBe(true);
+    expect(screen.getByLabelText(/^Sign-in app \(client ID\)/)).toBeTruthy();
   });
 });

@@ -218,6 +218,7 @@ test("the other states a user can meet: waiting for the browser, existing apps, 
       roles: {
         verdict: "cannotGrantConsent",
         roles: ["Application Administrator"],
+        eligible: [],
         explanation:
           "You are an Application Administrator: you can do every step except granting the permission (steps 11 and 12), which needs a Global Administrator or a Privileged Role Administrator.",
       },
@@ -231,6 +232,48 @@ test("the other states a user can meet: waiting for the browser, existing apps, 
   await page.getByRole("button", { name: /^Step 11: / }).click();
   await page.getByTestId("value-Admin consent link").waitFor();
   await capture(page, "state-11-consent-link");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("options for a guest admin, and the tenant page a guest sees", async () => {
+  const { page, errors } = await open({
+    fakeOptions: {
+      guest: true,
+      roles: {
+        verdict: "noAdminRole",
+        roles: [],
+        eligible: ["Global Administrator"],
+        explanation:
+          "Your account has no active admin role in this tenant. Granting admin consent (steps 11–12) needs a Global Administrator or a Privileged Role Administrator: sign in as one of them, or go on and send them the admin-consent link. You are eligible for Global Administrator through Privileged Identity Management, but it is not active: activate it (Microsoft Entra admin center > My roles), then start again.",
+      },
+    },
+  });
+  // Tall enough to show the whole Options section and the whole tenant page in one picture.
+  await page.setViewportSize({ width: 1200, height: 1400 });
+  await page.getByText("Options: Microsoft cloud").click();
+  const tenant = page.getByLabel("Tenant (domain or ID)");
+  const clientId = page.getByLabel("Sign-in app (client ID)");
+  await tenant.fill("it-admin@contoso.com");
+  await clientId.focus();
+  assert.equal(await tenant.inputValue(), "contoso.com");
+  await page.getByTestId("tenant-filled").waitFor();
+  await clientId.fill("PMPC sign-in app");
+  await tenant.focus();
+  await page.getByTestId("client-id-error").waitFor();
+  await page.evaluate(() => document.querySelector("details.options").scrollIntoView({ block: "start" }));
+  await capture(page, "options-00-welcome-options");
+  await page.getByRole("button", { name: "Sign in to Microsoft" }).click();
+  assert.equal(await page.evaluate(() => window.__FAKE__.signIns.length), 0, "no sign-in with an invalid client ID");
+  await clientId.fill("0b5c5e52-6f0f-4a51-9d4e-1f2f3a4b5c6d");
+  await page.getByRole("button", { name: "Sign in to Microsoft" }).click();
+  await page.getByText("Is this the tenant of your PMPC company?").waitFor();
+  const sent = await page.evaluate(() => window.__FAKE__.signIns.at(-1));
+  assert.equal(sent.tenant, "contoso.com");
+  assert.equal(sent.clientId, "0b5c5e52-6f0f-4a51-9d4e-1f2f3a4b5c6d");
+  await page.getByTestId("guest-note").waitFor();
+  await page.getByTestId("eligible-roles").waitFor();
+  await capture(page, "options-01-guest-tenant");
   assert.deepEqual(errors, []);
   await page.close();
 });

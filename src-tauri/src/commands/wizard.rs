@@ -35,6 +35,16 @@ pub struct StartOptions {
     pub method: SignInMethod,
     /// Hold the engine before each step until the UI calls `proceed`.
     pub step_by_step: bool,
+    /// The tenant to sign in to (ID or domain), for guests and accounts in several tenants;
+    /// none or empty: `organizations`, the account's own tenant. Practice mode ignores it.
+    #[serde(default)]
+    #[ts(optional)]
+    pub tenant: Option<String>,
+    /// The public client to sign in with, for tenants that block the default one; none or
+    /// empty: Microsoft Graph Command Line Tools. Practice mode ignores it.
+    #[serde(default)]
+    #[ts(optional)]
+    pub client_id: Option<String>,
 }
 
 #[tauri::command]
@@ -95,9 +105,7 @@ pub async fn sign_in(
             let (recovery, browser, tenant) = practice::start().await?;
             (recovery, Box::new(browser), Some(tenant))
         } else {
-            // The data folder the CLI shares, so each sees the other's runs.
-            let mut config = Config::new(options.cloud, recovery::paths::data_dir()?);
-            config.endpoints = endpoints(options.cloud)?;
+            let config = real_config(&options, recovery::paths::data_dir()?)?;
             let recovery = Recovery::new(config, Arc::new(KeyringVault::default()), None)?;
             (recovery, Box::new(SystemBrowser), None)
         };
@@ -177,6 +185,26 @@ pub async fn cleanup(
     Ok(report)
 }
 
+/// A real run's configuration: the data folder the CLI shares (so each sees the other's runs),
+/// and the tenant and client id the user typed, if any. `Recovery::new` validates them.
+fn real_config(options: &StartOptions, data_dir: std::path::PathBuf) -> IpcResult<Config> {
+    let mut config = Config::new(options.cloud, data_dir);
+    config.endpoints = endpoints(options.cloud)?;
+    let typed = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    if let Some(tenant) = typed(&options.tenant) {
+        config.tenant = tenant;
+    }
+    if let Some(client_id) = typed(&options.client_id) {
+        config.client_id = client_id;
+    }
+    Ok(config)
+}
+
 fn sink(channel: Channel<Event>, state: &AppState) -> EventSink {
     EventSink::new(move |e| {
         // The window may be gone (closed mid-run); the engine carries on regardless.
@@ -200,4 +228,43 @@ fn endpoints(cloud: Cloud) -> IpcResult<Endpoints> {
 
 pub(crate) fn not_signed_in() -> IpcError {
     IpcError::new(Code::NotSignedIn, "This needs a signed-in account.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(json: serde_json::Value) -> StartOptions {
+        serde_json::from_value(json).expect("StartOptions from the UI's JSON")
+    }
+
+    #[test]
+    fn tenant_and_client_id_reach_the_config_and_are_optional() {
+        let base = serde_json::json!({"practice": false, "cloud": "global", "method": "browser", "stepByStep": false});
+        let config = real_config(&options(base.clone()), "/tmp/x".into()).expect("config");
+        assert_eq!(config.tenant, "organizations");
+        assert_eq!(config.client_id, recovery::DEFAULT_CLIENT_ID);
+
+        let mut typed = base.clone();
+        typed["tenant"] = " contoso.onmicrosoft.com ".into();
+        typed["clientId"] = "0b5c5e52-6f0f-4a51-9d4e-1f2f3a4b5c6d".into();
+        let config = real_config(&options(typed), "/tmp/x".into()).expect("config");
+        assert_eq!(config.tenant, "contoso.onmicrosoft.com");
+        assert_eq!(config.client_id, "0b5c5e52-6f0f-4a51-9d4e-1f2f3a4b5c6d");
+        config.validate().expect("valid");
+
+        let mut empty = base.clone();
+        empty["tenant"] = "".into();
+        empty["clientId"] = "  ".into();
+        let config = real_config(&options(empty), "/tmp/x".into()).expect("config");
+        assert_eq!(config.tenant, "organizations");
+        assert_eq!(config.client_id, recovery::DEFAULT_CLIENT_ID);
+
+        // What the engine refuses is refused before any sign-in, with the stable code.
+        let mut bad = base;
+        bad["clientId"] = "not-a-guid".into();
+        let config = real_config(&options(bad), "/tmp/x".into()).expect("config");
+        let err = config.validate().expect_err("not a GUID");
+        assert_eq!(err.code(), Code::InvalidInput);
+    }
 }

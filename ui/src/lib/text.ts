@@ -58,6 +58,7 @@ export function actionsFor(code: Code): ErrorAction[] {
     case "signInCancelled":
     case "signInTimedOut":
     case "signInFailed":
+    case "signInInterrupted":
     case "sessionExpired":
     case "tokenInvalid":
     case "notSignedIn":
@@ -77,6 +78,12 @@ export function actionsFor(code: Code): ErrorAction[] {
     case "invalidInput":
       return ["startOver"];
     case "runInProgress":
+      return ["retry"];
+    // The remedy is Options > Sign-in app on the Welcome page, which "Start over" opens.
+    case "signInAppBlocked":
+      return ["startOver"];
+    // Nothing in the portal helps: IT fixes the certificate, then the same run goes on.
+    case "certificateNotTrusted":
       return ["retry"];
     default:
       return ["retry", "openPortal"];

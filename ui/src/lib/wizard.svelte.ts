@@ -44,6 +44,36 @@ export const WELCOME = 0;
 
 const pending = (): PageStatus => ({ state: "pending", note: null, until: null });
 
+/** The GUID form the portal shows an Application (client) ID in. */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * What the user typed as the tenant, as the engine wants it: trimmed, and an email address
+ * (ada@contoso.com) turned into its domain (contoso.com), which Microsoft accepts as a tenant.
+ */
+export function tenantFromInput(value: string): string {
+  const v = value.trim();
+  const at = v.lastIndexOf("@");
+  return at >= 0 && at < v.length - 1 ? v.slice(at + 1) : v;
+}
+
+/** Why the engine would refuse this tenant (`Config::validate`), in words; null when it is fine or empty. */
+export function tenantError(value: string): string | null {
+  const v = value.trim();
+  if (v === "") return null;
+  if (/[\/?#\s]/.test(v) || v.endsWith("@")) {
+    return "Enter a domain such as contoso.com or contoso.onmicrosoft.com, or a tenant ID: no spaces, and no / ? or #. A web address does not work here.";
+  }
+  return null;
+}
+
+/** Why the engine would refuse this client ID (`Config::validate`: a GUID); null when it is fine or empty. */
+export function clientIdError(value: string): string | null {
+  const v = value.trim();
+  if (v === "" || GUID.test(v)) return null;
+  return "A client ID looks like 1a2b3c4d-0000-1111-2222-333344445555. Copy the Application (client) ID from your app's Overview page in the Microsoft Entra admin center.";
+}
+
 /** Reads an `ErrorInfo` out of whatever a backend call rejected with. */
 export function toErrorInfo(err: unknown): ErrorInfo {
   if (err && typeof err === "object" && "code" in err && "remedy" in err) return err as ErrorInfo;
@@ -66,6 +96,14 @@ export class Wizard {
   mode: Mode = $state("automatic");
   presenter = $state(false);
   deviceCode = $state(false);
+  /** Options > Tenant: empty signs in to the account's own tenant ("organizations"). */
+  tenant = $state("");
+  /** Options > Sign-in app: empty uses Microsoft Graph Command Line Tools. */
+  clientId = $state("");
+  /** The Options section on Welcome is unfolded (the user opened it, or the wizard points there). */
+  optionsOpen = $state(false);
+  /** A sign-in was refused because of the options: show their errors even if untouched. */
+  optionsChecked = $state(false);
 
   current = $state(WELCOME);
   /** The page follows the engine until the user looks back at another page. */
@@ -174,17 +212,51 @@ export class Wizard {
   }
 
   // --- the flow ----------------------------------------------------------------------------------
+  get tenantError(): string | null {
+    return tenantError(this.tenant);
+  }
+
+  get clientIdError(): string | null {
+    return clientIdError(this.clientId);
+  }
+
+  /** The tenant and client ID for a real sign-in; practice ignores them. */
+  private signInTarget(): { tenant?: string; clientId?: string } {
+    const tenant = tenantFromInput(this.tenant);
+    const clientId = this.clientId.trim();
+    return { ...(tenant ? { tenant } : {}), ...(clientId ? { clientId } : {}) };
+  }
+
   async start(practice: boolean): Promise<void> {
+    if (!practice) {
+      this.tenant = tenantFromInput(this.tenant);
+      this.clientId = this.clientId.trim();
+      if (this.tenantError || this.clientIdError) {
+        // Nothing is sent: the user fixes the option first, where it is shown.
+        this.optionsChecked = true;
+        this.optionsOpen = true;
+        return;
+      }
+    }
     this.practice = practice;
     this.resetStatus();
     this.failure = null;
     this.phase = "signingIn";
     this.current = 1;
     this.following = true;
-    this.note(`start practice=${practice} cloud=${this.cloud} mode=${this.mode} deviceCode=${this.deviceCode}`);
+    const target = practice ? {} : this.signInTarget();
+    this.note(
+      `start practice=${practice} cloud=${this.cloud} mode=${this.mode} deviceCode=${this.deviceCode} tenant=${target.tenant ?? "organizations"} clientId=${target.clientId ?? "default"}`,
+    );
     try {
       this.precheck = await this.backend.signIn(
-        { practice, cloud: this.cloud, method: this.deviceCode ? "deviceCode" : "browser", stepByStep: this.mode === "stepByStep" },
+        {
+          practice,
+          cloud: this.cloud,
+          method: this.deviceCode ? "deviceCode" : "browser",
+          stepByStep: this.mode === "stepByStep",
+          ...target,
+        },
         (e) => this.onEvent(e),
       );
       this.signInUrl = null;
@@ -203,6 +275,8 @@ export class Wizard {
   /** "Is this the tenant of your PMPC company?" */
   async confirmTenant(yes: boolean, handOff = false): Promise<void> {
     if (!yes) {
+      // The tenant field is where a guest or a multi-tenant account names the right tenant.
+      this.optionsOpen = true;
       await this.signOut();
       return;
     }
@@ -369,6 +443,8 @@ export class Wizard {
 
   private fail(info: ErrorInfo, step: Step | null): void {
     this.failure = { info, step, at: new Date() };
+    // Its remedy is the Sign-in app option: "Start over" lands on Welcome with Options open.
+    if (info.code === "signInAppBlocked") this.optionsOpen = true;
     this.phase = "failed";
     this.note(`failed code=${info.code} request-id=${info.requestId ?? "-"}`);
   }
@@ -400,6 +476,8 @@ export class Wizard {
       `time: ${new Date().toISOString()}`,
       `app version: ${app?.appVersion ?? "-"}; os: ${app?.os ?? "-"}`,
       `practice: ${this.practice}; cloud: ${this.cloud}; mode: ${this.mode}`,
+      `sign-in tenant: ${tenantFromInput(this.tenant) || "organizations"}; sign-in app: ${this.clientId.trim() || "Microsoft Graph Command Line Tools (default)"}`,
+      `guest account: ${this.precheck ? this.precheck.session.guest : "-"}; eligible roles (not active): ${this.precheck?.roles.eligible.join(", ") || "-"}`,
       `tenant: ${this.precheck?.tenant.tenantId ?? this.app?.tenantId ?? "-"}`,
       `account: ${this.precheck?.session.userPrincipalName ?? "-"}; roles: ${this.precheck?.roles.roles.join(", ") || "-"}`,
       `application (client) id: ${this.app?.appId ?? "-"}; object id: ${this.app?.objectId ?? "-"}`,

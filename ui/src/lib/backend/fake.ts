@@ -18,12 +18,17 @@ export const OBJECT_ID = "0b0c7bd4-5a35-4b1a-a2d4-1d3f0f5f2c22";
 export const SECRET = "Xy7~fake-secret-value-for-tests-only";
 const CREATED = "2026-11-28T09:00:00Z";
 
+/** As long as Microsoft's: PKCE, state and nonce make it several lines. */
+export const SIGN_IN_URL =
+  "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize?response_type=code&client_id=14d82eec-204b-4c2f-b7e8-296a70dab67e&state=Qm9vdHN0cmFwLXN0YXRlLXZhbHVl&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&redirect_uri=http%3A%2F%2Flocalhost%3A53682&scope=openid+profile+offline_access+https%3A%2F%2Fgraph.microsoft.com%2F.default&nonce=bm9uY2UtdmFsdWU";
+
 /** The real plan, as the shell serves it (written by src-tauri's tests). */
 export const PLAN = plan as PlanInfo;
 
 export const FULL_ROLES: RoleCheck = {
   verdict: "canDoEverything",
   roles: ["Global Administrator"],
+  eligible: [],
   explanation: "You are a Global Administrator: the wizard can do every step.",
 };
 
@@ -36,11 +41,15 @@ export interface FakeOptions {
   /** Sign-in waits for the browser until cancelled. */
   waitForBrowser?: boolean;
   earlier?: RunStatus | null;
+  /** Signed in as a guest of the tenant (an account from another organization). */
+  guest?: boolean;
 }
 
 /** Records what the UI asked for, so tests can assert on it. */
 export interface FakeBackend extends Backend {
   calls: string[];
+  /** The options of each sign-in, as the UI sent them. */
+  signIns: StartOptions[];
   copied: string[];
   proceedCount: number;
   /** Steps the run has finished so far. */
@@ -56,6 +65,7 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
 
   const fake: FakeBackend = {
     calls: [],
+    signIns: [],
     copied: [],
     proceedCount: 0,
     stepsDone: 0,
@@ -68,9 +78,10 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
     },
     async signIn(options: StartOptions, onEvent: EventHandler): Promise<Precheck> {
       fake.calls.push(`signIn practice=${options.practice}`);
+      fake.signIns.push({ ...options });
       stepByStep = options.stepByStep;
       onEvent({ type: "started", step: "signIn" });
-      onEvent({ type: "signInUrl", url: "http://127.0.0.1:1/authorize?client_id=x" });
+      onEvent({ type: "signInUrl", url: SIGN_IN_URL });
       if (opts.signInError) throw opts.signInError;
       if (opts.waitForBrowser) {
         await new Promise<void>((resolve) => (cancel = resolve));
@@ -83,9 +94,9 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
         onEvent({ type: "failed", step: "signIn", error });
         throw error;
       }
-      onEvent({ type: "done", step: "signIn", data: { kind: "signedIn", session: session() } });
+      onEvent({ type: "done", step: "signIn", data: { kind: "signedIn", session: session(opts.guest) } });
       return {
-        session: session(),
+        session: session(opts.guest),
         tenant: { tenantId: TENANT_ID, displayName: "Contoso", defaultDomain: "contoso.onmicrosoft.com" },
         roles: opts.roles ?? FULL_ROLES,
         existing: opts.existing ?? [],
@@ -203,12 +214,14 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
   return fake;
 }
 
-function session() {
+function session(guest = false) {
   return {
-    userPrincipalName: "admin@contoso.onmicrosoft.com",
+    // A guest's name in the tenant it was invited into (B2B): its own address, "#EXT#", the tenant's domain.
+    userPrincipalName: guest ? "ada_fabrikam-it.com#EXT#@contoso.onmicrosoft.com" : "admin@contoso.onmicrosoft.com",
     displayName: "Ada Admin",
     userId: "user-1",
     tenantId: TENANT_ID,
+    guest,
     remembered: false,
   };
 }

@@ -10,4 +10,14 @@ practice: boolean, cloud: Cloud, method: SignInMethod,
 /**
  * Hold the engine before each step until the UI calls `proceed`.
  */
-stepByStep: boolean, };
+stepByStep: boolean, 
+/**
+ * The tenant to sign in to (ID or domain), for guests and accounts in several tenants;
+ * none or empty: `organizations`, the account's own tenant. Practice mode ignores it.
+ */
+tenant?: string, 
+/**
+ * The public client to sign in with, for tenants that block the default one; none or
+ * empty: Microsoft Graph Command Line Tools. Practice mode ignores it.
+ */
+clientId?: string, };
