@@ -271,6 +271,9 @@ describe("options for guests, several tenants and a blocked sign-in app", () => 
     }
     expect(tenantFromInput("  ada@contoso.com ")).toBe("contoso.com");
     expect(tenantFromInput("contoso.onmicrosoft.com")).toBe("contoso.onmicrosoft.com");
+    // A sign-in app of one's own is single-tenant: it needs its tenant (organizations gives AADSTS50194).
+    expect(tenantError("", OWN_CLIENT)).toMatch(/works only in the tenant it was registered in/);
+    expect(tenantError("contoso.com", OWN_CLIENT)).toBeNull();
     expect(clientIdError("")).toBeNull();
     expect(clientIdError(OWN_CLIENT)).toBeNull();
     expect(clientIdError(OWN_CLIENT.toUpperCase())).toBeNull();
@@ -435,5 +438,26 @@ describe("the engine's newer error codes", () => {
     expect(heading()).toBe("Create the PMPC Recovery app registration");
     expect((screen.getByText(/^Options:/).closest("details") as HTMLDetailsElement).open).toBe(true);
     expect(screen.getByLabelText(/^Sign-in app \(client ID\)/)).toBeTruthy();
+  });
+});
+
+describe("a sign-in app of one's own", () => {
+  it("asks for the tenant it was registered in before signing in", async () => {
+    const backend = fakeBackend();
+    render(App, { backend });
+    await screen.findAllByTestId("step-title");
+    const clientId = screen.getByLabelText(/^Sign-in app \(client ID\)/);
+    await fireEvent.input(clientId, { target: { value: "0b5c5e52-6f0f-4a51-9d4e-1f2f3a4b5c6d" } });
+    await fireEvent.change(clientId);
+    expect(screen.getByTestId("tenant-error").textContent).toContain("works only in the tenant it was registered in");
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in to Microsoft" }));
+    expect(backend.signIns).toEqual([]);
+    const tenant = screen.getByLabelText(/^Tenant \(domain or ID\)/);
+    await fireEvent.input(tenant, { target: { value: TENANT_ID } });
+    await fireEvent.change(tenant);
+    expect(screen.queryByTestId("tenant-error")).toBeNull();
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in to Microsoft" }));
+    await screen.findByText("Is this the tenant of your PMPC company?");
+    expect(backend.signIns[0]).toMatchObject({ tenant: TENANT_ID, clientId: "0b5c5e52-6f0f-4a51-9d4e-1f2f3a4b5c6d" });
   });
 });

@@ -57,9 +57,16 @@ export function tenantFromInput(value: string): string {
   return at >= 0 && at < v.length - 1 ? v.slice(at + 1) : v;
 }
 
-/** Why the engine would refuse this tenant (`Config::validate`), in words; null when it is fine or empty. */
-export function tenantError(value: string): string | null {
+/**
+ * Why the engine would refuse this tenant (`Config::validate`), in words; null when it is fine.
+ * Empty is fine unless the user names their own sign-in app: a single-tenant app cannot sign in
+ * at `organizations` (AADSTS50194), so it needs the tenant it was registered in.
+ */
+export function tenantError(value: string, clientId = ""): string | null {
   const v = value.trim();
+  if (v === "" && clientId.trim() !== "") {
+    return "Your own sign-in app works only in the tenant it was registered in: enter that tenant's domain or Directory (tenant) ID here.";
+  }
   if (v === "") return null;
   if (/[\/?#\s]/.test(v) || v.endsWith("@")) {
     return "Enter a domain such as contoso.com or contoso.onmicrosoft.com, or a tenant ID: no spaces, and no / ? or #. A web address does not work here.";
@@ -213,7 +220,7 @@ export class Wizard {
 
   // --- the flow ----------------------------------------------------------------------------------
   get tenantError(): string | null {
-    return tenantError(this.tenant);
+    return tenantError(this.tenant, this.clientId);
   }
 
   get clientIdError(): string | null {
