@@ -277,3 +277,15 @@ test("options for a guest admin, and the tenant page a guest sees", async () => 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("the options with an error, in dark mode", async () => {
+  const { page, errors } = await open({ colorScheme: "dark" });
+  await page.setViewportSize({ width: 1200, height: 1400 });
+  await page.getByText("Options: Microsoft cloud").click();
+  await page.getByLabel("Sign-in app (client ID)").fill("0b5c5e52-6f0f-4a51-9d4e-1f2f3a4b5c6d");
+  await page.getByLabel("Tenant (domain or ID)").focus();
+  await page.getByTestId("tenant-error").waitFor();
+  await capture(page, "dark-00-welcome-options");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
