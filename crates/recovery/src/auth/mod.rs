@@ -463,6 +463,11 @@ fn refused(g: GraphErrorInfo) -> Error {
     const CLIENT_BLOCKED: [&str; 4] = ["AADSTS50105", "AADSTS65001", "AADSTS90094", "AADSTS90095"];
     if g.message.contains("AADSTS53003") {
         Error::DeviceCodeBlocked(g)
+    } else if g.message.contains("AADSTS50194") {
+        // A single-tenant app (an admin's own sign-in app) used at `organizations`.
+        Error::InvalidInput(
+            "your own sign-in app works in its own tenant only: name the tenant too (Options > Tenant, or --tenant)".into(),
+        )
     } else if CLIENT_BLOCKED.iter().any(|c| g.message.contains(c)) {
         Error::SignInAppBlocked(g)
     } else {
