@@ -36,6 +36,8 @@ pub async fn upn_of(role: &str) -> String {
 
 /// A simulator that signs `role`'s user in automatically.
 pub async fn sim_as(role: &str, scenario: Scenario) -> RunningSim {
+    // Tests build their own reqwest clients too, before any of the engine's.
+    recovery::http::install_tls_provider();
     let upn = upn_of(role).await;
     tenant_sim::start(Options {
         auto_sign_in: Some(upn),
