@@ -152,14 +152,16 @@ async fn tls_front(tls: tokio_rustls::TlsAcceptor, upstream: SocketAddr) -> Sock
     addr
 }
 
-/// Microsoft's own endpoints, reached only through the proxy.
-fn microsoft_config(dir: &std::path::Path) -> Config {
-    let mut c = Config::new(Cloud::Global, dir);
+/// The engine at Microsoft's own endpoints, reached only through the proxy; with its data folder.
+fn microsoft_recovery() -> (tempfile::TempDir, Recovery) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Config::new(Cloud::Global, dir.path());
     c.retry = test_policy();
     c.request_timeout = std::time::Duration::from_secs(5);
     c.sign_in_timeout = std::time::Duration::from_secs(10);
     c.verify_budget = std::time::Duration::from_secs(20);
-    c
+    let r = Recovery::new(c, Arc::new(MemoryVault::new()), None).unwrap();
+    (dir, r)
 }
 
 fn trust_only(pem: &str, dir: &std::path::Path) {
@@ -192,13 +194,7 @@ async fn through_a_proxy_and_a_tls_inspecting_gateway_and_refused_when_its_ca_is
     let (addr, tunnels, hosts) = proxy(Mode::Tunnel(front)).await;
     std::env::set_var("HTTPS_PROXY", format!("http://{addr}"));
     trust_only(&microsoft.ca_pem, trust.path());
-    let dir = tempfile::tempdir().unwrap();
-    let r = Recovery::new(
-        microsoft_config(dir.path()),
-        Arc::new(MemoryVault::new()),
-        None,
-    )
-    .unwrap();
+    let (_dir, r) = microsoft_recovery();
     let rec = Recorder::default();
     let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
     let creds = r
@@ -220,13 +216,7 @@ async fn through_a_proxy_and_a_tls_inspecting_gateway_and_refused_when_its_ca_is
     let (addr, tunnels, _) = proxy(Mode::Intercept(corporate.acceptor.clone(), sim_addr)).await;
     std::env::set_var("HTTPS_PROXY", format!("http://{addr}"));
     trust_only(&corporate.ca_pem, trust.path());
-    let dir = tempfile::tempdir().unwrap();
-    let r = Recovery::new(
-        microsoft_config(dir.path()),
-        Arc::new(MemoryVault::new()),
-        None,
-    )
-    .unwrap();
+    let (_dir, r) = microsoft_recovery();
     let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
     assert_eq!(pre.tenant.tenant_id, sim.startup().tenant_id);
     assert_eq!(session.tenant_id(), sim.startup().tenant_id);
@@ -234,13 +224,7 @@ async fn through_a_proxy_and_a_tls_inspecting_gateway_and_refused_when_its_ca_is
 
     // 3. The same gateway when its CA is not trusted: a clear error, told apart from an outage.
     trust_only(&microsoft.ca_pem, trust.path());
-    let dir = tempfile::tempdir().unwrap();
-    let r = Recovery::new(
-        microsoft_config(dir.path()),
-        Arc::new(MemoryVault::new()),
-        None,
-    )
-    .unwrap();
+    let (_dir, r) = microsoft_recovery();
     let err = r
         .sign_in(SignInMethod::DeviceCode, &NoBrowser, false, &rec.sink())
         .await
