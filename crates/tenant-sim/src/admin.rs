@@ -13,8 +13,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::scenario::{duration_ms, Scenario};
+use crate::server::{startup_of, StartupUser};
+use crate::shared::Shared;
 use crate::state::NewUser;
-use crate::{identity, snapshot, Shared, StartupUser};
+use crate::{identity, snapshot};
 
 pub fn router() -> Router<Shared> {
     Router::new()
@@ -39,7 +41,7 @@ fn bad(msg: impl Into<String>) -> Response {
 }
 
 async fn startup(State(s): State<Shared>) -> Response {
-    Json(crate::startup_of(&s)).into_response()
+    Json(startup_of(&s)).into_response()
 }
 
 async fn state(State(s): State<Shared>) -> Response {

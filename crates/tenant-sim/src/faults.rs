@@ -13,8 +13,8 @@ use rand::Rng;
 use crate::graph::{error_response, key_segment};
 use crate::identity::EntraError;
 use crate::scenario::{FaultKind, RetryAfter, Route};
+use crate::shared::{RequestCtx, Shared};
 use crate::state::RequestRecord;
-use crate::{RequestCtx, Shared};
 
 /// Which endpoint a request is for (None for the admin API and unknown paths).
 pub fn classify(method: &Method, path: &str) -> Option<Route> {

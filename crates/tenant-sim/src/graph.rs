@@ -14,11 +14,11 @@ use serde_json::{json, Map, Value};
 use crate::catalog::{self, GRAPH_APP_ID};
 use crate::permissions::{self, Op};
 use crate::scenario::PasswordPolicy;
+use crate::shared::{RequestCtx, Shared};
 use crate::state::{
     new_app_doc, new_sp_doc, short_time, App, Assignment, Deleted, DeletedObject, Password, Sim,
     Sp, Tenant,
 };
-use crate::{RequestCtx, Shared};
 
 pub const JSON_CONTENT_TYPE: &str =
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";

@@ -14,11 +14,11 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::catalog::{self, GRAPH_APP_ID, GRAPH_RESOURCE};
+use crate::shared::{RequestCtx, Shared};
 use crate::state::{
     AuthCode, DeviceGrant, DeviceStatus, PendingAuthorize, RefreshGrant, Sim, Tenant,
 };
 use crate::tokens;
-use crate::{RequestCtx, Shared};
 
 /// "Default directory role" every member user holds (shows up in `wids`).
 const MEMBER_USER_ROLE_TEMPLATE: &str = "b79fbf4d-3ef9-4689-8143-76b194e85509";

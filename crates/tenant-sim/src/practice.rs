@@ -5,7 +5,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::{LatencyProfile, Options, RunningSim, Scenario};
+use crate::scenario::{LatencyProfile, Scenario};
+use crate::server::{start, Options, RunningSim};
 
 /// Who the practice run signs in as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +59,7 @@ pub fn practice_scenario() -> Scenario {
 
 /// Starts a practice tenant on `addr` (port 0 picks one) that signs `role`'s user in at once.
 pub async fn start_practice(role: PracticeRole, addr: SocketAddr) -> std::io::Result<RunningSim> {
-    let sim = crate::start(Options {
+    let sim = start(Options {
         addr,
         scenario: practice_scenario(),
         ..Options::default()

@@ -1,0 +1,285 @@
+//! Starting a simulator: its options, the startup line, the router that serves identity, Graph
+//! and the admin API on one origin, and the handle ([`RunningSim`]) tests and apps drive it by.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::{any, get, post};
+use axum::Router;
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::Scenario;
+use crate::shared::{Inner, Shared};
+use crate::snapshot::{self, Snapshot};
+use crate::state::{self, NewUser, RequestRecord};
+use crate::{admin, faults, graph, identity, tokens};
+
+/// How to start a simulator.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where to listen; port 0 picks a free one. Default `127.0.0.1:0`.
+    pub addr: SocketAddr,
+    /// Seeds every id, secret and jitter: the same seed gives the same tenant.
+    pub seed: u64,
+    /// Sign this user (UPN) in at /authorize without a page, and approve device codes as them.
+    pub auto_sign_in: Option<String>,
+    pub scenario: Scenario,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            seed: 1,
+            auto_sign_in: None,
+            scenario: Scenario::default(),
+        }
+    }
+}
+
+/// The first stdout line of the binary, and what [`RunningSim::startup`] returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Startup {
+    pub origin: String,
+    pub tenant_id: String,
+    pub tenant_name: String,
+    pub users: Vec<StartupUser>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartupUser {
+    pub id: String,
+    pub user_principal_name: String,
+    /// Directory role display names, e.g. "Global Administrator".
+    pub roles: Vec<String>,
+}
+
+/// A simulator serving on loopback.
+#[derive(Debug)]
+pub struct RunningSim {
+    origin: String,
+    startup: Startup,
+    shared: Shared,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Binds, spawns the server on the current tokio runtime and returns at once.
+pub async fn start(opts: Options) -> std::io::Result<RunningSim> {
+    let listener = tokio::net::TcpListener::bind(opts.addr).await?;
+    let addr = listener.local_addr()?;
+    let origin = format!("http://{addr}");
+    let sim = state::Sim::new(
+        origin.clone(),
+        opts.seed,
+        opts.auto_sign_in.clone(),
+        opts.scenario,
+    );
+    if let Some(upn) = &opts.auto_sign_in {
+        if sim.find_user(upn).is_none() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("--auto-sign-in: no user {upn} in the default tenant"),
+            ));
+        }
+    }
+    let shared: Shared = Arc::new(Inner::new(sim));
+    let startup = startup_of(&shared);
+    let app = router(shared.clone());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!("tenant-sim server error: {e}");
+        }
+    });
+    Ok(RunningSim {
+        origin,
+        startup,
+        shared,
+        stop,
+        task,
+    })
+}
+
+pub(crate) fn startup_of(shared: &Shared) -> Startup {
+    let sim = shared.lock();
+    let t = sim.default_tenant();
+    Startup {
+        origin: sim.origin.clone(),
+        tenant_id: t.id.clone(),
+        tenant_name: t.display_name.clone(),
+        users: t
+            .users
+            .iter()
+            .map(|u| StartupUser {
+                id: u.id.clone(),
+                user_principal_name: u.upn.clone(),
+                roles: u.role_names(),
+            })
+            .collect(),
+    }
+}
+
+fn router(shared: Shared) -> Router {
+    Router::new()
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(identity::openid_configuration),
+        )
+        .route("/{tenant}/discovery/v2.0/keys", get(identity::keys))
+        .route(
+            "/{tenant}/oauth2/v2.0/authorize",
+            get(identity::authorize_get).post(identity::authorize_post),
+        )
+        .route("/{tenant}/oauth2/v2.0/token", post(identity::token))
+        .route(
+            "/{tenant}/oauth2/v2.0/devicecode",
+            post(identity::devicecode),
+        )
+        .route(
+            "/{tenant}/adminconsent",
+            get(identity::adminconsent_get).post(identity::adminconsent_post),
+        )
+        .route(
+            "/{tenant}/v2.0/adminconsent",
+            get(identity::adminconsent_get).post(identity::adminconsent_post),
+        )
+        .route("/{tenant}/oauth2/v2.0/logout", get(identity::logout))
+        .route("/oidc/userinfo", get(identity::userinfo))
+        .route(
+            "/devicelogin",
+            get(identity::devicelogin_get).post(identity::devicelogin_post),
+        )
+        .route("/v1.0", any(graph::handle))
+        .route("/v1.0/{*rest}", any(graph::handle))
+        .nest("/_sim", admin::router())
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            faults::layer,
+        ))
+        .with_state(shared)
+}
+
+impl RunningSim {
+    /// `http://127.0.0.1:PORT`: the authority host, and the Graph base is `{origin}/v1.0`.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The default tenant and its users (the binary's first stdout line).
+    pub fn startup(&self) -> &Startup {
+        &self.startup
+    }
+
+    /// Replaces faults, delays and policy; fault occurrence counters restart from zero.
+    pub fn set_scenario(&self, s: Scenario) {
+        let mut sim = self.shared.lock();
+        sim.scenario = s;
+        sim.fault_counters.clear();
+    }
+
+    /// The current scenario.
+    pub fn scenario(&self) -> Scenario {
+        self.shared.lock().scenario.clone()
+    }
+
+    /// Apps (with password metadata, never secret values), service principals, app role
+    /// assignments, deleted items and the request log.
+    pub fn snapshot(&self) -> Snapshot {
+        snapshot::take(&self.shared.lock())
+    }
+
+    /// Approves a pending device code as `upn` (what the user does on the verification page).
+    pub fn approve_device_code(&self, user_code: &str, upn: &str) -> bool {
+        identity::decide_device_code(&mut self.shared.lock(), user_code, upn, true)
+    }
+
+    /// Declines a pending device code (the user pressed Cancel).
+    pub fn decline_device_code(&self, user_code: &str, upn: &str) -> bool {
+        identity::decide_device_code(&mut self.shared.lock(), user_code, upn, false)
+    }
+
+    /// Moves the simulator's clock forward: codes, tokens, device codes and secrets expire,
+    /// and replication/secret/role delays elapse, without real sleeping.
+    pub fn advance_clock(&self, d: Duration) {
+        self.shared.lock().clock.advance(d);
+    }
+
+    /// Which user /authorize signs in without a page (None: show the sign-in page).
+    pub fn set_auto_sign_in(&self, upn: Option<String>) {
+        self.shared.lock().auto_sign_in = upn;
+    }
+
+    pub fn auto_sign_in(&self) -> Option<String> {
+        self.shared.lock().auto_sign_in.clone()
+    }
+
+    /// The device-code polling interval handed out by /devicecode (default 5 s; tests use less).
+    pub fn set_device_code_interval(&self, d: Duration) {
+        self.shared.lock().device_interval = d;
+    }
+
+    /// Adds a user to the default tenant (roles by display name or template id).
+    pub fn add_user(&self, user: NewUser) -> Result<StartupUser, String> {
+        let mut sim = self.shared.lock();
+        let tid = sim.default_tenant().id.clone();
+        let u = sim.add_user(&tid, user)?;
+        Ok(StartupUser {
+            id: u.id.clone(),
+            user_principal_name: u.upn.clone(),
+            roles: u.role_names(),
+        })
+    }
+
+    /// Rolls the signing key over, as Entra does (an immediate, emergency rollover): from now on
+    /// tokens are signed with the next of the emulator's three keys, and the JWKS lists the new
+    /// key first, then the previous one. Before any rotation the JWKS lists only the first key,
+    /// so a client that cached it meets an unknown `kid` after the first rotation
+    /// (<https://learn.microsoft.com/entra/identity-platform/signing-key-rollover>).
+    pub fn rotate_signing_key(&self) {
+        let mut sim = self.shared.lock();
+        sim.key_index = (sim.key_index + 1) % tokens::keys().len();
+        sim.rotations += 1;
+    }
+
+    /// Invites `home_upn` (a user of another tenant of this simulator) into `resource_tenant`
+    /// (id or domain) as a B2B guest holding `roles` (display names or template ids); returns the
+    /// guest's object id in the resource tenant. Panics on an unknown user, tenant or role
+    /// (test set-up errors); the admin API answers 400 instead.
+    pub fn add_guest(&self, resource_tenant: &str, home_upn: &str, roles: &[&str]) -> String {
+        let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+        match self
+            .shared
+            .lock()
+            .add_guest(resource_tenant, home_upn, &roles)
+        {
+            Ok(u) => u.id,
+            #[allow(clippy::panic)]
+            Err(e) => panic!("add_guest: {e}"),
+        }
+    }
+
+    /// The request log so far.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.shared.lock().requests.clone()
+    }
+
+    /// Stops accepting connections and waits for the server task.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let mut task = self.task;
+        // Graceful first; a request stuck in a `Slow` fault must not hold shutdown hostage.
+        if tokio::time::timeout(Duration::from_secs(2), &mut task)
+            .await
+            .is_err()
+        {
+            task.abort();
+        }
+    }
+}
