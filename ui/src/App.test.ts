@@ -4,7 +4,7 @@ import App from "./App.svelte";
 import type { Journal } from "./lib/bindings/Journal";
 import { APP_ID, OBJECT_ID, PLAN, SECRET, TENANT_ID, fakeBackend } from "./lib/backend/fake";
 import type { ErrorInfo } from "./lib/bindings/ErrorInfo";
-import { clientIdError, tenantError, tenantFromInput } from "./lib/wizard.svelte";
+import { clientIdError, tenantError, tenantFromInput } from "./lib/input";
 
 const title = (n: number) => PLAN.steps[n - 1].title;
 

@@ -1,0 +1,119 @@
+// Where the run is: the 16 steps the shell serves, what the engine reported for each page, which
+// page is shown, and whether the page follows the engine or the user is looking elsewhere.
+import type { PlanInfo } from "../bindings/PlanInfo";
+import type { PlanStep } from "../bindings/PlanStep";
+import type { Step } from "../bindings/Step";
+
+export type PageState = "pending" | "active" | "waiting" | "done" | "failed";
+export interface PageStatus {
+  state: PageState;
+  note: string | null;
+  /** When a wait ends (ms since epoch), for a live "retrying in 4 s". */
+  until: number | null;
+}
+export type Phase = "welcome" | "signingIn" | "confirmTenant" | "chooseApp" | "running" | "finished" | "failed";
+
+/** The page before the steps. */
+export const WELCOME = "welcome";
+/** The page after them. */
+export const FINISH = "finish";
+/** A page: Welcome, one of the steps by its number, or Finish. */
+export type PageId = typeof WELCOME | number | typeof FINISH;
+
+export const pending = (): PageStatus => ({ state: "pending", note: null, until: null });
+
+export class Progress {
+  steps: PlanStep[] = $state([]);
+  /** Which pages each engine step fills. */
+  pages: Partial<Record<Step, number[]>> = $state({});
+  phase: Phase = $state("welcome");
+  current: PageId = $state(WELCOME);
+  /** The page follows the engine until the user looks back at another page. */
+  following = $state(true);
+  status: Record<number, PageStatus> = $state({});
+  /** Step-by-step mode: the engine waits for Next. */
+  awaitingNext = $state(false);
+
+  load(plan: PlanInfo): void {
+    this.steps = plan.steps;
+    this.pages = plan.pages;
+    this.reset();
+  }
+
+  /** The step shown now, if a step is shown. */
+  get step(): PlanStep | undefined {
+    return this.steps.find((s) => s.number === this.current);
+  }
+
+  statusOf(page: number): PageStatus {
+    return this.status[page] ?? pending();
+  }
+
+  /** The pages an engine step fills. */
+  pagesOf(step: Step): number[] {
+    return this.pages[step] ?? [];
+  }
+
+  /** The engine steps that fill a page, in the engine's order. */
+  stepsOn(page: number): Step[] {
+    return (Object.keys(this.pages) as Step[]).filter((s) => this.pagesOf(s).includes(page));
+  }
+
+  /** The title of the first step not started yet, for step-by-step mode's Next button. */
+  get nextTitle(): string | null {
+    return this.steps.find((s) => this.statusOf(s.number).state === "pending")?.title ?? null;
+  }
+
+  /** The page after a step: the next step, or Finish after the last. */
+  after(page: number): PageId {
+    return this.steps.find((s) => s.number > page)?.number ?? FINISH;
+  }
+
+  /** The page before a step: the previous step, or Welcome before the first. */
+  before(page: number): PageId {
+    return [...this.steps].reverse().find((s) => s.number < page)?.number ?? WELCOME;
+  }
+
+  /** The user looks at a page; the view no longer follows the engine. */
+  show(page: PageId): void {
+    this.current = page;
+    this.following = false;
+  }
+
+  /** The page the engine is at, and the view follows it again. */
+  followEngine(): void {
+    this.following = true;
+    this.current = this.activePage();
+  }
+
+  /** Moves to a page only if the view follows the engine. */
+  followTo(page: PageId): void {
+    if (this.following) this.current = page;
+  }
+
+  /** Starts following the engine from a page. */
+  jumpTo(page: PageId): void {
+    this.following = true;
+    this.current = page;
+  }
+
+  private activePage(): PageId {
+    const busy = this.steps.find((s) => ["active", "waiting", "failed"].includes(this.statusOf(s.number).state));
+    if (busy) return busy.number;
+    if (this.phase === "finished") return FINISH;
+    return [...this.steps].reverse().find((s) => this.statusOf(s.number).state === "done")?.number ?? this.current;
+  }
+
+  /** Sets the status of every page an engine step fills. */
+  mark(step: Step, s: PageStatus): void {
+    this.markPages(this.pagesOf(step), s);
+  }
+
+  markPages(pages: number[], s: PageStatus): void {
+    for (const n of pages) this.status[n] = { ...s };
+  }
+
+  reset(): void {
+    this.status = Object.fromEntries(this.steps.map((s) => [s.number, pending()]));
+  }
+}
