@@ -1,0 +1,94 @@
+//! Steps 3–10: the app registration with its permission request, in one write.
+
+use serde_json::json;
+
+use crate::error::Result;
+use crate::events::{AppSummary, EventSink, RoleVerdict, Step, StepData};
+use crate::graph::{Application, Graph, GRAPH_APP_ID};
+use crate::journal::{AppRecord, Journal};
+
+use super::*;
+
+impl Engine {
+    /// Steps 3–10: create (or adopt) the app with its permission request in one write.
+    pub(super) async fn create_app(
+        &self,
+        g: &Graph,
+        j: &mut Journal,
+        pre: &Precheck,
+        choice: &RunChoice,
+        sink: &EventSink,
+    ) -> Result<AppRecord> {
+        let s = sink.step(Step::CreateApp);
+        let sp = sink.step(Step::ConfigurePermission);
+        if let Some(app) = j.app.clone() {
+            s.skipped(StepData::App {
+                app: self.ids(&j.tenant_id, &app),
+                reused: app.reused,
+            });
+            sp.skipped(self.permission_data(pre));
+            return Ok(app);
+        }
+        s.begin().await;
+        let hand_off = choice.consent == ConsentPlan::HandOff
+            && matches!(
+                pre.roles.verdict,
+                RoleVerdict::CannotGrantConsent | RoleVerdict::NoAdminRole
+            )
+            && choice.app == AppChoice::CreateNew;
+        let wanted = json!({ "resourceAppId": GRAPH_APP_ID, "resourceAccess": [{ "id": pre.app_role_id, "type": "Role" }] });
+        let result: Result<(Application, bool)> = async {
+            match &choice.app {
+                AppChoice::CreateNew => {
+                    let mut body = json!({
+                        "displayName": self.cfg.app_name,
+                        "signInAudience": "AzureADMyOrg",
+                        "requiredResourceAccess": [wanted],
+                    });
+                    if hand_off {
+                        // Known up front: register the consent page's return address in the
+                        // same write instead of a later PATCH.
+                        body["web"] = json!({ "redirectUris": [self.cfg.consent_redirect_uri] });
+                    }
+                    Ok((
+                        g.upsert_application(&j.unique_name, &body, &s).await?,
+                        false,
+                    ))
+                }
+                AppChoice::Reuse { object_id } => {
+                    let app = g.get_application(object_id, &s).await?;
+                    g.ensure_app_role(&app, GRAPH_APP_ID, &pre.app_role_id, &s)
+                        .await?;
+                    Ok((app, true))
+                }
+            }
+        }
+        .await;
+        let (app, reused) = result.inspect_err(|e| s.failed(e))?;
+        let rec = AppRecord {
+            object_id: app.id.clone(),
+            app_id: app.app_id.clone(),
+            created_date_time: app.created().unwrap_or_else(|| self.http.clock.now()),
+            reused,
+        };
+        j.app = Some(rec.clone());
+        j.consent_redirect_registered |= hand_off;
+        self.save(j)?;
+        self.checkpoint(Checkpoint::AppCreated)?;
+        s.done(StepData::App {
+            app: self.ids(&j.tenant_id, &rec),
+            reused,
+        });
+        sp.done(self.permission_data(pre));
+        Ok(rec)
+    }
+}
+
+pub(super) fn summary(a: &Application) -> AppSummary {
+    AppSummary {
+        object_id: a.id.clone(),
+        app_id: a.app_id.clone(),
+        display_name: a.display_name.clone().unwrap_or_default(),
+        created_date_time: a.created_date_time.clone(),
+    }
+}

@@ -1,0 +1,181 @@
+//! Steps 11–12: the service principal, admin consent (or its hand-off to the admin-consent link)
+//! and the read-back that is the portal's green tick.
+
+use crate::error::{Error, Result};
+use crate::events::{EventSink, Step, StepData, StepScope};
+use crate::graph::Graph;
+use crate::journal::AppRecord;
+
+use super::*;
+
+impl Engine {
+    /// Step 11: service principal, then admin consent. Returns the assignment id, or None when
+    /// consent was handed to another administrator.
+    pub(super) async fn consent_branch(
+        &self,
+        g: &Graph,
+        cell: &JournalCell,
+        app: &AppRecord,
+        pre: &Precheck,
+        choice: &RunChoice,
+        sink: &EventSink,
+    ) -> Result<Option<String>> {
+        let s = sink.step(Step::CreateServicePrincipal);
+        let known = cell.lock().await.service_principal_id.clone();
+        let sp_id = match known {
+            Some(id) => {
+                s.skipped(StepData::ServicePrincipal { id: id.clone() });
+                id
+            }
+            None => {
+                s.begin().await;
+                match g.upsert_service_principal(&app.app_id, &s).await {
+                    Ok(sp) => {
+                        self.save_cell(cell, |j| j.service_principal_id = Some(sp.id.clone()))
+                            .await?;
+                        self.checkpoint(Checkpoint::ServicePrincipalCreated)?;
+                        s.done(StepData::ServicePrincipal { id: sp.id.clone() });
+                        sp.id
+                    }
+                    // Creating an app's service principal needs Application Administrator,
+                    // Cloud Application Administrator, or (for an owner of a single-tenant app)
+                    // Application Developer
+                    // (<https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals>):
+                    // a Privileged Role Administrator has none of them. The admin-consent page
+                    // creates the service principal itself, so the link still finishes the job,
+                    // opened by this user or another Global or Privileged Role Administrator.
+                    Err(Error::InsufficientPrivileges(_)) => {
+                        let url = self.hand_off_consent(g, cell, app, pre, &s).await?;
+                        s.done(StepData::ConsentHandedOff {
+                            admin_consent_url: url.clone(),
+                        });
+                        sink.step(Step::GrantConsent)
+                            .done(StepData::ConsentHandedOff {
+                                admin_consent_url: url,
+                            });
+                        return Ok(None);
+                    }
+                    Err(e) => {
+                        s.failed(&e);
+                        return Err(e);
+                    }
+                }
+            }
+        };
+
+        let s = sink.step(Step::GrantConsent);
+        let (assigned, handed_off) = {
+            let j = cell.lock().await;
+            (j.assignment_id.clone(), j.consent_handed_off)
+        };
+        if let Some(id) = assigned {
+            s.skipped(StepData::Consent {
+                assignment_id: id.clone(),
+            });
+            return Ok(Some(id));
+        }
+        s.begin().await;
+        match g
+            .grant_app_role(
+                &pre.graph_service_principal_id,
+                &sp_id,
+                &pre.app_role_id,
+                // A reused app, or one whose consent was handed to another admin, may hold the
+                // grant already: look before granting.
+                app.reused || handed_off,
+                &s,
+            )
+            .await
+        {
+            Ok(a) => {
+                self.save_cell(cell, |j| {
+                    j.assignment_id = Some(a.id.clone());
+                    j.consent_handed_off = false;
+                })
+                .await?;
+                self.checkpoint(Checkpoint::ConsentGranted)?;
+                s.done(StepData::Consent {
+                    assignment_id: a.id.clone(),
+                });
+                Ok(Some(a.id))
+            }
+            Err(Error::ConsentRequiresPrivilegedRole(_))
+                if choice.consent == ConsentPlan::HandOff =>
+            {
+                let url = self.hand_off_consent(g, cell, app, pre, &s).await?;
+                s.done(StepData::ConsentHandedOff {
+                    admin_consent_url: url,
+                });
+                Ok(None)
+            }
+            Err(e) => {
+                s.failed(&e);
+                Err(e)
+            }
+        }
+    }
+
+    /// Hands steps 11–12 to the admin-consent link: the app gets the portal as a return address
+    /// (the page refuses to work without one registered, AADSTS500113), and the journal
+    /// remembers the hand-off. Returns the link.
+    pub(super) async fn hand_off_consent(
+        &self,
+        g: &Graph,
+        cell: &JournalCell,
+        app: &AppRecord,
+        pre: &Precheck,
+        s: &StepScope,
+    ) -> Result<String> {
+        if !cell.lock().await.consent_redirect_registered {
+            g.ensure_redirect_uri(&app.object_id, &self.cfg.consent_redirect_uri, s)
+                .await
+                .inspect_err(|e| s.failed(e))?;
+        }
+        self.save_cell(cell, |j| {
+            j.consent_handed_off = true;
+            j.consent_redirect_registered = true;
+        })
+        .await?;
+        Ok(self.consent_url(&pre.tenant.tenant_id, &app.app_id))
+    }
+
+    /// Step 12: the green tick.
+    pub(super) async fn confirm(
+        &self,
+        g: &Graph,
+        cell: &JournalCell,
+        app: &AppRecord,
+        pre: &Precheck,
+        sink: &EventSink,
+    ) -> Result<()> {
+        let s = sink.step(Step::ConfirmConsent);
+        let (done, sp_id) = {
+            let j = cell.lock().await;
+            (j.consent_confirmed, j.service_principal_id.clone())
+        };
+        if done {
+            s.skipped(StepData::ConsentConfirmed { granted: true });
+            return Ok(());
+        }
+        let sp_id = sp_id
+            .ok_or_else(|| Error::Internal(format!("no service principal for {}", app.app_id)))?;
+        s.begin().await;
+        // The read-back is off the critical path (verification runs alongside): poll it gently.
+        let mut gentle = g.clone();
+        gentle.http.policy.replication_base *= 4;
+        gentle.http.policy.replication_cap *= 3;
+        gentle
+            .confirm_assignment(
+                &sp_id,
+                &pre.graph_service_principal_id,
+                &pre.app_role_id,
+                &s,
+            )
+            .await
+            .inspect_err(|e| s.failed(e))?;
+        self.save_cell(cell, |j| j.consent_confirmed = true).await?;
+        self.checkpoint(Checkpoint::ConsentConfirmed)?;
+        s.done(StepData::ConsentConfirmed { granted: true });
+        Ok(())
+    }
+}

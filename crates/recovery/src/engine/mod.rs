@@ -1,0 +1,362 @@
+//! The engine: runs the 16-step plan through Graph, emitting events, journaling every outcome.
+//!
+//! Critical path, fewest round trips:
+//! 1. one concurrent round of reads (organization, the user's roles, Microsoft Graph's service
+//!    principal, existing apps);
+//! 2. one upsert that creates the app with its permission request (steps 3–10);
+//! 3. two branches at once: service principal → consent (11), and secret → keychain (13–16);
+//! 4. the read-back of the grant (12) alongside the client-credentials check.
+//!
+//! Every write is either idempotent (upserts by a key chosen before the call) or checked before
+//! it is resent (the grant, the secret), so a retry after a timeout, or a rerun after a kill,
+//! never makes a duplicate.
+
+mod app;
+mod cleanup;
+mod consent;
+mod local;
+mod precheck;
+mod roles;
+mod secret;
+mod verify;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use ts_rs::TS;
+
+use crate::auth::Session;
+use crate::cloud::Endpoints;
+use crate::error::{Error, Result};
+use crate::events::{
+    AppIds, AppSummary, Credentials, EventSink, RoleCheck, RoleVerdict, SessionInfo, Step,
+    StepData, TenantInfo,
+};
+use crate::graph::{Graph, AUDIT_LOG_READ_ALL, GRAPH_APP_ID};
+use crate::http::Http;
+use crate::journal::{AppRecord, Journal, JournalStore};
+use crate::vault::SharedVault;
+
+use app::summary;
+pub use roles::{role_check, role_templates};
+
+/// Engine settings.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub endpoints: Endpoints,
+    /// The app's display name, also the secret's description ("PMPC Recovery").
+    pub app_name: String,
+    pub secret_lifetime: Duration,
+    /// Where the journal lives.
+    pub data_dir: PathBuf,
+    /// How long verification may wait for the secret and the permission to take effect.
+    pub verify_budget: Duration,
+    /// Where the admin-consent page sends the administrator afterwards (the cloud's portal).
+    /// Registered on the app only when consent is handed off.
+    pub consent_redirect_uri: String,
+}
+
+/// Places where a test (or the CLI's crash drill) can stop the engine as if it were killed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Checkpoint {
+    AppCreated,
+    ServicePrincipalCreated,
+    ConsentGranted,
+    PasswordPending,
+    PasswordAdded,
+    SecretStored,
+    ConsentConfirmed,
+    Verified,
+}
+
+impl Checkpoint {
+    pub const ALL: [Checkpoint; 8] = [
+        Checkpoint::AppCreated,
+        Checkpoint::ServicePrincipalCreated,
+        Checkpoint::ConsentGranted,
+        Checkpoint::PasswordPending,
+        Checkpoint::PasswordAdded,
+        Checkpoint::SecretStored,
+        Checkpoint::ConsentConfirmed,
+        Checkpoint::Verified,
+    ];
+}
+
+pub type CrashHook = Arc<dyn Fn(Checkpoint) -> bool + Send + Sync>;
+
+/// Reuse an existing app or create a new one (portal step 2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(export, export_to = "AppChoice.ts")]
+pub enum AppChoice {
+    CreateNew,
+    Reuse {
+        #[serde(rename = "objectId")]
+        object_id: String,
+    },
+}
+
+/// What to do when the signed-in account cannot grant consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "ConsentPlan.ts")]
+pub enum ConsentPlan {
+    /// Stop before creating anything.
+    Stop,
+    /// Do everything else and hand steps 11–12 to a Global or Privileged Role Administrator
+    /// through the admin-consent link.
+    HandOff,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "RunChoice.ts")]
+pub struct RunChoice {
+    pub app: AppChoice,
+    pub consent: ConsentPlan,
+    /// Put the secret's value into the returned [`Credentials`].
+    pub reveal_secret: bool,
+}
+
+impl Default for RunChoice {
+    fn default() -> Self {
+        Self {
+            app: AppChoice::CreateNew,
+            consent: ConsentPlan::Stop,
+            reveal_secret: false,
+        }
+    }
+}
+
+/// What the wizard knows after signing in, before it writes anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "Precheck.ts")]
+pub struct Precheck {
+    pub session: SessionInfo,
+    pub tenant: TenantInfo,
+    pub roles: RoleCheck,
+    /// Apps already named like ours (portal step 2).
+    pub existing: Vec<AppSummary>,
+    pub graph_service_principal_id: String,
+    pub app_role_id: String,
+    /// An unfinished (or finished) earlier run for this tenant, which `run` resumes.
+    pub resume: Option<Journal>,
+}
+
+/// What `status` shows without signing in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "RunStatus.ts")]
+pub struct RunStatus {
+    pub journal: Journal,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(type = "string | null")]
+    pub deadline: Option<OffsetDateTime>,
+    pub secret_in_keychain: bool,
+    pub complete: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "CleanupOptions.ts")]
+pub struct CleanupOptions {
+    /// Also remove it from deleted items (cannot be restored afterwards).
+    pub purge: bool,
+    /// An app to delete when no journal names one.
+    pub object_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "CleanupReport.ts")]
+pub struct CleanupReport {
+    pub object_id: String,
+    pub deleted: bool,
+    pub purged: bool,
+    pub keychain_forgotten: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredSecret {
+    key_id: String,
+    secret_text: String,
+}
+
+type JournalCell = Arc<tokio::sync::Mutex<Journal>>;
+
+/// The engine. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    pub cfg: EngineConfig,
+    http: Http,
+    vault: SharedVault,
+    journals: JournalStore,
+    crash: Option<CrashHook>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("cfg", &self.cfg)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    pub fn new(cfg: EngineConfig, http: Http, vault: SharedVault) -> Self {
+        let journals = JournalStore::new(cfg.data_dir.clone());
+        Self {
+            cfg,
+            http,
+            vault,
+            journals,
+            crash: None,
+        }
+    }
+
+    /// Test hook: return true at a checkpoint to stop there as if the process were killed.
+    pub fn with_crash_hook(mut self, hook: CrashHook) -> Self {
+        self.crash = Some(hook);
+        self
+    }
+
+    pub fn journals(&self) -> &JournalStore {
+        &self.journals
+    }
+
+    fn checkpoint(&self, c: Checkpoint) -> Result<()> {
+        match &self.crash {
+            Some(h) if h(c) => Err(Error::Interrupted(format!("{c:?}"))),
+            _ => Ok(()),
+        }
+    }
+
+    fn graph(&self, session: &Session) -> Graph {
+        Graph::new(
+            self.http.clone(),
+            self.cfg.endpoints.clone(),
+            session.clone(),
+        )
+    }
+
+    /// Steps 3–16 and the verification. Resumes an earlier run of this tenant from its journal.
+    pub async fn run(
+        &self,
+        session: &Session,
+        pre: &Precheck,
+        choice: &RunChoice,
+        sink: &EventSink,
+    ) -> Result<Credentials> {
+        let tid = session.tenant_id();
+        if pre.session.tenant_id != tid {
+            return Err(Error::InvalidInput(
+                "the precheck belongs to another sign-in".into(),
+            ));
+        }
+        // One run per tenant at a time, across the app and the CLI (held until this returns).
+        let _lock = self.journals.lock(&tid)?;
+        let mut j = match self.journals.load(&tid)? {
+            Some(j) => j,
+            None => Journal::new(&tid, &self.cfg.app_name, self.http.clock.now()),
+        };
+        let can_grant = matches!(
+            pre.roles.verdict,
+            RoleVerdict::CanDoEverything | RoleVerdict::Unknown
+        );
+        if j.app.is_none() && !can_grant && choice.consent == ConsentPlan::Stop {
+            let e = Error::StoppedBeforeCreating;
+            sink.step(Step::CreateApp).failed(&e);
+            return Err(e);
+        }
+        j.graph_service_principal_id = Some(pre.graph_service_principal_id.clone());
+        j.app_role_id = Some(pre.app_role_id.clone());
+        self.save(&mut j)?;
+        let g = self.graph(session);
+
+        let app = self.create_app(&g, &mut j, pre, choice, sink).await?;
+        let cell: JournalCell = Arc::new(tokio::sync::Mutex::new(j));
+
+        let (consent, secret) = tokio::try_join!(
+            self.consent_branch(&g, &cell, &app, pre, choice, sink),
+            self.secret_branch(&g, &cell, &tid, &app, sink),
+        )?;
+        let (secret_rec, secret) = secret;
+
+        let confirm = async {
+            match &consent {
+                Some(_) => self.confirm(&g, &cell, &app, pre, sink).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let verify = async {
+            if consent.is_none() {
+                return Ok(false);
+            }
+            self.verify(&cell, &tid, &app, &secret, sink)
+                .await
+                .map(|_| true)
+        };
+        let (_, verified) = tokio::try_join!(confirm, verify)?;
+
+        let j = cell.lock().await.clone();
+        Ok(Credentials {
+            tenant_id: tid.clone(),
+            application_id: app.app_id.clone(),
+            object_id: app.object_id.clone(),
+            client_secret: choice.reveal_secret.then(|| secret.expose().to_string()),
+            secret_hint: secret_rec.hint.clone(),
+            secret_key_id: secret_rec.key_id.clone(),
+            secret_expires: secret_rec.end_date_time,
+            deadline: app.created_date_time + time::Duration::hours(72),
+            verified,
+            admin_consent_url: j
+                .consent_handed_off
+                .then(|| self.consent_url(&tid, &app.app_id)),
+        })
+    }
+
+    pub(super) fn consent_url(&self, tenant_id: &str, app_id: &str) -> String {
+        self.cfg
+            .endpoints
+            .admin_consent_url(tenant_id, app_id, &self.cfg.consent_redirect_uri)
+    }
+
+    pub(super) fn save(&self, j: &mut Journal) -> Result<()> {
+        j.updated = self.http.clock.now();
+        self.journals.save(j)
+    }
+
+    pub(super) async fn save_cell(
+        &self,
+        cell: &JournalCell,
+        f: impl FnOnce(&mut Journal),
+    ) -> Result<()> {
+        let mut j = cell.lock().await;
+        f(&mut j);
+        j.updated = self.http.clock.now();
+        self.journals.save(&j)
+    }
+
+    pub(super) fn ids(&self, tid: &str, app: &AppRecord) -> AppIds {
+        AppIds {
+            tenant_id: tid.into(),
+            app_id: app.app_id.clone(),
+            object_id: app.object_id.clone(),
+            created_date_time: app.created_date_time,
+        }
+    }
+
+    pub(super) fn permission_data(&self, pre: &Precheck) -> StepData {
+        StepData::Permission {
+            resource_app_id: GRAPH_APP_ID.into(),
+            app_role_id: pre.app_role_id.clone(),
+            permission: AUDIT_LOG_READ_ALL.into(),
+        }
+    }
+}

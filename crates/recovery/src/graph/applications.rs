@@ -1,0 +1,215 @@
+//! App registrations: find, create by unique name, read, change, delete, purge.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::error::Result;
+use crate::events::StepScope;
+use crate::http::Failure;
+use crate::retry::{Op, RetryReason};
+
+use super::*;
+
+impl Graph {
+    pub async fn find_applications(
+        &self,
+        display_name: &str,
+        scope: &StepScope,
+    ) -> Result<Vec<Application>> {
+        let filter = format!("displayName eq {}", odata_str(display_name));
+        self.http
+            .retry(Op::FindApplications, scope, |_| {
+                let filter = &filter;
+                Box::pin(async move {
+                    let r = self
+                        .send(
+                            reqwest::Method::GET,
+                            "applications",
+                            &[
+                                ("$filter", filter),
+                                ("$select", "id,appId,displayName,createdDateTime"),
+                            ],
+                            None,
+                            &[],
+                        )
+                        .await?;
+                    Ok(r.json::<List<Application>>()?.value)
+                })
+            })
+            .await
+    }
+
+    /// Creates the app, or finds the one an earlier attempt created: `PATCH
+    /// /applications(uniqueName=…)` with `Prefer: create-if-missing`
+    /// (<https://learn.microsoft.com/graph/api/application-upsert>).
+    pub async fn upsert_application(
+        &self,
+        unique_name: &str,
+        body: &Value,
+        scope: &StepScope,
+    ) -> Result<Application> {
+        let path = format!("applications(uniqueName={})", odata_str(unique_name));
+        let created: Option<Application> = self
+            .http
+            .retry(Op::UpsertApplication, scope, |_| {
+                let path = &path;
+                Box::pin(async move {
+                    let r = self
+                        .send(
+                            reqwest::Method::PATCH,
+                            path,
+                            &[],
+                            Some(body),
+                            &[("Prefer", "create-if-missing")],
+                        )
+                        .await?;
+                    if r.status == 204 {
+                        return Ok(None);
+                    }
+                    Ok(Some(r.json::<Application>()?))
+                })
+            })
+            .await?;
+        match created {
+            Some(app) => Ok(app),
+            // It already existed (an earlier attempt went through): read it by the same key.
+            None => self.get_application_by(&path, scope).await,
+        }
+    }
+
+    pub async fn get_application(&self, object_id: &str, scope: &StepScope) -> Result<Application> {
+        self.get_application_by(&format!("applications/{object_id}"), scope)
+            .await
+    }
+
+    async fn get_application_by(&self, path: &str, scope: &StepScope) -> Result<Application> {
+        self.http
+            .retry(Op::GetApplication, scope, |_| {
+                Box::pin(async move {
+                    let r = self
+                        .send(
+                            reqwest::Method::GET,
+                            path,
+                            &[("$select", "id,appId,displayName,createdDateTime,requiredResourceAccess,passwordCredentials,web")],
+                            None,
+                            &[],
+                        )
+                        .await?;
+                    r.json::<Application>()
+                })
+            })
+            .await
+    }
+
+    pub async fn patch_application(
+        &self,
+        object_id: &str,
+        body: &Value,
+        scope: &StepScope,
+    ) -> Result<()> {
+        let path = format!("applications/{object_id}");
+        self.http
+            .retry(Op::PatchApplication, scope, |_| {
+                let path = &path;
+                Box::pin(async move {
+                    self.send(reqwest::Method::PATCH, path, &[], Some(body), &[])
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// Deletes the app (soft delete; restorable for 30 days). Returns false if it was already gone.
+    pub async fn delete_application(&self, object_id: &str, scope: &StepScope) -> Result<bool> {
+        let path = format!("applications/{object_id}");
+        self.http
+            .retry(Op::DeleteApplication, scope, |_| {
+                let path = &path;
+                Box::pin(async move {
+                    match self
+                        .send(reqwest::Method::DELETE, path, &[], None, &[])
+                        .await
+                    {
+                        Ok(_) => Ok(true),
+                        Err(Failure::Http { error, .. }) if error.status == 404 => Ok(false),
+                        Err(e) => Err(e),
+                    }
+                })
+            })
+            .await
+    }
+
+    /// Removes the app from deleted items for good.
+    pub async fn purge_deleted(&self, object_id: &str, scope: &StepScope) -> Result<bool> {
+        let path = format!("directory/deletedItems/{object_id}");
+        let started = self.http.clock.instant();
+        self.http
+            .retry(Op::PurgeDeletedItem, scope, |_| {
+                let path = &path;
+                Box::pin(async move {
+                    match self
+                        .send(reqwest::Method::DELETE, path, &[], None, &[])
+                        .await
+                    {
+                        Ok(_) => Ok(true),
+                        // The deletion may not have replicated into deleted items yet; after a
+                        // short while a 404 means it is not there.
+                        Err(Failure::Http { error, .. }) if error.status == 404 => {
+                            if self.http.clock.instant().saturating_sub(started)
+                                > Duration::from_secs(20)
+                            {
+                                Ok(false)
+                            } else {
+                                Err(Failure::NotYet {
+                                    reason: RetryReason::Replication,
+                                    detail: error,
+                                })
+                            }
+                        }
+                        Err(e) => Err(e),
+                    }
+                })
+            })
+            .await
+    }
+
+    /// Makes the app ask for `role_id` of `resource_app_id` as an application permission,
+    /// keeping what it asks for already (portal steps 5–10 on an app that exists).
+    pub async fn ensure_app_role(
+        &self,
+        app: &Application,
+        resource_app_id: &str,
+        role_id: &str,
+        scope: &StepScope,
+    ) -> Result<()> {
+        let list = &app.required_resource_access;
+        if RequiredResourceAccess::asks_for_app_role(list, resource_app_id, role_id) {
+            return Ok(());
+        }
+        let merged = RequiredResourceAccess::with_app_role(list, resource_app_id, role_id);
+        self.patch_application(&app.id, &json!({ "requiredResourceAccess": merged }), scope)
+            .await
+    }
+
+    /// Registers `uri` as one of the app's web redirect URIs, keeping its other web settings.
+    pub async fn ensure_redirect_uri(
+        &self,
+        object_id: &str,
+        uri: &str,
+        scope: &StepScope,
+    ) -> Result<()> {
+        let mut web = self
+            .get_application(object_id, scope)
+            .await?
+            .web
+            .unwrap_or_default();
+        if web.redirect_uris.iter().any(|u| u == uri) {
+            return Ok(());
+        }
+        web.redirect_uris.push(uri.to_string());
+        self.patch_application(object_id, &json!({ "web": web }), scope)
+            .await
+    }
+}

@@ -1,0 +1,95 @@
+//! Typed Microsoft Graph v1.0 calls, each one wrapped in the bounded retry loop.
+//!
+//! Shapes follow Microsoft's documented request/response examples (reference/graph-docs).
+
+mod applications;
+mod directory;
+mod models;
+mod passwords;
+mod service_principals;
+
+use serde_json::Value;
+
+use crate::auth::Session;
+use crate::cloud::Endpoints;
+use crate::error::{GraphErrorInfo, Result};
+use crate::http::{Failure, Http, Reply};
+
+pub use models::*;
+
+/// Microsoft Graph's appId, the same in every tenant and cloud.
+pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
+/// AuditLog.Read.All as an application permission in Microsoft Graph's `appRoles`
+/// (<https://learn.microsoft.com/graph/permissions-reference#auditlogreadall>); looked up at runtime anyway.
+pub const AUDIT_LOG_READ_ALL: &str = "AuditLog.Read.All";
+pub const AUDIT_LOG_READ_ALL_ROLE_ID: &str = "b0afded3-3588-46d8-8b3d-9842eff778da";
+
+/// OData string literal: quotes doubled.
+pub fn odata_str(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Graph calls on behalf of a signed-in session.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    pub http: Http,
+    pub endpoints: Endpoints,
+    pub session: Session,
+}
+
+impl Graph {
+    pub fn new(http: Http, endpoints: Endpoints, session: Session) -> Self {
+        Self {
+            http,
+            endpoints,
+            session,
+        }
+    }
+
+    pub(super) async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, Failure> {
+        let token = self.session.bearer().await?;
+        let mut rb = self
+            .http
+            .client
+            .request(method, self.endpoints.graph(path))
+            .bearer_auth(token.expose())
+            .header("Accept", "application/json");
+        if !query.is_empty() {
+            rb = rb.query(query);
+        }
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        if let Some(b) = body {
+            rb = rb.json(b);
+        }
+        self.http.send(rb).await
+    }
+}
+
+pub(super) fn malformed(r: &Reply, what: &str) -> Failure {
+    Failure::Malformed(GraphErrorInfo {
+        status: r.status,
+        code: "UnexpectedResponse".into(),
+        message: what.into(),
+        request_id: r.request_id.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odata_literals_escape_quotes() {
+        assert_eq!(odata_str("PMPC Recovery"), "'PMPC Recovery'");
+        assert_eq!(odata_str("O'Brien"), "'O''Brien'");
+    }
+}

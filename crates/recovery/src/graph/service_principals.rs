@@ -1,0 +1,238 @@
+//! Service principals and app role assignments: the admin consent and its green tick.
+
+use serde_json::json;
+
+use crate::error::{Error, GraphErrorInfo, Result};
+use crate::events::StepScope;
+use crate::http::Failure;
+use crate::retry::{Op, RetryReason};
+
+use super::*;
+
+impl Graph {
+    /// Microsoft Graph's own service principal in this tenant, with its app roles.
+    pub async fn graph_service_principal(&self, scope: &StepScope) -> Result<ServicePrincipal> {
+        let path = format!("servicePrincipals(appId={})", odata_str(GRAPH_APP_ID));
+        self.http
+            .retry(Op::GetGraphServicePrincipal, scope, |_| {
+                let path = &path;
+                Box::pin(async move {
+                    let r = self
+                        .send(
+                            reqwest::Method::GET,
+                            path,
+                            &[("$select", "id,appId,displayName,appRoles")],
+                            None,
+                            &[],
+                        )
+                        .await?;
+                    r.json::<ServicePrincipal>()
+                })
+            })
+            .await
+    }
+
+    /// The service principal of `app_id`, if there is one (a list query: no 404 to wait out).
+    pub async fn find_service_principal(
+        &self,
+        app_id: &str,
+        scope: &StepScope,
+    ) -> Result<Option<ServicePrincipal>> {
+        let filter = format!("appId eq {}", odata_str(app_id));
+        self.http
+            .retry(Op::GetServicePrincipal, scope, |_| {
+                let filter = &filter;
+                Box::pin(async move {
+                    let r = self
+                        .send(
+                            reqwest::Method::GET,
+                            "servicePrincipals",
+                            &[("$filter", filter.as_str()), ("$select", "id,appId")],
+                            None,
+                            &[],
+                        )
+                        .await?;
+                    Ok(r.json::<List<ServicePrincipal>>()?.value.into_iter().next())
+                })
+            })
+            .await
+    }
+
+    /// The app's service principal, created if missing (idempotent upsert by appId). An account
+    /// that may not create it still gets one an admin-consent page created meanwhile.
+    pub async fn upsert_service_principal(
+        &self,
+        app_id: &str,
+        scope: &StepScope,
+    ) -> Result<ServicePrincipal> {
+        let path = format!("servicePrincipals(appId={})", odata_str(app_id));
+        let body = json!({ "appId": app_id });
+        let upserted = self
+            .http
+            .retry(Op::UpsertServicePrincipal, scope, |_| {
+                let path = &path;
+                let body = &body;
+                Box::pin(async move {
+                    let r = self
+                        .send(
+                            reqwest::Method::PATCH,
+                            path,
+                            &[],
+                            Some(body),
+                            &[("Prefer", "create-if-missing")],
+                        )
+                        .await?;
+                    if r.status == 204 {
+                        return Ok(None);
+                    }
+                    Ok(Some(r.json::<ServicePrincipal>()?))
+                })
+            })
+            .await;
+        let created: Option<ServicePrincipal> = match upserted {
+            Ok(c) => c,
+            // Not allowed to create it; an admin-consent page may have created it already.
+            Err(Error::InsufficientPrivileges(g)) => {
+                return self
+                    .find_service_principal(app_id, scope)
+                    .await?
+                    .ok_or(Error::InsufficientPrivileges(g));
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(sp) = created {
+            return Ok(sp);
+        }
+        self.http
+            .retry(Op::GetServicePrincipal, scope, |_| {
+                let path = &path;
+                Box::pin(async move {
+                    let r = self
+                        .send(
+                            reqwest::Method::GET,
+                            path,
+                            &[("$select", "id,appId")],
+                            None,
+                            &[],
+                        )
+                        .await?;
+                    r.json::<ServicePrincipal>()
+                })
+            })
+            .await
+    }
+
+    /// Admin consent for one app role: `POST /servicePrincipals/{resource}/appRoleAssignedTo`
+    /// (<https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto>). Not idempotent: when an earlier attempt
+    /// may have gone through, the existing assignments are checked before sending again.
+    pub async fn grant_app_role(
+        &self,
+        resource_sp: &str,
+        principal_sp: &str,
+        app_role_id: &str,
+        check_first: bool,
+        scope: &StepScope,
+    ) -> Result<AppRoleAssignment> {
+        let path = format!("servicePrincipals/{resource_sp}/appRoleAssignedTo");
+        let body = json!({ "principalId": principal_sp, "resourceId": resource_sp, "appRoleId": app_role_id });
+        self.http
+            .retry(Op::GrantAppRole, scope, |ctx| {
+                let path = &path;
+                let body = &body;
+                Box::pin(async move {
+                    if ctx.uncertain || (check_first && ctx.n == 0) {
+                        if let Some(a) = self
+                            .find_assignment(principal_sp, resource_sp, app_role_id)
+                            .await?
+                        {
+                            return Ok(a);
+                        }
+                    }
+                    match self
+                        .send(reqwest::Method::POST, path, &[], Some(body), &[])
+                        .await
+                    {
+                        Ok(r) => r.json::<AppRoleAssignment>(),
+                        // Granted already ("EntitlementGrant entry already exists"): read it back.
+                        Err(Failure::Http { error, .. })
+                            if matches!(error.status, 400 | 409)
+                                && error.message.to_ascii_lowercase().contains("already exist") =>
+                        {
+                            match self
+                                .find_assignment(principal_sp, resource_sp, app_role_id)
+                                .await?
+                            {
+                                Some(a) => Ok(a),
+                                None => Err(Failure::Http {
+                                    error,
+                                    retry_after: None,
+                                }),
+                            }
+                        }
+                        Err(e) => Err(e),
+                    }
+                })
+            })
+            .await
+    }
+
+    async fn find_assignment(
+        &self,
+        principal_sp: &str,
+        resource_sp: &str,
+        app_role_id: &str,
+    ) -> Result<Option<AppRoleAssignment>, Failure> {
+        let r = self
+            .send(
+                reqwest::Method::GET,
+                &format!("servicePrincipals/{principal_sp}/appRoleAssignments"),
+                &[],
+                None,
+                &[],
+            )
+            .await;
+        let r = match r {
+            Ok(r) => r,
+            // Not replicated yet: then nothing was granted either.
+            Err(Failure::Http { error, .. }) if error.status == 404 => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let list: List<AppRoleAssignment> = r.json()?;
+        Ok(list
+            .value
+            .into_iter()
+            .find(|a| a.resource_id == resource_sp && a.app_role_id == app_role_id))
+    }
+
+    /// The portal's green tick: the assignment is listed in the app's SP's `appRoleAssignments`
+    /// (<https://learn.microsoft.com/graph/api/serviceprincipal-list-approleassignments>).
+    pub async fn confirm_assignment(
+        &self,
+        principal_sp: &str,
+        resource_sp: &str,
+        app_role_id: &str,
+        scope: &StepScope,
+    ) -> Result<AppRoleAssignment> {
+        self.http
+            .retry(Op::ListAppRoleAssignments, scope, |_| {
+                Box::pin(async move {
+                    match self
+                        .find_assignment(principal_sp, resource_sp, app_role_id)
+                        .await?
+                    {
+                        Some(a) => Ok(a),
+                        None => Err(Failure::NotYet {
+                            reason: RetryReason::Replication,
+                            detail: GraphErrorInfo {
+                                status: 200,
+                                code: "AssignmentNotListedYet".into(),
+                                message: "the new permission grant is not listed yet".into(),
+                                request_id: None,
+                            },
+                        }),
+                    }
+                })
+            })
+            .await
+    }
+}
