@@ -10,86 +10,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
 
-use crate::graph::{error_response, key_segment};
+use crate::graph::error_response;
 use crate::identity::EntraError;
+use crate::routes::classify;
 use crate::scenario::{FaultKind, RetryAfter, Route};
 use crate::shared::{RequestCtx, Shared};
 use crate::state::RequestRecord;
-
-/// Which endpoint a request is for (None for the admin API and unknown paths).
-pub fn classify(method: &Method, path: &str) -> Option<Route> {
-    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    match segs.as_slice() {
-        ["_sim", ..] => None,
-        ["devicelogin"] => Some(Route::DeviceLogin),
-        ["v1.0", rest @ ..] => Some(classify_graph(method, rest)),
-        [_, "v2.0", ".well-known", "openid-configuration"] => Some(Route::OpenIdConfiguration),
-        [_, "discovery", "v2.0", "keys"] => Some(Route::Keys),
-        [_, "oauth2", "v2.0", "authorize"] => Some(Route::Authorize),
-        [_, "oauth2", "v2.0", "token"] => Some(Route::Token),
-        [_, "oauth2", "v2.0", "devicecode"] => Some(Route::DeviceCode),
-        [_, "adminconsent"] | [_, "v2.0", "adminconsent"] => Some(Route::AdminConsent),
-        _ => None,
-    }
-}
-
-fn classify_graph(m: &Method, segs: &[&str]) -> Route {
-    let Some(first) = segs.first() else {
-        return Route::OtherGraph;
-    };
-    let (set, key) = key_segment(first);
-    let (has_key, rest) = match (key.is_some(), &segs[1..]) {
-        (true, rest) => (true, rest),
-        (false, [_, rest @ ..]) => (true, rest),
-        (false, []) => (false, &segs[1..]),
-    };
-    let key_name = key.map(|k| k.0);
-    match (set.to_ascii_lowercase().as_str(), has_key, rest, m.clone()) {
-        ("me", _, _, _) if segs.len() == 1 => Route::GetMe,
-        ("me", _, _, _) => Route::ListMyDirectoryRoles,
-        ("users", _, [], _) => Route::GetUser,
-        ("users", _, _, _) => Route::ListMyDirectoryRoles,
-        ("organization", _, _, _) => Route::GetOrganization,
-        ("applications", false, [], Method::GET) => Route::ListApplications,
-        ("applications", false, [], Method::POST) => Route::CreateApplication,
-        ("applications", true, [], Method::GET) => Route::GetApplication,
-        ("applications", true, [], Method::PATCH) if key_name.as_deref() == Some("uniqueName") => {
-            Route::UpsertApplication
-        }
-        ("applications", true, [], Method::PATCH) => Route::UpdateApplication,
-        ("applications", true, [], Method::DELETE) => Route::DeleteApplication,
-        ("applications", true, ["addPassword"], _) => Route::AddPassword,
-        ("applications", true, ["removePassword"], _) => Route::RemovePassword,
-        ("serviceprincipals", false, [], Method::GET) => Route::ListServicePrincipals,
-        ("serviceprincipals", false, [], Method::POST) => Route::CreateServicePrincipal,
-        ("serviceprincipals", true, [], Method::GET) => Route::GetServicePrincipal,
-        ("serviceprincipals", true, [], Method::PATCH) => Route::UpsertServicePrincipal,
-        ("serviceprincipals", true, [], Method::DELETE) => Route::DeleteServicePrincipal,
-        ("serviceprincipals", true, [_, _], Method::DELETE) => Route::RevokeAppRole,
-        ("serviceprincipals", true, [_], Method::POST) => Route::GrantAppRole,
-        ("serviceprincipals", true, ["appRoleAssignedTo"], Method::GET) => {
-            Route::ListAppRoleAssignedTo
-        }
-        ("serviceprincipals", true, ["appRoleAssignments"], Method::GET) => {
-            Route::ListAppRoleAssignments
-        }
-        ("directory", true, [c], Method::GET) if c.starts_with("microsoft.graph.") => {
-            Route::ListDeletedItems
-        }
-        ("directory", true, [_], Method::GET) => Route::GetDeletedItem,
-        ("directory", true, [_], Method::DELETE) => Route::PermanentlyDeleteItem,
-        ("directory", true, [_, "restore"], Method::POST) => Route::RestoreDeletedItem,
-        ("auditlogs", _, _, _) => Route::ListDirectoryAudits,
-        ("rolemanagement", _, _, Method::GET)
-            if segs
-                .last()
-                .is_some_and(|l| l.starts_with("filterByCurrentUser")) =>
-        {
-            Route::ListMyEligibleRoles
-        }
-        _ => Route::OtherGraph,
-    }
-}
 
 fn fault_name(k: &FaultKind) -> &'static str {
     match k {
@@ -122,13 +48,65 @@ pub fn http_date(t: time::OffsetDateTime) -> String {
     )
 }
 
+/// What the middleware decided for one request before running it.
+struct Plan {
+    ctx: RequestCtx,
+    fault: Option<FaultKind>,
+    delay: Duration,
+    wall: time::OffsetDateTime,
+}
+
+/// Counts the route's occurrence, picks the scenario's fault for it, draws the latency and the
+/// request id.
+fn plan(shared: &Shared, route: Route, method: &Method, client_request_id: Option<String>) -> Plan {
+    let mut sim = shared.lock();
+    let request_id = sim.guid();
+    let occurrence = {
+        let count = sim.fault_counters.entry(route).or_insert(0);
+        *count += 1;
+        *count
+    };
+    let fault = sim
+        .scenario
+        .faults
+        .iter()
+        .find(|f| f.route == route && (f.nth == 0 || f.nth == occurrence))
+        .map(|f| f.kind.clone());
+    let latency = sim.scenario.latency.clone();
+    let base = if route.is_identity() {
+        latency.identity
+    } else if method == Method::GET {
+        latency.read
+    } else {
+        latency.write
+    };
+    let jitter_ms = u64::try_from(latency.jitter.as_millis()).unwrap_or(u64::MAX);
+    let jitter = if jitter_ms > 0 {
+        Duration::from_millis(sim.rng.gen_range(0..=jitter_ms))
+    } else {
+        Duration::ZERO
+    };
+    Plan {
+        ctx: RequestCtx {
+            request_id,
+            client_request_id,
+        },
+        fault,
+        delay: base + jitter,
+        wall: sim.clock.wall(),
+    }
+}
+
+/// Names the route, delays, injects the scenario's fault or runs the handler, renders a
+/// handler's Graph or Entra error with the request's ids and date, stamps the ids on the
+/// response's headers, and logs the request.
 pub async fn layer(State(shared): State<Shared>, mut req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let Some(route) = classify(&method, &path) else {
         return next.run(req).await;
     };
-    let path_q = req
+    let path_and_query = req
         .uri()
         .path_and_query()
         .map(|p| p.as_str().to_string())
@@ -138,61 +116,49 @@ pub async fn layer(State(shared): State<Shared>, mut req: Request, next: Next) -
         .get("client-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let (ctx, fault, delay, wall) = {
-        let mut sim = shared.lock();
-        let request_id = sim.guid();
-        let n = {
-            let c = sim.fault_counters.entry(route).or_insert(0);
-            *c += 1;
-            *c
-        };
-        let fault = sim
-            .scenario
-            .faults
-            .iter()
-            .find(|f| f.route == route && (f.nth == 0 || f.nth == n))
-            .map(|f| f.kind.clone());
-        let lp = sim.scenario.latency.clone();
-        let base = if route.is_identity() {
-            lp.identity
-        } else if method == Method::GET {
-            lp.read
-        } else {
-            lp.write
-        };
-        let jitter_ms = u64::try_from(lp.jitter.as_millis()).unwrap_or(u64::MAX);
-        let jitter = if jitter_ms > 0 {
-            Duration::from_millis(sim.rng.gen_range(0..=jitter_ms))
-        } else {
-            Duration::ZERO
-        };
-        (
-            RequestCtx {
-                request_id,
-                client_request_id,
-            },
-            fault,
-            base + jitter,
-            sim.clock.wall(),
-        )
-    };
+    let plan = plan(&shared, route, &method, client_request_id);
     let started = Instant::now();
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
+    if !plan.delay.is_zero() {
+        tokio::time::sleep(plan.delay).await;
     }
-    req.extensions_mut().insert(ctx.clone());
+    req.extensions_mut().insert(plan.ctx.clone());
     let is_graph = !route.is_identity();
-    let mut resp = match &fault {
+    let response = match &plan.fault {
         None => next.run(req).await,
         Some(FaultKind::Slow(d)) => {
             tokio::time::sleep(*d).await;
             next.run(req).await
         }
-        Some(kind) => fault_response(kind, is_graph, &ctx, wall),
+        Some(kind) => fault_response(kind, is_graph, &plan.ctx, plan.wall),
     };
-    let h = resp.headers_mut();
+    let mut sim = shared.lock();
+    let now = sim.clock.wall();
+    let response = crate::graph::render_deferred(response, &plan.ctx, now);
+    let mut response = crate::identity::render_deferred(response, &plan.ctx, now);
+    stamp_headers(&mut response, &plan.ctx, is_graph);
+    sim.seq += 1;
+    let record = RequestRecord {
+        seq: sim.seq,
+        at_ms: sim.clock.elapsed_ms(),
+        method: method.to_string(),
+        path: path_and_query,
+        route: Some(route),
+        status: response.status().as_u16(),
+        fault: plan.fault.as_ref().map(|f| fault_name(f).to_string()),
+        request_id: plan.ctx.request_id.clone(),
+        client_request_id: plan.ctx.client_request_id.clone(),
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    };
+    sim.requests.push(record);
+    response
+}
+
+/// `request-id` (Graph) or `x-ms-request-id` (Entra), `client-request-id` (the client's, else
+/// the request id), and each service's diagnostic header.
+fn stamp_headers(response: &mut Response, ctx: &RequestCtx, is_graph: bool) {
+    let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
-        h.insert(
+        headers.insert(
             if is_graph {
                 "request-id"
             } else {
@@ -201,37 +167,21 @@ pub async fn layer(State(shared): State<Shared>, mut req: Request, next: Next) -
             v,
         );
     }
-    let crid = ctx
+    let client_request_id = ctx
         .client_request_id
         .clone()
         .unwrap_or_else(|| ctx.request_id.clone());
-    if let Ok(v) = HeaderValue::from_str(&crid) {
-        h.insert("client-request-id", v);
+    if let Ok(v) = HeaderValue::from_str(&client_request_id) {
+        headers.insert("client-request-id", v);
     }
     if is_graph {
-        let diag = "{\"ServerInfo\":{\"DataCenter\":\"Loopback\",\"Slice\":\"E\",\"Ring\":\"0\",\"ScaleUnit\":\"000\",\"RoleInstance\":\"tenant-sim\"}}";
-        if let Ok(v) = HeaderValue::from_str(diag) {
-            h.insert("x-ms-ags-diagnostic", v);
+        let diagnostic = "{\"ServerInfo\":{\"DataCenter\":\"Loopback\",\"Slice\":\"E\",\"Ring\":\"0\",\"ScaleUnit\":\"000\",\"RoleInstance\":\"tenant-sim\"}}";
+        if let Ok(v) = HeaderValue::from_str(diagnostic) {
+            headers.insert("x-ms-ags-diagnostic", v);
         }
     } else {
-        h.insert("x-ms-ests-server", HeaderValue::from_static("tenant-sim"));
+        headers.insert("x-ms-ests-server", HeaderValue::from_static("tenant-sim"));
     }
-    let mut sim = shared.lock();
-    sim.seq += 1;
-    let rec = RequestRecord {
-        seq: sim.seq,
-        at_ms: sim.clock.elapsed_ms(),
-        method: method.to_string(),
-        path: path_q,
-        route: Some(route),
-        status: resp.status().as_u16(),
-        fault: fault.as_ref().map(|f| fault_name(f).to_string()),
-        request_id: ctx.request_id.clone(),
-        client_request_id: ctx.client_request_id.clone(),
-        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-    };
-    sim.requests.push(rec);
-    resp
 }
 
 fn fault_response(
@@ -342,69 +292,6 @@ fn fault_response(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn routes_are_named() {
-        let g = |m: Method, p: &str| classify(&m, p);
-        assert_eq!(
-            g(Method::POST, "/organizations/oauth2/v2.0/token"),
-            Some(Route::Token)
-        );
-        assert_eq!(
-            g(Method::GET, "/common/v2.0/.well-known/openid-configuration"),
-            Some(Route::OpenIdConfiguration)
-        );
-        assert_eq!(
-            g(Method::POST, "/v1.0/applications"),
-            Some(Route::CreateApplication)
-        );
-        assert_eq!(
-            g(Method::PATCH, "/v1.0/applications(uniqueName='x')"),
-            Some(Route::UpsertApplication)
-        );
-        assert_eq!(
-            g(Method::PATCH, "/v1.0/applications/abc"),
-            Some(Route::UpdateApplication)
-        );
-        assert_eq!(
-            g(Method::POST, "/v1.0/applications/abc/addPassword"),
-            Some(Route::AddPassword)
-        );
-        assert_eq!(
-            g(Method::POST, "/v1.0/servicePrincipals/x/appRoleAssignedTo"),
-            Some(Route::GrantAppRole)
-        );
-        assert_eq!(
-            g(Method::GET, "/v1.0/servicePrincipals(appId='x')"),
-            Some(Route::GetServicePrincipal)
-        );
-        assert_eq!(
-            g(
-                Method::GET,
-                "/v1.0/me/transitiveMemberOf/microsoft.graph.directoryRole"
-            ),
-            Some(Route::ListMyDirectoryRoles)
-        );
-        assert_eq!(
-            g(Method::DELETE, "/v1.0/directory/deletedItems/x"),
-            Some(Route::PermanentlyDeleteItem)
-        );
-        assert_eq!(
-            g(
-                Method::GET,
-                "/v1.0/directory/deletedItems/microsoft.graph.application"
-            ),
-            Some(Route::ListDeletedItems)
-        );
-        assert_eq!(
-            g(
-                Method::GET,
-                "/v1.0/roleManagement/directory/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')"
-            ),
-            Some(Route::ListMyEligibleRoles)
-        );
-        assert_eq!(g(Method::GET, "/_sim/state"), None);
-    }
 
     #[test]
     fn http_dates() {

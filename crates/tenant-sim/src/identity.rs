@@ -30,7 +30,7 @@ const DEVICE_CODE_LIFETIME: Duration = Duration::from_secs(900);
 type Params = HashMap<String, String>;
 
 /// An error in Entra's JSON shape.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct EntraError {
     pub status: StatusCode,
     pub error: &'static str,
@@ -86,6 +86,29 @@ impl EntraError {
             r.headers_mut().insert(header::RETRY_AFTER, s.into());
         }
         r
+    }
+}
+
+/// The status now; the body once the middleware knows the request's ids (see
+/// [`render_deferred`]).
+impl IntoResponse for EntraError {
+    fn into_response(self) -> Response {
+        let mut response = self.status.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Renders a handler's [`EntraError`] with the request's ids and timestamp, leaving any other
+/// response as it is.
+pub fn render_deferred(
+    mut response: Response,
+    ctx: &RequestCtx,
+    now: time::OffsetDateTime,
+) -> Response {
+    match response.extensions_mut().remove::<EntraError>() {
+        Some(error) => error.into_response_with(ctx, now),
+        None => response,
     }
 }
 

@@ -18,6 +18,7 @@ mod graph;
 mod identity;
 pub mod permissions;
 mod practice;
+mod routes;
 pub mod scenario;
 mod server;
 mod shared;
