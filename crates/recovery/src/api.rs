@@ -22,6 +22,7 @@ use crate::engine::{
     CleanupOptions, CleanupReport, CrashHook, Engine, EngineConfig, Precheck, RunChoice, RunStatus,
 };
 use crate::error::{Error, Result};
+use crate::events::Reported;
 use crate::events::{Credentials, EventSink, Step, StepData};
 use crate::http::Http;
 use crate::retry::RetryPolicy;
@@ -189,12 +190,9 @@ impl Recovery {
             SignInMethod::Browser => self.auth.sign_in_browser(browser, sink).await,
             SignInMethod::DeviceCode => self.auth.sign_in_device_code(sink).await,
         };
-        let session = result.inspect_err(|e| s.failed(e))?;
+        let session = result.reported(&s)?;
         if remember {
-            session
-                .remember(&self.vault)
-                .await
-                .inspect_err(|e| s.failed(e))?;
+            session.remember(&self.vault).await.reported(&s)?;
         }
         s.done(StepData::SignedIn {
             session: session.info(),

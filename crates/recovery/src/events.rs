@@ -377,6 +377,17 @@ impl EventSink {
     }
 }
 
+/// Reports a failed step on its way out: `graph_call.await.reported(&scope)?`.
+pub trait Reported<T> {
+    fn reported(self, scope: &StepScope) -> crate::Result<T>;
+}
+
+impl<T> Reported<T> for crate::Result<T> {
+    fn reported(self, scope: &StepScope) -> crate::Result<T> {
+        self.inspect_err(|e| scope.failed(e))
+    }
+}
+
 /// An [`EventSink`] bound to one step.
 #[derive(Debug, Clone)]
 pub struct StepScope {

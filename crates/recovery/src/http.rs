@@ -115,6 +115,14 @@ impl Http {
         })
     }
 
+    /// The same client (and request count) retrying by another policy.
+    pub fn with_policy(&self, policy: RetryPolicy) -> Self {
+        Self {
+            policy,
+            ..self.clone()
+        }
+    }
+
     /// How many HTTP requests were sent (sign-in and Graph together).
     pub fn request_count(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)

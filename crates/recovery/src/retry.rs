@@ -240,6 +240,24 @@ impl Jitter {
 }
 
 impl RetryPolicy {
+    /// This policy with another time budget.
+    pub fn with_budget(&self, budget: Duration) -> Self {
+        Self {
+            budget,
+            ..self.clone()
+        }
+    }
+
+    /// This policy, polling for replication a few times more slowly: for reads off the critical
+    /// path, which should leave the request budget to the calls that are on it.
+    pub fn gentle(&self) -> Self {
+        Self {
+            replication_base: self.replication_base * 4,
+            replication_cap: self.replication_cap * 3,
+            ..self.clone()
+        }
+    }
+
     /// The delay before attempt `attempt + 1` (attempt counts retries of this reason, from 0).
     pub fn delay(
         &self,

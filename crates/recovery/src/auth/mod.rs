@@ -9,6 +9,7 @@
 //! issuer built from their own `tid`. Access tokens are for Graph and are never validated here.
 
 mod browser;
+pub mod client_credentials;
 mod loopback;
 pub mod oidc;
 

@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use crate::error::Result;
+use crate::events::Reported;
 use crate::events::{AppSummary, EventSink, RoleVerdict, Step, StepData};
 use crate::graph::{Application, Graph, GRAPH_APP_ID};
 use crate::journal::{AppRecord, Journal};
@@ -64,7 +65,7 @@ impl Engine {
             }
         }
         .await;
-        let (app, reused) = result.inspect_err(|e| s.failed(e))?;
+        let (app, reused) = result.reported(&s)?;
         let rec = AppRecord {
             object_id: app.id.clone(),
             app_id: app.app_id.clone(),

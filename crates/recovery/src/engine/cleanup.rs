@@ -2,6 +2,7 @@
 
 use crate::auth::Session;
 use crate::error::{Error, Result};
+use crate::events::Reported;
 use crate::events::{EventSink, Step, StepData};
 use crate::vault;
 
@@ -18,7 +19,7 @@ impl Engine {
         let s = sink.step(Step::Cleanup);
         s.started();
         let tid = session.tenant_id();
-        let _lock = self.journals.lock(&tid).inspect_err(|e| s.failed(e))?;
+        let _lock = self.journals.lock(&tid).reported(&s)?;
         let j = self.journals.load(&tid)?;
         let app = j.as_ref().and_then(|j| j.app.clone());
         let object_id = opts
@@ -28,26 +29,18 @@ impl Engine {
             .ok_or_else(|| {
                 Error::AppNotFound("no app registration recorded for this tenant".into())
             })
-            .inspect_err(|e| s.failed(e))?;
+            .reported(&s)?;
         let g = self.graph(session);
-        let deleted = g
-            .delete_application(&object_id, &s)
-            .await
-            .inspect_err(|e| s.failed(e))?;
+        let deleted = g.delete_application(&object_id, &s).await.reported(&s)?;
         let purged = if opts.purge {
-            let app_purged = g
-                .purge_deleted(&object_id, &s)
-                .await
-                .inspect_err(|e| s.failed(e))?;
+            let app_purged = g.purge_deleted(&object_id, &s).await.reported(&s)?;
             // The app's service principal went to deleted items with it (restoring the app restores it too,
             // <https://learn.microsoft.com/entra/identity/enterprise-apps/delete-recover-faq>).
             let sp = j
                 .as_ref()
                 .filter(|j| j.app.as_ref().is_some_and(|a| a.object_id == object_id));
             if let Some(sp) = sp.and_then(|j| j.service_principal_id.clone()) {
-                g.purge_deleted(&sp, &s)
-                    .await
-                    .inspect_err(|e| s.failed(e))?;
+                g.purge_deleted(&sp, &s).await.reported(&s)?;
             }
             app_purged
         } else {
@@ -58,7 +51,7 @@ impl Engine {
             let acc = vault::client_secret_account(&tid, &a.app_id);
             keychain_forgotten = vault::blocking(&self.vault, move |v| v.delete(&acc))
                 .await
-                .inspect_err(|e| s.failed(e))?;
+                .reported(&s)?;
             self.journals.remove(&tid)?;
         }
         s.done(StepData::CleanedUp {

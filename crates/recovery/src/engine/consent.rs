@@ -2,6 +2,7 @@
 //! and the read-back that is the portal's green tick.
 
 use crate::error::{Error, Result};
+use crate::events::Reported;
 use crate::events::{EventSink, Step, StepData, StepScope};
 use crate::graph::Graph;
 use crate::journal::AppRecord;
@@ -129,7 +130,7 @@ impl Engine {
         if !cell.lock().await.consent_redirect_registered {
             g.ensure_redirect_uri(&app.object_id, &self.cfg.consent_redirect_uri, s)
                 .await
-                .inspect_err(|e| s.failed(e))?;
+                .reported(&s)?;
         }
         self.save_cell(cell, |j| {
             j.consent_handed_off = true;
@@ -161,10 +162,7 @@ impl Engine {
             .ok_or_else(|| Error::Internal(format!("no service principal for {}", app.app_id)))?;
         s.begin().await;
         // The read-back is off the critical path (verification runs alongside): poll it gently.
-        let mut gentle = g.clone();
-        gentle.http.policy.replication_base *= 4;
-        gentle.http.policy.replication_cap *= 3;
-        gentle
+        g.with_policy(g.http.policy.gentle())
             .confirm_assignment(
                 &sp_id,
                 &pre.graph_service_principal_id,
@@ -172,7 +170,7 @@ impl Engine {
                 &s,
             )
             .await
-            .inspect_err(|e| s.failed(e))?;
+            .reported(&s)?;
         self.save_cell(cell, |j| j.consent_confirmed = true).await?;
         self.checkpoint(Checkpoint::ConsentConfirmed)?;
         s.done(StepData::ConsentConfirmed { granted: true });

@@ -3,6 +3,7 @@
 
 use crate::auth::Session;
 use crate::error::{Error, GraphErrorInfo, Result};
+use crate::events::Reported;
 use crate::events::{AppSummary, EventSink, Step, StepData, TenantInfo};
 use crate::graph::{AUDIT_LOG_READ_ALL, AUDIT_LOG_READ_ALL_ROLE_ID};
 
@@ -24,9 +25,9 @@ impl Engine {
             g.graph_service_principal(&st),
             g.find_applications(&self.cfg.app_name, &sf),
         );
-        let org = org.inspect_err(|e| st.failed(e))?;
-        let gsp = gsp.inspect_err(|e| st.failed(e))?;
-        let apps = apps.inspect_err(|e| sf.failed(e))?;
+        let org = org.reported(&st)?;
+        let gsp = gsp.reported(&st)?;
+        let apps = apps.reported(&sf)?;
         let roles = role_check(roles, &eligible);
         let app_role_id = gsp
             .app_roles
@@ -45,7 +46,7 @@ impl Engine {
                     request_id: None,
                 })
             })
-            .inspect_err(|e| st.failed(e))?;
+            .reported(&st)?;
         if app_role_id != AUDIT_LOG_READ_ALL_ROLE_ID {
             tracing::warn!(%app_role_id, "AuditLog.Read.All has an unexpected id in this cloud");
         }

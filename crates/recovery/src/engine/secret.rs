@@ -4,6 +4,7 @@
 use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
+use crate::events::Reported;
 use crate::events::{EventSink, Step, StepData, StepScope};
 use crate::graph::Graph;
 use crate::journal::{AppRecord, PasswordRecord};
@@ -29,7 +30,7 @@ impl Engine {
         let acc = account.clone();
         let stored: Option<StoredSecret> = vault::blocking(&self.vault, move |v| v.get(&acc))
             .await
-            .inspect_err(|e| s16.failed(e))?
+            .reported(&s16)?
             .and_then(|raw| serde_json::from_str(raw.expose()).ok());
         let (rec, pending) = {
             let j = cell.lock().await;
@@ -63,7 +64,7 @@ impl Engine {
             let known = rec.as_ref().map(|r| r.key_id.clone());
             self.remove_orphans(g, app, pending, known.as_deref(), &s)
                 .await
-                .inspect_err(|e| s.failed(e))?;
+                .reported(&s)?;
         }
         let now = self.http.clock.now();
         self.save_cell(cell, |j| {
@@ -80,7 +81,7 @@ impl Engine {
         let new = g
             .add_password(&app.object_id, &self.cfg.app_name, end, &s, &reconcile)
             .await
-            .inspect_err(|e| s.failed(e))?;
+            .reported(&s)?;
         let rec = PasswordRecord {
             key_id: new.key_id.clone(),
             hint: new.hint.clone(),

@@ -1,15 +1,15 @@
 //! The proof: a client-credentials token for the new app whose `roles` hold AuditLog.Read.All.
 
-use serde::Deserialize;
-
-use crate::auth::jwt_claims;
 use crate::error::{Error, GraphErrorInfo, Result};
+use crate::events::Reported;
 use crate::events::{EventSink, Step, StepData};
 use crate::graph::AUDIT_LOG_READ_ALL;
 use crate::http::Failure;
 use crate::journal::AppRecord;
 use crate::retry::{Op, RetryReason};
 use crate::secret::Secret;
+
+use crate::auth::client_credentials::app_token_roles;
 
 use super::*;
 
@@ -26,65 +26,15 @@ impl Engine {
     ) -> Result<Vec<String>> {
         let s = sink.step(Step::Verify);
         s.begin().await;
-        let mut http = self.http.clone();
-        http.policy.budget = self.cfg.verify_budget;
-        let url = self.cfg.endpoints.oauth(tid, "token");
-        let scope = format!(
-            "{}/.default",
-            self.cfg.endpoints.graph_resource.trim_end_matches('/')
-        );
-        let form = [
-            ("grant_type", "client_credentials"),
-            ("client_id", app.app_id.as_str()),
-            ("client_secret", secret.expose()),
-            ("scope", scope.as_str()),
-        ];
+        let http = self
+            .http
+            .with_policy(self.http.policy.with_budget(self.cfg.verify_budget));
+        let endpoints = &self.cfg.endpoints;
         let result = http
             .retry(Op::Token, &s, |_| {
-                let rb = http.client.post(&url).form(&form);
                 let http = &http;
                 Box::pin(async move {
-                    let reply = match http.send(rb).await {
-                        Ok(r) => r,
-                        Err(Failure::Http { error, retry_after })
-                            if error.status == 429 || error.status >= 500 =>
-                        {
-                            return Err(Failure::Http { error, retry_after })
-                        }
-                        Err(Failure::Http { error, .. }) => {
-                            return Err(if error.message.contains("AADSTS7000215") {
-                                Failure::NotYet {
-                                    reason: RetryReason::SecretNotReady,
-                                    detail: error,
-                                }
-                            } else if error.message.contains("AADSTS700016")
-                                || error.message.contains("AADSTS7000229")
-                            {
-                                Failure::NotYet {
-                                    reason: RetryReason::Replication,
-                                    detail: error,
-                                }
-                            } else {
-                                Failure::Final(Error::VerificationFailed(error.to_string()))
-                            })
-                        }
-                        Err(other) => return Err(other),
-                    };
-                    #[derive(Deserialize)]
-                    struct Tok {
-                        access_token: String,
-                    }
-                    let tok: Tok = reply.json()?;
-                    let claims = jwt_claims(&tok.access_token).map_err(Failure::Final)?;
-                    let roles: Vec<String> = claims
-                        .get("roles")
-                        .and_then(|r| r.as_array())
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|v| v.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                    let roles = app_token_roles(http, endpoints, tid, &app.app_id, secret).await?;
                     if roles.iter().any(|r| r == AUDIT_LOG_READ_ALL) {
                         Ok(roles)
                     } else {
@@ -96,7 +46,7 @@ impl Engine {
                                 message: format!(
                                     "the app's token does not carry {AUDIT_LOG_READ_ALL} yet"
                                 ),
-                                request_id: reply.request_id.clone(),
+                                request_id: None,
                             },
                         })
                     }
@@ -107,7 +57,7 @@ impl Engine {
                 Error::RetriesExhausted { last, .. } => Error::VerificationFailed(last.to_string()),
                 other => other,
             });
-        let roles = result.inspect_err(|e| s.failed(e))?;
+        let roles = result.reported(&s)?;
         let now = self.http.clock.now();
         self.save_cell(cell, |j| j.verified_at = Some(now)).await?;
         self.checkpoint(Checkpoint::Verified)?;

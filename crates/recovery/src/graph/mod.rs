@@ -38,6 +38,14 @@ pub struct Graph {
 }
 
 impl Graph {
+    /// The same client retrying by another policy.
+    pub fn with_policy(&self, policy: crate::retry::RetryPolicy) -> Self {
+        Self {
+            http: self.http.with_policy(policy),
+            ..self.clone()
+        }
+    }
+
     pub fn new(http: Http, endpoints: Endpoints, session: Session) -> Self {
         Self {
             http,
