@@ -1,0 +1,26 @@
+//! One module per subcommand. Each does its work through the engine and returns what goes on
+//! stdout (text, or JSON with `--json`); `main` prints it or reports the error.
+
+mod cleanup;
+mod plan;
+mod run;
+mod sign_in;
+mod sign_out;
+mod status;
+
+use recovery::Error;
+
+use crate::args::{Cli, Command};
+use crate::context::Context;
+
+pub async fn dispatch(cli: Cli) -> Result<String, Error> {
+    let context = Context::from_args(&cli.global).await?;
+    match cli.command {
+        Command::Run(args) => run::run(&context, args).await,
+        Command::SignIn => sign_in::sign_in(&context).await,
+        Command::Status { show_secret } => status::status(&context, show_secret).await,
+        Command::Cleanup { purge, object_id } => cleanup::cleanup(&context, purge, object_id).await,
+        Command::SignOut => sign_out::sign_out(&context).await,
+        Command::Plan => Ok(plan::plan(&context)),
+    }
+}

@@ -1,0 +1,65 @@
+//! `sign-in`: who am I, which tenant, which admin roles. Also how every command that needs an
+//! account gets one ([`session`]).
+
+use recovery::{Error, Session, SignInMethod};
+
+use crate::context::Context;
+use crate::render;
+
+pub async fn sign_in(context: &Context) -> Result<String, Error> {
+    // A separate sign-in is only useful if the next command can pick it up.
+    let session = session(context, true).await?;
+    let precheck = context
+        .recovery
+        .precheck(&session, &context.progress)
+        .await?;
+    Ok(if context.args.json {
+        render::sign_in_json(&precheck)
+    } else {
+        render::sign_in_text(&precheck)
+    })
+}
+
+/// The remembered sign-in if there is a usable one (never in practice mode), else a new sign-in,
+/// kept in the keychain when `remember` (never in practice mode).
+pub async fn session(context: &Context, remember: bool) -> Result<Session, Error> {
+    let practice = context.args.practice;
+    if !practice {
+        if let Some(remembered) = remembered_session(context).await {
+            return Ok(remembered);
+        }
+    }
+    let method = if context.args.device_code {
+        SignInMethod::DeviceCode
+    } else {
+        SignInMethod::Browser
+    };
+    context
+        .recovery
+        .sign_in(
+            method,
+            context.browser.as_ref(),
+            remember && !practice,
+            &context.progress,
+        )
+        .await
+}
+
+/// The sign-in kept by an earlier `--remember`; says on stderr which account it is, or why it
+/// could not be used.
+async fn remembered_session(context: &Context) -> Option<Session> {
+    match context.recovery.resume_session().await {
+        Ok(Some(session)) => {
+            eprintln!(
+                "Using the remembered sign-in of {}.",
+                session.info().user_principal_name
+            );
+            Some(session)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            eprintln!("The remembered sign-in could not be used ({e}); signing in again.");
+            None
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! The step-by-step progress lines on stderr, one per engine event. Never prints a secret: events
+//! carry none.
+
+use recovery::{Event, EventSink, Step, StepData, WaitReason};
+
+use crate::args::GlobalArgs;
+use crate::render::rfc3339;
+
+/// What to say about the sign-in URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInUrlMode {
+    /// A browser is opened; the URL is given in case it does not open.
+    Browser,
+    /// `--no-browser`: the URL alone on one line, for scripts and support staff.
+    Print,
+    /// `--practice`: the practice tenant signs in by itself.
+    Practice,
+}
+
+impl SignInUrlMode {
+    pub fn from_args(args: &GlobalArgs) -> Self {
+        if args.practice {
+            Self::Practice
+        } else if args.no_browser {
+            Self::Print
+        } else {
+            Self::Browser
+        }
+    }
+}
+
+/// The sink that prints each event's line on stderr.
+pub fn sink(mode: SignInUrlMode) -> EventSink {
+    EventSink::new(move |event| {
+        if let Some(line) = progress_line(&event, mode) {
+            eprintln!("{line}");
+        }
+    })
+}
+
+/// The line for one event; `None` for events that are not shown.
+pub fn progress_line(event: &Event, mode: SignInUrlMode) -> Option<String> {
+    let line = match event {
+        Event::Started { step } => format!("{}…", step_heading(*step)),
+        Event::Done { step, data } => format!("{}: done{}", step_heading(*step), describe(data)),
+        Event::Skipped { step, data } => {
+            format!("{}: already done{}", step_heading(*step), describe(data))
+        }
+        Event::Waiting {
+            reason, seconds, ..
+        } => match reason {
+            WaitReason::BrowserSignIn | WaitReason::DeviceCode => return None,
+            other => format!("      waiting {seconds:.1} s: {}", wait_text(*other)),
+        },
+        Event::Retrying { .. } => return None,
+        Event::Failed { step, error } => {
+            format!("{}: FAILED ({:?})", step_heading(*step), error.code)
+        }
+        Event::SignInUrl { url } => sign_in_url_line(url, mode),
+        Event::DeviceCode { message, .. } => message.clone(),
+    };
+    Some(line)
+}
+
+fn sign_in_url_line(url: &str, mode: SignInUrlMode) -> String {
+    match mode {
+        SignInUrlMode::Print => format!("Sign in at: {url}"),
+        SignInUrlMode::Browser => {
+            format!("Opening your browser to sign in (if it does not open, go to {url})")
+        }
+        SignInUrlMode::Practice => "Signing in to the practice tenant…".to_string(),
+    }
+}
+
+/// The portal steps a step stands for, then its title: `[13-15] Create the client secret`.
+fn step_heading(step: Step) -> String {
+    format!("{} {}", plan_label(step), step_title(step))
+}
+
+fn step_title(step: Step) -> &'static str {
+    match step {
+        Step::SignIn => "Sign in",
+        Step::ReadTenant => "Read the tenant and your roles",
+        Step::FindExisting => "Look for existing apps",
+        Step::CreateApp => "Create the app registration",
+        Step::ConfigurePermission => "Request AuditLog.Read.All",
+        Step::CreateServicePrincipal => "Create the enterprise app",
+        Step::GrantConsent => "Grant admin consent",
+        Step::ConfirmConsent => "Confirm consent (green tick)",
+        Step::CreateSecret => "Create the client secret",
+        Step::StoreSecret => "Store the secret in the keychain",
+        Step::Verify => "Verify the credentials",
+        Step::Cleanup => "Clean up",
+    }
+}
+
+/// The portal step numbers a step replaces, five characters wide: `[ 1] `, `[13-15]`, or blanks.
+fn plan_label(step: Step) -> String {
+    match step.plan_numbers() {
+        [] => "     ".into(),
+        [one] => format!("[{one:>2}] "),
+        [first, .., last] => format!("[{first}-{last}]"),
+    }
+}
+
+fn wait_text(reason: WaitReason) -> &'static str {
+    match reason {
+        WaitReason::BrowserSignIn => "finish signing in in your browser",
+        WaitReason::DeviceCode => "enter the code",
+        WaitReason::Replication => "Microsoft is copying the new object to all its servers",
+        WaitReason::SecretNotReady => "the new secret is not accepted by Microsoft yet",
+        WaitReason::PermissionNotEffective => "the permission has not reached new sign-ins yet",
+        WaitReason::Throttled => "Microsoft asked us to slow down",
+        WaitReason::ServiceUnavailable => "Microsoft is briefly unavailable",
+    }
+}
+
+/// What a finished step found or made, as the tail of its line (` — …`), or nothing.
+fn describe(data: &StepData) -> String {
+    match data {
+        StepData::SignedIn { session } => format!(
+            " — {} in tenant {}",
+            session.user_principal_name, session.tenant_id
+        ),
+        StepData::Tenant { tenant, roles } => format!(
+            " — {} ({}); roles: {}",
+            tenant.display_name,
+            tenant.tenant_id,
+            crate::render::role_list(&roles.roles)
+        ),
+        StepData::Existing { apps } => format!(" — {} found", apps.len()),
+        StepData::App { app, reused } => format!(
+            " — {}application (client) ID {}, object ID {}",
+            if *reused { "reused; " } else { "" },
+            app.app_id,
+            app.object_id
+        ),
+        StepData::Permission { permission, .. } => format!(" — {permission} (application)"),
+        StepData::ServicePrincipal { id } => format!(" — {id}"),
+        StepData::ConsentHandedOff { admin_consent_url } => {
+            format!(" — handed to an administrator: {admin_consent_url}")
+        }
+        StepData::ConsentConfirmed { .. } => " — granted".into(),
+        StepData::Secret {
+            hint,
+            end_date_time,
+            ..
+        } => format!(" — {hint}… valid until {}", rfc3339(*end_date_time)),
+        StepData::Verified { roles, .. } => format!(" — token roles: {}", roles.join(", ")),
+        StepData::Consent { .. } | StepData::SecretStored { .. } | StepData::CleanedUp { .. } => {
+            String::new()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_labels_are_five_characters_or_a_range() {
+        assert_eq!(plan_label(Step::SignIn), "[ 1] ");
+        assert_eq!(plan_label(Step::CreateSecret), "[13-15]");
+        assert_eq!(plan_label(Step::Cleanup), "     ");
+    }
+
+    #[test]
+    fn lines_name_the_portal_steps_and_the_step() {
+        let started = Event::Started { step: Step::SignIn };
+        assert_eq!(
+            progress_line(&started, SignInUrlMode::Browser).as_deref(),
+            Some("[ 1]  Sign in…")
+        );
+        let stored = Event::Done {
+            step: Step::Cleanup,
+            data: StepData::CleanedUp {
+                deleted: true,
+                purged: false,
+                keychain_forgotten: true,
+            },
+        };
+        assert_eq!(
+            progress_line(&stored, SignInUrlMode::Browser).as_deref(),
+            Some("      Clean up: done")
+        );
+    }
+
+    #[test]
+    fn the_sign_in_url_is_said_as_the_mode_asks() {
+        let event = Event::SignInUrl { url: "U".into() };
+        let line = |mode| progress_line(&event, mode).unwrap_or_default();
+        assert_eq!(line(SignInUrlMode::Print), "Sign in at: U");
+        assert_eq!(
+            line(SignInUrlMode::Browser),
+            "Opening your browser to sign in (if it does not open, go to U)"
+        );
+        assert_eq!(
+            line(SignInUrlMode::Practice),
+            "Signing in to the practice tenant…"
+        );
+    }
+}
