@@ -90,7 +90,7 @@ impl Config {
                 "the app name must be 1 to 120 characters".into(),
             ));
         }
-        if self.secret_lifetime < Duration::from_secs(72 * 3600) {
+        if self.secret_lifetime < crate::journal::RECOVERY_WINDOW {
             return Err(Error::InvalidInput(
                 "the secret must live at least 72 hours: PMPC needs it for that long".into(),
             ));

@@ -30,6 +30,16 @@ pub struct AppRecord {
     pub reused: bool,
 }
 
+/// How long PMPC accepts the app's values after the app was created.
+pub const RECOVERY_WINDOW: time::Duration = time::Duration::hours(72);
+
+impl AppRecord {
+    /// When PMPC stops accepting this app's values: the one place the deadline is computed.
+    pub fn deadline(&self) -> OffsetDateTime {
+        self.created_date_time + RECOVERY_WINDOW
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export, export_to = "PasswordRecord.ts")]
@@ -103,9 +113,7 @@ impl Journal {
 
     /// The 72-hour deadline, from the app's creation time.
     pub fn deadline(&self) -> Option<OffsetDateTime> {
-        self.app
-            .as_ref()
-            .map(|a| a.created_date_time + time::Duration::hours(72))
+        self.app.as_ref().map(AppRecord::deadline)
     }
 }
 

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::error::Result;
 use crate::events::Reported;
-use crate::events::{AppSummary, EventSink, RoleVerdict, Step, StepData};
+use crate::events::{AppSummary, EventSink, Step, StepData};
 use crate::graph::{Application, Graph, GRAPH_APP_ID};
 use crate::journal::{AppRecord, Journal};
 
@@ -17,7 +17,8 @@ impl Engine {
         g: &Graph,
         j: &mut Journal,
         pre: &Precheck,
-        choice: &RunChoice,
+        wanted_app: &AppChoice,
+        route: ConsentRoute,
         sink: &EventSink,
     ) -> Result<AppRecord> {
         let s = sink.step(Step::CreateApp);
@@ -31,15 +32,10 @@ impl Engine {
             return Ok(app);
         }
         s.begin().await;
-        let hand_off = choice.consent == ConsentPlan::HandOff
-            && matches!(
-                pre.roles.verdict,
-                RoleVerdict::CannotGrantConsent | RoleVerdict::NoAdminRole
-            )
-            && choice.app == AppChoice::CreateNew;
+        let hand_off = route == ConsentRoute::HandOff && *wanted_app == AppChoice::CreateNew;
         let wanted = json!({ "resourceAppId": GRAPH_APP_ID, "resourceAccess": [{ "id": pre.app_role_id, "type": "Role" }] });
         let result: Result<(Application, bool)> = async {
-            match &choice.app {
+            match wanted_app {
                 AppChoice::CreateNew => {
                     let mut body = json!({
                         "displayName": self.cfg.app_name,

@@ -18,7 +18,7 @@ impl Engine {
         cell: &JournalCell,
         app: &AppRecord,
         pre: &Precheck,
-        choice: &RunChoice,
+        route: ConsentRoute,
         sink: &EventSink,
     ) -> Result<Option<String>> {
         let s = sink.step(Step::CreateServicePrincipal);
@@ -100,9 +100,7 @@ impl Engine {
                 });
                 Ok(Some(a.id))
             }
-            Err(Error::ConsentRequiresPrivilegedRole(_))
-                if choice.consent == ConsentPlan::HandOff =>
-            {
+            Err(Error::ConsentRequiresPrivilegedRole(_)) if route.may_hand_off() => {
                 let url = self.hand_off_consent(g, cell, app, pre, &s).await?;
                 s.done(StepData::ConsentHandedOff {
                     admin_consent_url: url,

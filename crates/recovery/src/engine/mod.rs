@@ -132,6 +132,40 @@ impl Default for RunChoice {
     }
 }
 
+/// How steps 11–12 go, decided once per run from the account's roles and the user's choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ConsentRoute {
+    /// Grant; a refusal fails the run.
+    Grant,
+    /// Try to grant; if refused, hand off to the admin-consent link.
+    GrantElseHandOff,
+    /// The account cannot grant: hand off, registering the consent page's return address in the
+    /// app's first write.
+    HandOff,
+}
+
+impl ConsentRoute {
+    /// None: stop before creating anything (the account cannot grant consent and the user chose
+    /// not to hand it off). A run that created its app already goes on and tries.
+    fn decide(pre: &Precheck, choice: &RunChoice, app_exists: bool) -> Option<Self> {
+        let can_grant = matches!(
+            pre.roles.verdict,
+            RoleVerdict::CanDoEverything | RoleVerdict::Unknown
+        );
+        match (can_grant, choice.consent) {
+            (true, ConsentPlan::Stop) => Some(Self::Grant),
+            (true, ConsentPlan::HandOff) => Some(Self::GrantElseHandOff),
+            (false, ConsentPlan::HandOff) => Some(Self::HandOff),
+            (false, ConsentPlan::Stop) if app_exists => Some(Self::Grant),
+            (false, ConsentPlan::Stop) => None,
+        }
+    }
+
+    fn may_hand_off(self) -> bool {
+        self != Self::Grant
+    }
+}
+
 /// What the wizard knows after signing in, before it writes anything.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -265,25 +299,26 @@ impl Engine {
             Some(j) => j,
             None => Journal::new(&tid, &self.cfg.app_name, self.http.clock.now()),
         };
-        let can_grant = matches!(
-            pre.roles.verdict,
-            RoleVerdict::CanDoEverything | RoleVerdict::Unknown
-        );
-        if j.app.is_none() && !can_grant && choice.consent == ConsentPlan::Stop {
-            let e = Error::StoppedBeforeCreating;
-            sink.step(Step::CreateApp).failed(&e);
-            return Err(e);
-        }
+        let route = match ConsentRoute::decide(pre, choice, j.app.is_some()) {
+            Some(route) => route,
+            None => {
+                let e = Error::StoppedBeforeCreating;
+                sink.step(Step::CreateApp).failed(&e);
+                return Err(e);
+            }
+        };
         j.graph_service_principal_id = Some(pre.graph_service_principal_id.clone());
         j.app_role_id = Some(pre.app_role_id.clone());
         self.save(&mut j)?;
         let g = self.graph(session);
 
-        let app = self.create_app(&g, &mut j, pre, choice, sink).await?;
+        let app = self
+            .create_app(&g, &mut j, pre, &choice.app, route, sink)
+            .await?;
         let cell: JournalCell = Arc::new(tokio::sync::Mutex::new(j));
 
         let (consent, secret) = tokio::try_join!(
-            self.consent_branch(&g, &cell, &app, pre, choice, sink),
+            self.consent_branch(&g, &cell, &app, pre, route, sink),
             self.secret_branch(&g, &cell, &tid, &app, sink),
         )?;
         let (secret_rec, secret) = secret;
@@ -313,7 +348,7 @@ impl Engine {
             secret_hint: secret_rec.hint.clone(),
             secret_key_id: secret_rec.key_id.clone(),
             secret_expires: secret_rec.end_date_time,
-            deadline: app.created_date_time + time::Duration::hours(72),
+            deadline: app.deadline(),
             verified,
             admin_consent_url: j
                 .consent_handed_off

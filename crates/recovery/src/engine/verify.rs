@@ -63,7 +63,7 @@ impl Engine {
         self.checkpoint(Checkpoint::Verified)?;
         s.done(StepData::Verified {
             roles: roles.clone(),
-            deadline: app.created_date_time + time::Duration::hours(72),
+            deadline: app.deadline(),
         });
         Ok(roles)
     }
