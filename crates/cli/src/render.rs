@@ -329,3 +329,148 @@ pub fn sign_out_text(forgot_remembered_session: bool) -> String {
         "Signed out (no sign-in was remembered).".into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use recovery::journal::{AppRecord, PasswordRecord};
+    use recovery::Journal;
+    use time::macros::datetime;
+
+    use super::*;
+
+    fn credentials() -> Credentials {
+        Credentials {
+            tenant_id: "tenant".into(),
+            application_id: "client".into(),
+            object_id: "object".into(),
+            client_secret: Some("abc~secret".into()),
+            secret_hint: "abc".into(),
+            secret_key_id: "key".into(),
+            secret_expires: datetime!(2025-01-08 12:00 UTC),
+            deadline: datetime!(2025-01-04 12:00 UTC),
+            verified: true,
+            admin_consent_url: None,
+        }
+    }
+
+    #[test]
+    fn run_json_is_the_documented_object_with_keys_sorted() {
+        assert_eq!(
+            credentials_json(&credentials()),
+            r#"{"applicationId":"client","clientSecret":"abc~secret","deadline":"2025-01-04T12:00:00Z","objectId":"object","secretExpires":"2025-01-08T12:00:00Z","tenantId":"tenant","verified":true}"#
+        );
+        let hidden = Credentials {
+            client_secret: None,
+            ..credentials()
+        };
+        assert!(credentials_json(&hidden).contains(r#""clientSecret":null"#));
+    }
+
+    #[test]
+    fn run_text_hides_the_secret_unless_asked() {
+        let expected = "Directory (tenant) ID:    tenant\n\
+                        Application (client) ID:  client\n\
+                        Object ID:                object\n\
+                        Client secret:            abc•••••••••••• (hidden; rerun `status --show-secret` to print it)\n\
+                        Secret expires:           2025-01-08T12:00:00Z\n\
+                        Use it before:            2025-01-04T12:00:00Z (72 hours after the app was created)\n\
+                        Verified: the app signs in and holds AuditLog.Read.All.";
+        assert_eq!(credentials_text(&credentials(), false), expected);
+        assert!(credentials_text(&credentials(), true)
+            .contains("Client secret:            abc~secret\n"));
+        let handed_off = Credentials {
+            verified: false,
+            admin_consent_url: Some("https://consent".into()),
+            ..credentials()
+        };
+        assert!(credentials_text(&handed_off, false).ends_with(
+            "must grant consent at:\n  https://consent\nThen run this command again to verify."
+        ));
+    }
+
+    fn recorded_run(client_secret: Option<&str>) -> RecordedRun {
+        let mut journal = Journal::new("tenant", "PMPC Recovery", datetime!(2025-01-01 12:00 UTC));
+        journal.app = Some(AppRecord {
+            object_id: "object".into(),
+            app_id: "client".into(),
+            created_date_time: datetime!(2025-01-01 12:00 UTC),
+            reused: false,
+        });
+        journal.password = Some(PasswordRecord {
+            key_id: "key".into(),
+            hint: "abc".into(),
+            end_date_time: datetime!(2025-01-08 12:00 UTC),
+            stored: true,
+        });
+        RecordedRun {
+            status: RunStatus {
+                journal,
+                deadline: Some(datetime!(2025-01-04 12:00 UTC)),
+                secret_in_keychain: true,
+                complete: false,
+            },
+            client_secret: client_secret.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn status_text_lists_each_run() {
+        assert_eq!(status_text(&[]), "No recorded runs.");
+        assert_eq!(
+            status_text(&[recorded_run(Some("abc~secret"))]),
+            "Tenant tenant: unfinished\n  Application (client) ID: client\n  Object ID: object\n  \
+             Use before: 2025-01-04T12:00:00Z\n  Secret abc… expires 2025-01-08T12:00:00Z (in the keychain)\n  \
+             Client secret: abc~secret\n  Verified: no"
+        );
+    }
+
+    #[test]
+    fn status_json_adds_the_secret_only_when_shown() {
+        let shown: serde_json::Value =
+            serde_json::from_str(&status_json(&[recorded_run(Some("abc~secret"))])).unwrap();
+        assert_eq!(shown["runs"][0]["clientSecret"], "abc~secret");
+        assert_eq!(shown["runs"][0]["journal"]["tenantId"], "tenant");
+        let hidden = status_json(&[recorded_run(None)]);
+        assert!(hidden.starts_with(r#"{"runs":[{"complete":false,"deadline":"#));
+        assert!(!hidden.contains("clientSecret"));
+    }
+
+    #[test]
+    fn cleanup_text_says_what_happened_to_app_and_keychain() {
+        let report = |deleted, purged, keychain_forgotten| CleanupReport {
+            object_id: "object".into(),
+            deleted,
+            purged,
+            keychain_forgotten,
+        };
+        assert_eq!(
+            cleanup_text(&report(true, false, true), false),
+            "App registration object: deleted (restorable for 30 days from deleted items). Keychain entry forgotten."
+        );
+        assert_eq!(
+            cleanup_text(&report(true, true, false), true),
+            "App registration object: deleted and purged from deleted items. Keychain entry not present."
+        );
+        assert_eq!(
+            cleanup_text(&report(false, false, false), true),
+            "App registration object: was already gone (not found in deleted items). Keychain entry not present."
+        );
+        assert_eq!(
+            cleanup_json(&report(true, true, true)),
+            r#"{"objectId":"object","deleted":true,"purged":true,"keychainForgotten":true}"#
+        );
+    }
+
+    #[test]
+    fn sign_out_and_error_json() {
+        assert_eq!(
+            sign_out_json(false),
+            r#"{"forgotRememberedSession":false,"signedOut":true}"#
+        );
+        let info = Error::InvalidInput("x".into()).info();
+        assert_eq!(
+            sorted_json_line(&ErrorJson { error: &info }),
+            r#"{"error":{"code":"invalidInput","message":"invalid input: x","remedy":"Check the value you entered and try again.","requestId":null}}"#
+        );
+    }
+}
