@@ -1,0 +1,95 @@
+//! Entra's errors: `{"error","error_description":"AADSTSnnnnn: … Trace ID … Correlation ID …
+//! Timestamp …","error_codes","timestamp","trace_id","correlation_id","error_uri"}`.
+//!
+//! Handlers return an [`EntraError`]; its `IntoResponse` leaves the body to the fault/log
+//! middleware, which knows the request's ids ([`render_deferred`]).
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::shared::RequestCtx;
+
+/// An error in Entra's JSON shape.
+#[derive(Debug, Clone)]
+pub struct EntraError {
+    pub status: StatusCode,
+    pub error: &'static str,
+    pub code: u32,
+    pub description: String,
+    /// Seconds for a `Retry-After` header (429 throttling).
+    pub retry_after: Option<u64>,
+}
+
+impl EntraError {
+    pub fn new(
+        status: StatusCode,
+        error: &'static str,
+        code: u32,
+        description: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            error,
+            code,
+            description: description.into(),
+            retry_after: None,
+        }
+    }
+    pub fn bad(error: &'static str, code: u32, description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, error, code, description)
+    }
+    pub fn into_response_with(self, ctx: &RequestCtx, now: time::OffsetDateTime) -> Response {
+        let ts = format!("{}Z", crate::state::short_time(now).replace('T', " "));
+        let correlation = ctx
+            .client_request_id
+            .clone()
+            .unwrap_or_else(|| ctx.request_id.clone());
+        let body = json!({
+            "error": self.error,
+            "error_description": format!(
+                "AADSTS{}: {} Trace ID: {} Correlation ID: {} Timestamp: {}",
+                self.code, self.description, ctx.request_id, correlation, ts
+            ),
+            "error_codes": [self.code],
+            "timestamp": ts,
+            "trace_id": ctx.request_id,
+            "correlation_id": correlation,
+            "error_uri": format!("https://login.microsoftonline.com/error?code={}", self.code),
+        });
+        let mut r = (
+            self.status,
+            [(header::CACHE_CONTROL, "no-store, no-cache")],
+            Json(body),
+        )
+            .into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut().insert(header::RETRY_AFTER, s.into());
+        }
+        r
+    }
+}
+
+/// The status now; the body once the middleware knows the request's ids (see
+/// [`render_deferred`]).
+impl IntoResponse for EntraError {
+    fn into_response(self) -> Response {
+        let mut response = self.status.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Renders a handler's [`EntraError`] with the request's ids and timestamp, leaving any other
+/// response as it is.
+pub fn render_deferred(
+    mut response: Response,
+    ctx: &RequestCtx,
+    now: time::OffsetDateTime,
+) -> Response {
+    match response.extensions_mut().remove::<EntraError>() {
+        Some(error) => error.into_response_with(ctx, now),
+        None => response,
+    }
+}
