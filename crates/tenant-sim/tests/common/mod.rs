@@ -297,3 +297,18 @@ pub async fn grant(sim: &RunningSim, token: &str, graph_sp: &str, sp_id: &str) -
     )
     .await
 }
+
+/// An OData error with Graph's shape, its `innerError` ids matching the `request-id` header.
+pub fn assert_odata_error(r: &Resp, status: StatusCode, code: &str) {
+    assert_eq!(r.status, status, "{:?}", r.body);
+    assert_eq!(r.body["error"]["code"], code, "{:?}", r.body);
+    assert!(r.body["error"]["message"].is_string());
+    let inner = &r.body["error"]["innerError"];
+    for k in ["date", "request-id", "client-request-id"] {
+        assert!(inner[k].is_string(), "innerError.{k}");
+    }
+    assert_eq!(
+        inner["request-id"],
+        r.headers["request-id"].to_str().unwrap()
+    );
+}
