@@ -3,7 +3,7 @@
 //! to most privileged). A call the token does not allow is answered 403
 //! `Authorization_RequestDenied` "Insufficient privileges to complete the operation.", as Graph
 //! does. Directory roles (who may do what once the scope allows the call) are checked by the
-//! handlers in `graph.rs`.
+//! handlers under `graph/` (see `graph/access.rs`).
 //!
 //! Each entry is an AND of groups, each group an OR of permissions: `[[A], [B, C]]` means
 //! "A and (B or C)" (the form the appRoleAssignedTo page uses: "AppRoleAssignment.ReadWrite.All
