@@ -1,0 +1,240 @@
+//! The property sets Graph returns for a new application, a new service principal, and
+//! Microsoft Graph's own service principal.
+
+use serde_json::{json, Map, Value};
+use time::OffsetDateTime;
+
+use super::{graph_time, obj, App};
+use crate::catalog::{self, GRAPH_APP_ID, MICROSOFT_SERVICES_TENANT};
+
+/// A new application's property set, as Graph returns it after `POST /applications`.
+pub fn new_app_doc(
+    id: &str,
+    app_id: &str,
+    created: OffsetDateTime,
+    publisher_domain: &str,
+) -> Map<String, Value> {
+    obj(json!({
+        "id": id,
+        "deletedDateTime": null,
+        "appId": app_id,
+        "applicationTemplateId": null,
+        "disabledByMicrosoftStatus": null,
+        "createdDateTime": graph_time(created),
+        "displayName": null,
+        "description": null,
+        "groupMembershipClaims": null,
+        "identifierUris": [],
+        "isDeviceOnlyAuthSupported": null,
+        "isFallbackPublicClient": null,
+        "notes": null,
+        "publisherDomain": publisher_domain,
+        "serviceManagementReference": null,
+        "signInAudience": "AzureADandPersonalMicrosoftAccount",
+        "tags": [],
+        "tokenEncryptionKeyId": null,
+        "uniqueName": null,
+        "defaultRedirectUri": null,
+        "certification": null,
+        "optionalClaims": null,
+        "addIns": [],
+        "api": {
+            "acceptMappedClaims": null,
+            "knownClientApplications": [],
+            "requestedAccessTokenVersion": 2,
+            "oauth2PermissionScopes": [],
+            "preAuthorizedApplications": []
+        },
+        "appRoles": [],
+        "info": {
+            "logoUrl": null,
+            "marketingUrl": null,
+            "privacyStatementUrl": null,
+            "supportUrl": null,
+            "termsOfServiceUrl": null
+        },
+        "keyCredentials": [],
+        "parentalControlSettings": {
+            "countriesBlockedForMinors": [],
+            "legalAgeGroupRule": "Allow"
+        },
+        "publicClient": { "redirectUris": [] },
+        "requiredResourceAccess": [],
+        "verifiedPublisher": {
+            "displayName": null,
+            "verifiedPublisherId": null,
+            "addedDateTime": null
+        },
+        "web": {
+            "homePageUrl": null,
+            "logoutUrl": null,
+            "redirectUris": [],
+            "implicitGrantSettings": {
+                "enableAccessTokenIssuance": false,
+                "enableIdTokenIssuance": false
+            }
+        },
+        "spa": { "redirectUris": [] }
+    }))
+}
+
+/// A new service principal for `app`, as Graph returns it after `POST /servicePrincipals`.
+/// (`publisherName` is in Graph's docs example but not in the v1.0 CSDL, so it is left out.)
+pub fn new_sp_doc(id: &str, app: &App, tenant_id: &str) -> Map<String, Value> {
+    let name = app.display_name();
+    let app_roles = app
+        .doc
+        .get("appRoles")
+        .cloned()
+        .unwrap_or_else(|| json!([]));
+    let scopes = app
+        .doc
+        .get("api")
+        .and_then(|a| a.get("oauth2PermissionScopes"))
+        .cloned()
+        .unwrap_or_else(|| json!([]));
+    let reply = app
+        .doc
+        .get("web")
+        .and_then(|w| w.get("redirectUris"))
+        .cloned()
+        .unwrap_or_else(|| json!([]));
+    let mut names = vec![Value::String(app.app_id.clone())];
+    if let Some(Value::Array(uris)) = app.doc.get("identifierUris") {
+        names.extend(uris.iter().cloned());
+    }
+    obj(json!({
+        "id": id,
+        "deletedDateTime": null,
+        "accountEnabled": true,
+        "alternativeNames": [],
+        "appDisplayName": name,
+        "appDescription": null,
+        "appId": app.app_id,
+        "applicationTemplateId": null,
+        "appOwnerOrganizationId": tenant_id,
+        "appRoleAssignmentRequired": false,
+        "description": null,
+        "disabledByMicrosoftStatus": null,
+        "displayName": name,
+        "homepage": null,
+        "loginUrl": null,
+        "logoutUrl": null,
+        "notes": null,
+        "notificationEmailAddresses": [],
+        "preferredSingleSignOnMode": null,
+        "preferredTokenSigningKeyThumbprint": null,
+        "replyUrls": reply,
+        "servicePrincipalNames": names,
+        "servicePrincipalType": "Application",
+        "signInAudience": app.doc.get("signInAudience").cloned().unwrap_or(Value::Null),
+        "tags": [],
+        "tokenEncryptionKeyId": null,
+        "samlSingleSignOnSettings": null,
+        "addIns": [],
+        "appRoles": app_roles,
+        "info": {
+            "logoUrl": null,
+            "marketingUrl": null,
+            "privacyStatementUrl": null,
+            "supportUrl": null,
+            "termsOfServiceUrl": null
+        },
+        "keyCredentials": [],
+        "oauth2PermissionScopes": scopes,
+        "passwordCredentials": [],
+        "resourceSpecificApplicationPermissions": [],
+        "verifiedPublisher": {
+            "displayName": null,
+            "verifiedPublisherId": null,
+            "addedDateTime": null
+        },
+    }))
+}
+
+pub(super) fn graph_sp_doc(id: &str) -> Map<String, Value> {
+    let app_roles: Vec<Value> = catalog::GRAPH_APP_ROLES
+        .iter()
+        .map(|r| {
+            json!({
+                "allowedMemberTypes": ["Application"],
+                "description": r.description,
+                "displayName": r.display_name,
+                "id": r.id,
+                "isEnabled": true,
+                "origin": "Application",
+                "value": r.value,
+            })
+        })
+        .collect();
+    let scopes: Vec<Value> = catalog::GRAPH_SCOPES
+        .iter()
+        .map(|(p, ty)| {
+            json!({
+                "adminConsentDescription": p.description,
+                "adminConsentDisplayName": p.display_name,
+                "id": p.id,
+                "isEnabled": true,
+                "type": ty,
+                "userConsentDescription": p.description,
+                "userConsentDisplayName": p.display_name,
+                "value": p.value,
+            })
+        })
+        .collect();
+    obj(json!({
+        "id": id,
+        "deletedDateTime": null,
+        "accountEnabled": true,
+        "alternativeNames": [],
+        "appDisplayName": "Microsoft Graph",
+        "appDescription": null,
+        "appId": GRAPH_APP_ID,
+        "applicationTemplateId": null,
+        "appOwnerOrganizationId": MICROSOFT_SERVICES_TENANT,
+        "appRoleAssignmentRequired": false,
+        "description": null,
+        "disabledByMicrosoftStatus": null,
+        "displayName": "Microsoft Graph",
+        "homepage": null,
+        "loginUrl": null,
+        "logoutUrl": null,
+        "notes": null,
+        "notificationEmailAddresses": [],
+        "preferredSingleSignOnMode": null,
+        "preferredTokenSigningKeyThumbprint": null,
+        "replyUrls": [],
+        "servicePrincipalNames": [
+            "https://canary.graph.microsoft.com",
+            "https://graph.microsoft.com",
+            "https://ags.windows.net",
+            "00000003-0000-0000-c000-000000000000",
+            "https://graph.microsoft.us",
+            "https://dod-graph.microsoft.us",
+            "https://graph.microsoft.com/"
+        ],
+        "servicePrincipalType": "Application",
+        "signInAudience": "AzureADMultipleOrgs",
+        "tags": [],
+        "tokenEncryptionKeyId": null,
+        "samlSingleSignOnSettings": null,
+        "addIns": [],
+        "appRoles": app_roles,
+        "info": {
+            "logoUrl": null,
+            "marketingUrl": null,
+            "privacyStatementUrl": null,
+            "supportUrl": null,
+            "termsOfServiceUrl": null
+        },
+        "keyCredentials": [],
+        "oauth2PermissionScopes": scopes,
+        "passwordCredentials": [],
+        "resourceSpecificApplicationPermissions": [],
+        "verifiedPublisher": {
+            "displayName": null,
+            "verifiedPublisherId": null,
+            "addedDateTime": null
+        }
+    }))
+}

@@ -1,0 +1,51 @@
+//! Signing and verifying tokens with the current key (and rollover), and the v2.0 issuer.
+
+use serde_json::Value;
+
+use super::Sim;
+use crate::tokens::{self, SigningKey};
+
+impl Sim {
+    /// The key that signs tokens now.
+    pub fn signing_key(&self) -> &'static SigningKey {
+        let ks = tokens::keys();
+        &ks[self.key_index % ks.len()]
+    }
+
+    /// What the JWKS publishes: the current key, then (after a rollover) the previous one.
+    pub fn published_keys(&self) -> Vec<&'static SigningKey> {
+        let ks = tokens::keys();
+        let mut v = vec![self.signing_key()];
+        if self.rotations > 0 {
+            v.push(&ks[(self.key_index + ks.len() - 1) % ks.len()]);
+        }
+        v
+    }
+
+    /// Signs a token: with the current key, or (`rogue_signing`) with the rogue key under the
+    /// current key's kid.
+    pub fn sign(&self, claims: &Value) -> String {
+        let current = self.signing_key();
+        if self.scenario.rogue_signing {
+            tokens::rogue().sign_as(claims, &current.kid)
+        } else {
+            current.sign(claims)
+        }
+    }
+
+    /// Verifies a token the way a relying party does: against the published keys.
+    pub fn verify(&self, token: &str) -> Result<Value, String> {
+        tokens::verify_with(&self.published_keys(), token, self.clock.unix())
+    }
+
+    /// The v2.0 issuer of tenant `tid`: `{issuerHost or origin}/{tid}/v2.0`.
+    pub fn issuer(&self, tid: &str) -> String {
+        let host = self
+            .scenario
+            .issuer_host
+            .as_deref()
+            .unwrap_or(&self.origin)
+            .trim_end_matches('/');
+        format!("{host}/{tid}/v2.0")
+    }
+}
