@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use recovery::{Cloud, Code, Config, Endpoints, HttpBrowser, MemoryVault, Recovery};
+use recovery::{Code, Config, HttpBrowser, MemoryVault, Recovery};
 use tenant_sim::{PracticeRole, RunningSim};
 
 use crate::error::{IpcError, IpcResult};
@@ -36,8 +36,7 @@ pub async fn start() -> IpcResult<(Recovery, HttpBrowser, Arc<PracticeTenant>)> 
         .await
         .map_err(|e| failed(e.to_string()))?;
     let data_dir = tempfile::tempdir().map_err(|e| failed(e.to_string()))?;
-    let mut config = Config::new(Cloud::Global, data_dir.path());
-    config.endpoints = Endpoints::custom(Cloud::Global, Some(sim.origin()), Some(sim.origin()))?;
+    let config = Config::practice(sim.origin(), data_dir.path())?;
     let recovery = Recovery::new(config, Arc::new(MemoryVault::new()), None)?;
     let tenant = PracticeTenant {
         _sim: sim,

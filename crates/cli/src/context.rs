@@ -3,7 +3,7 @@
 //! and in practice mode the simulated tenant.
 //!
 //! The CLI's practice and test settings live here and nowhere else: [`PracticeTenant`] (what
-//! `--practice` swaps in) and [`FAST_TIMINGS`] (what `--fast` swaps in).
+//! `--practice` swaps in); `--fast` takes [`Config::with_fast_timings`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -123,49 +123,6 @@ impl PracticeTenant {
     }
 }
 
-/// `--fast` (tests): shorter timeouts and retry budgets than the shipped ones, so runs against
-/// tenant-sim finish in seconds. Settings not named here keep their shipped values.
-///
-/// The retry numbers are the same as `test_policy()` in `crates/recovery/tests/common/mod.rs`;
-/// they belong in `crates/recovery`, shared by its tests and this CLI.
-struct FastTimings {
-    retry_budget: Duration,
-    transient_base: Duration,
-    transient_cap: Duration,
-    replication_base: Duration,
-    replication_cap: Duration,
-    max_retry_after: Duration,
-    request_timeout: Duration,
-    sign_in_timeout: Duration,
-    verify_budget: Duration,
-}
-
-const FAST_TIMINGS: FastTimings = FastTimings {
-    retry_budget: Duration::from_secs(20),
-    transient_base: Duration::from_millis(50),
-    transient_cap: Duration::from_millis(400),
-    replication_base: Duration::from_millis(50),
-    replication_cap: Duration::from_millis(200),
-    max_retry_after: Duration::from_secs(5),
-    request_timeout: Duration::from_secs(5),
-    sign_in_timeout: Duration::from_secs(20),
-    verify_budget: Duration::from_secs(20),
-};
-
-impl FastTimings {
-    fn apply(&self, config: &mut Config) {
-        config.retry.budget = self.retry_budget;
-        config.retry.transient_base = self.transient_base;
-        config.retry.transient_cap = self.transient_cap;
-        config.retry.replication_base = self.replication_base;
-        config.retry.replication_cap = self.replication_cap;
-        config.retry.max_retry_after = self.max_retry_after;
-        config.request_timeout = self.request_timeout;
-        config.sign_in_timeout = self.sign_in_timeout;
-        config.verify_budget = self.verify_budget;
-    }
-}
-
 fn engine_config(
     cloud: Cloud,
     args: &GlobalArgs,
@@ -183,7 +140,8 @@ fn engine_config(
     config.app_name = args.app_name.clone();
     config.secret_lifetime = Duration::from_secs(u64::from(args.secret_days) * 24 * 3600);
     if args.fast {
-        FAST_TIMINGS.apply(&mut config);
+        // Tests: short waits for a simulated tenant (recovery's one home for them).
+        config = config.with_fast_timings();
     }
     config
 }

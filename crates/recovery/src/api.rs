@@ -83,6 +83,23 @@ impl Config {
         }
     }
 
+    /// The core pointed at a practice tenant (tenant-sim at `origin`, serving both the sign-in
+    /// and Graph): the one place practice mode, the CLI's `--practice` and the tests wire it.
+    pub fn practice(origin: &str, data_dir: impl Into<PathBuf>) -> Result<Self> {
+        let mut config = Self::new(Cloud::Global, data_dir);
+        config.endpoints = Endpoints::custom(Cloud::Global, Some(origin), Some(origin))?;
+        Ok(config)
+    }
+
+    /// Short waits for a simulated tenant ([`RetryPolicy::fast`], seconds-long timeouts).
+    pub fn with_fast_timings(mut self) -> Self {
+        self.retry = RetryPolicy::fast();
+        self.request_timeout = Duration::from_secs(5);
+        self.sign_in_timeout = Duration::from_secs(20);
+        self.verify_budget = Duration::from_secs(20);
+        self
+    }
+
     /// Checks values a user typed.
     pub fn validate(&self) -> Result<()> {
         if self.app_name.trim().is_empty() || self.app_name.len() > 120 {

@@ -240,6 +240,25 @@ impl Jitter {
 }
 
 impl RetryPolicy {
+    /// Short waits for a simulated tenant whose replication takes milliseconds: the tests and the
+    /// CLI's `--fast`. Token polls stay under tenant-sim's default client-credentials limit (5 a
+    /// second); the shipped once-a-second pace is tested on its own.
+    pub fn fast() -> Self {
+        Self {
+            budget: Duration::from_secs(20),
+            replication_base: Duration::from_millis(50),
+            replication_cap: Duration::from_millis(200),
+            replication_window: Duration::from_secs(3),
+            token_poll_base: Duration::from_millis(300),
+            token_poll_cap: Duration::from_millis(600),
+            transient_base: Duration::from_millis(50),
+            transient_cap: Duration::from_millis(400),
+            max_retry_after: Duration::from_secs(5),
+            max_malformed: 3,
+            seed: 7,
+        }
+    }
+
     /// This policy with another time budget.
     pub fn with_budget(&self, budget: Duration) -> Self {
         Self {

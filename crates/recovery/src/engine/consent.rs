@@ -128,7 +128,7 @@ impl Engine {
         if !cell.lock().await.consent_redirect_registered {
             g.ensure_redirect_uri(&app.object_id, &self.cfg.consent_redirect_uri, s)
                 .await
-                .reported(&s)?;
+                .reported(s)?;
         }
         self.save_cell(cell, |j| {
             j.consent_handed_off = true;

@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use recovery::{
-    Cloud, Config, Endpoints, Event, EventSink, HttpBrowser, MemoryVault, Precheck, Recovery,
-    RetryPolicy, Session, SignInMethod,
+    Config, Event, EventSink, HttpBrowser, MemoryVault, Precheck, Recovery, RetryPolicy, Session,
+    SignInMethod,
 };
 use tenant_sim::{Options, RunningSim, Scenario};
 
@@ -59,30 +59,15 @@ pub fn quick_scenario() -> Scenario {
 }
 
 pub fn test_policy() -> RetryPolicy {
-    RetryPolicy {
-        budget: Duration::from_secs(20),
-        replication_base: Duration::from_millis(50),
-        replication_cap: Duration::from_millis(200),
-        replication_window: Duration::from_secs(3),
-        // Under tenant-sim's default token-endpoint limit (5 a second); the default policy's
-        // once-a-second pace is tested on its own.
-        token_poll_base: Duration::from_millis(300),
-        token_poll_cap: Duration::from_millis(600),
-        transient_base: Duration::from_millis(50),
-        transient_cap: Duration::from_millis(400),
-        max_retry_after: Duration::from_secs(5),
-        max_malformed: 3,
-        seed: 7,
-    }
+    RetryPolicy::fast()
 }
 
 pub fn config(sim: &RunningSim, dir: &std::path::Path) -> Config {
-    let mut c = Config::new(Cloud::Global, dir);
-    c.endpoints = Endpoints::custom(Cloud::Global, Some(sim.origin()), Some(sim.origin())).unwrap();
-    c.retry = test_policy();
+    let mut c = Config::practice(sim.origin(), dir)
+        .unwrap()
+        .with_fast_timings();
     c.request_timeout = Duration::from_secs(3);
     c.sign_in_timeout = Duration::from_secs(10);
-    c.verify_budget = Duration::from_secs(20);
     c
 }
 
