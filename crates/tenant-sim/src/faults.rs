@@ -184,109 +184,142 @@ fn stamp_headers(response: &mut Response, ctx: &RequestCtx, is_graph: bool) {
     }
 }
 
+/// The injected fault's answer: Graph routes fail with OData bodies, identity routes with
+/// Entra bodies.
 fn fault_response(
     kind: &FaultKind,
     graph: bool,
     ctx: &RequestCtx,
     wall: time::OffsetDateTime,
 ) -> Response {
-    let entra = |status: StatusCode, code: u32, msg: &str| {
-        EntraError::new(status, "temporarily_unavailable", code, msg).into_response_with(ctx, wall)
-    };
     match kind {
-        FaultKind::Throttle(ra) => {
-            let value = match ra {
-                RetryAfter::Seconds(s) => s.to_string(),
-                RetryAfter::Decimal(d) => d.clone(),
-                // Real time, like the Date header hyper adds: clients compare against their own clock.
-                RetryAfter::HttpDate(d) => http_date(time::OffsetDateTime::now_utc() + *d),
-            };
-            let mut r = if graph {
-                error_response(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "TooManyRequests",
-                    "Please retry again later.",
-                    &[],
-                    ctx,
-                    wall,
-                )
-            } else {
-                entra(StatusCode::TOO_MANY_REQUESTS, 90055, "TenantThrottlingError - There are too many incoming requests. This exception is thrown for blocked tenants.")
-            };
-            if let Ok(v) = HeaderValue::from_str(&value) {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            r
+        FaultKind::Throttle(retry_after) => throttled(retry_after, graph, ctx, wall),
+        FaultKind::ServiceUnavailable | FaultKind::GatewayTimeout => {
+            unavailable(kind, graph, ctx, wall)
         }
-        FaultKind::ServiceUnavailable if graph => error_response(
+        FaultKind::ConnectionReset => connection_reset(),
+        FaultKind::MalformedJson => malformed_json(),
+        FaultKind::NonJson => gateway_error_page(StatusCode::BAD_GATEWAY),
+        FaultKind::NonJsonOk => gateway_error_page(StatusCode::OK),
+        FaultKind::Slow(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+fn entra_error(
+    status: StatusCode,
+    code: u32,
+    message: &str,
+    ctx: &RequestCtx,
+    wall: time::OffsetDateTime,
+) -> Response {
+    EntraError::new(status, "temporarily_unavailable", code, message).into_response_with(ctx, wall)
+}
+
+/// 429 with `Retry-After` in the scenario's form.
+fn throttled(
+    retry_after: &RetryAfter,
+    graph: bool,
+    ctx: &RequestCtx,
+    wall: time::OffsetDateTime,
+) -> Response {
+    let value = match retry_after {
+        RetryAfter::Seconds(s) => s.to_string(),
+        RetryAfter::Decimal(d) => d.clone(),
+        // Real time, like the Date header hyper adds: clients compare against their own clock.
+        RetryAfter::HttpDate(d) => http_date(time::OffsetDateTime::now_utc() + *d),
+    };
+    let mut response = if graph {
+        error_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "Please retry again later.",
+            &[],
+            ctx,
+            wall,
+        )
+    } else {
+        entra_error(StatusCode::TOO_MANY_REQUESTS, 90055, "TenantThrottlingError - There are too many incoming requests. This exception is thrown for blocked tenants.", ctx, wall)
+    };
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    response
+}
+
+/// 503 or 504.
+fn unavailable(
+    kind: &FaultKind,
+    graph: bool,
+    ctx: &RequestCtx,
+    wall: time::OffsetDateTime,
+) -> Response {
+    let (status, code, message) = if matches!(kind, FaultKind::ServiceUnavailable) {
+        (
             StatusCode::SERVICE_UNAVAILABLE,
             "serviceNotAvailable",
             "The service is temporarily unavailable. Please retry later.",
-            &[],
-            ctx,
-            wall,
-        ),
-        FaultKind::ServiceUnavailable => entra(
-            StatusCode::SERVICE_UNAVAILABLE,
-            90033,
-            "A transient error has occurred. Please try again.",
-        ),
-        FaultKind::GatewayTimeout if graph => error_response(
+        )
+    } else {
+        (
             StatusCode::GATEWAY_TIMEOUT,
             "gatewayTimeout",
             "The gateway did not receive a response from the service in time.",
-            &[],
-            ctx,
-            wall,
-        ),
-        FaultKind::GatewayTimeout => entra(
-            StatusCode::GATEWAY_TIMEOUT,
+        )
+    };
+    if graph {
+        error_response(status, code, message, &[], ctx, wall)
+    } else {
+        entra_error(
+            status,
             90033,
             "A transient error has occurred. Please try again.",
-        ),
-        FaultKind::ConnectionReset => {
-            // The body fails before its first byte: hyper drops the connection mid-response.
-            let stream = futures::stream::once(async {
-                Err::<Bytes, std::io::Error>(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionReset,
-                    "injected reset",
-                ))
-            });
-            let mut r = Response::new(Body::from_stream(stream));
-            r.headers_mut()
-                .insert(header::CONTENT_LENGTH, HeaderValue::from_static("512"));
-            r
-        }
-        FaultKind::MalformedJson => {
-            let mut r = (
-                StatusCode::OK,
-                "{\"@odata.context\":\"$metadata#applications\",\"value\":[{\"id\":\"",
-            )
-                .into_response();
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            r
-        }
-        FaultKind::NonJson | FaultKind::NonJsonOk => {
-            let status = if matches!(kind, FaultKind::NonJson) {
-                StatusCode::BAD_GATEWAY
-            } else {
-                StatusCode::OK
-            };
-            let mut r = (
-                status,
-                "<!DOCTYPE html><html><head><title>502 - Web server received an invalid response while acting as a gateway or proxy server.</title></head>\
-                 <body><h1>Server Error</h1><h2>502 - Web server received an invalid response while acting as a gateway or proxy server.</h2></body></html>",
-            )
-                .into_response();
-            r.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
-            r
-        }
-        FaultKind::Slow(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            ctx,
+            wall,
+        )
     }
+}
+
+/// The body fails before its first byte: hyper drops the connection mid-response.
+fn connection_reset() -> Response {
+    let stream = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected reset",
+        ))
+    });
+    let mut response = Response::new(Body::from_stream(stream));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from_static("512"));
+    response
+}
+
+/// 200 with truncated JSON.
+fn malformed_json() -> Response {
+    let mut response = (
+        StatusCode::OK,
+        "{\"@odata.context\":\"$metadata#applications\",\"value\":[{\"id\":\"",
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// A gateway's HTML error page, with `status` (502, or 200 for a proxy that hides it).
+fn gateway_error_page(status: StatusCode) -> Response {
+    let mut response = (
+        status,
+        "<!DOCTYPE html><html><head><title>502 - Web server received an invalid response while acting as a gateway or proxy server.</title></head>\
+         <body><h1>Server Error</h1><h2>502 - Web server received an invalid response while acting as a gateway or proxy server.</h2></body></html>",
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    response
 }
 
 #[cfg(test)]

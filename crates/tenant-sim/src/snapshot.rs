@@ -1,9 +1,13 @@
 //! A typed read-back of the directory, for tests that assert on what really happened.
 
+use std::time::Instant;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::state::{graph_time, DeletedObject, RequestRecord, Sim, Tenant};
+use crate::state::{
+    graph_time, App, Assignment, Deleted, DeletedObject, RequestRecord, Sim, Tenant,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -101,108 +105,107 @@ pub struct DeletedItemSnapshot {
     pub deleted_date_time: String,
 }
 
-fn tenant_snapshot(sim: &Sim, t: &Tenant) -> TenantSnapshot {
+fn tenant_snapshot(sim: &Sim, tenant: &Tenant) -> TenantSnapshot {
     let now = sim.clock.now();
-    let applications = t
-        .apps
-        .iter()
-        .map(|a| ApplicationSnapshot {
-            id: a.id.clone(),
-            app_id: a.app_id.clone(),
-            display_name: a.display_name(),
-            unique_name: a
-                .doc
-                .get("uniqueName")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            sign_in_audience: a
-                .doc
-                .get("signInAudience")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            created_date_time: a
-                .doc
-                .get("createdDateTime")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            required_resource_access: a
-                .doc
-                .get("requiredResourceAccess")
-                .cloned()
-                .unwrap_or(Value::Null),
-            password_credentials: a
-                .passwords
-                .iter()
-                .map(|p| PasswordCredentialSnapshot {
-                    key_id: p.key_id.clone(),
-                    display_name: p.display_name.clone(),
-                    hint: p.hint.clone(),
-                    start_date_time: graph_time(p.start),
-                    end_date_time: graph_time(p.end),
-                    ready: now >= p.ready_at,
-                })
-                .collect(),
-            owners: a.owners.clone(),
-            replicated: now >= a.visible_at,
-        })
-        .collect();
-    let service_principals = t
-        .sps
-        .iter()
-        .map(|s| ServicePrincipalSnapshot {
-            id: s.id.clone(),
-            app_id: s.app_id.clone(),
-            display_name: s.display_name(),
-            replicated: now >= s.visible_at,
-        })
-        .collect();
-    let app_role_assignments = t
-        .assignments
-        .iter()
-        .map(|a| AppRoleAssignmentSnapshot {
-            id: a.id.clone(),
-            app_role_id: a.app_role_id.clone(),
-            app_role_value: t
-                .sps
-                .iter()
-                .find(|s| s.id == a.resource_id)
-                .and_then(|s| s.app_role_value(&a.app_role_id)),
-            principal_id: a.principal_id.clone(),
-            principal_type: a.principal_type.clone(),
-            principal_display_name: a.principal_display_name.clone(),
-            resource_id: a.resource_id.clone(),
-            resource_display_name: a.resource_display_name.clone(),
-            created_date_time: graph_time(a.created),
-            replicated: now >= a.visible_at,
-            effective: now >= a.effective_at,
-        })
-        .collect();
-    let deleted_items = t
-        .deleted
-        .iter()
-        .map(|d| {
-            let (name, app_id) = match &d.object {
-                DeletedObject::App(a) => (a.display_name(), a.app_id.clone()),
-                DeletedObject::Sp(s, _) => (s.display_name(), s.app_id.clone()),
-            };
-            DeletedItemSnapshot {
-                id: d.id().to_string(),
-                object_type: d.type_name().to_string(),
-                display_name: name,
-                app_id,
-                deleted_date_time: graph_time(d.deleted_at),
-            }
-        })
-        .collect();
     TenantSnapshot {
-        id: t.id.clone(),
-        display_name: t.display_name.clone(),
-        domain: t.domain.clone(),
-        applications,
-        service_principals,
-        app_role_assignments,
-        deleted_items,
+        id: tenant.id.clone(),
+        display_name: tenant.display_name.clone(),
+        domain: tenant.domain.clone(),
+        applications: tenant
+            .apps
+            .iter()
+            .map(|app| application_snapshot(app, now))
+            .collect(),
+        service_principals: tenant
+            .sps
+            .iter()
+            .map(|sp| ServicePrincipalSnapshot {
+                id: sp.id.clone(),
+                app_id: sp.app_id.clone(),
+                display_name: sp.display_name(),
+                replicated: now >= sp.visible_at,
+            })
+            .collect(),
+        app_role_assignments: tenant
+            .assignments
+            .iter()
+            .map(|assignment| assignment_snapshot(tenant, assignment, now))
+            .collect(),
+        deleted_items: tenant.deleted.iter().map(deleted_item_snapshot).collect(),
+    }
+}
+
+fn application_snapshot(app: &App, now: Instant) -> ApplicationSnapshot {
+    let text = |name: &str| {
+        app.doc
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    ApplicationSnapshot {
+        id: app.id.clone(),
+        app_id: app.app_id.clone(),
+        display_name: app.display_name(),
+        unique_name: text("uniqueName"),
+        sign_in_audience: text("signInAudience"),
+        created_date_time: text("createdDateTime").unwrap_or_default(),
+        required_resource_access: app
+            .doc
+            .get("requiredResourceAccess")
+            .cloned()
+            .unwrap_or(Value::Null),
+        password_credentials: app
+            .passwords
+            .iter()
+            .map(|password| PasswordCredentialSnapshot {
+                key_id: password.key_id.clone(),
+                display_name: password.display_name.clone(),
+                hint: password.hint.clone(),
+                start_date_time: graph_time(password.start),
+                end_date_time: graph_time(password.end),
+                ready: now >= password.ready_at,
+            })
+            .collect(),
+        owners: app.owners.clone(),
+        replicated: now >= app.visible_at,
+    }
+}
+
+fn assignment_snapshot(
+    tenant: &Tenant,
+    assignment: &Assignment,
+    now: Instant,
+) -> AppRoleAssignmentSnapshot {
+    AppRoleAssignmentSnapshot {
+        id: assignment.id.clone(),
+        app_role_id: assignment.app_role_id.clone(),
+        app_role_value: tenant
+            .sps
+            .iter()
+            .find(|sp| sp.id == assignment.resource_id)
+            .and_then(|sp| sp.app_role_value(&assignment.app_role_id)),
+        principal_id: assignment.principal_id.clone(),
+        principal_type: assignment.principal_type.clone(),
+        principal_display_name: assignment.principal_display_name.clone(),
+        resource_id: assignment.resource_id.clone(),
+        resource_display_name: assignment.resource_display_name.clone(),
+        created_date_time: graph_time(assignment.created),
+        replicated: now >= assignment.visible_at,
+        effective: now >= assignment.effective_at,
+    }
+}
+
+fn deleted_item_snapshot(deleted: &Deleted) -> DeletedItemSnapshot {
+    let (display_name, app_id) = match &deleted.object {
+        DeletedObject::App(app) => (app.display_name(), app.app_id.clone()),
+        DeletedObject::Sp(sp, _) => (sp.display_name(), sp.app_id.clone()),
+    };
+    DeletedItemSnapshot {
+        id: deleted.id().to_string(),
+        object_type: deleted.type_name().to_string(),
+        display_name,
+        app_id,
+        deleted_date_time: graph_time(deleted.deleted_at),
     }
 }
 
