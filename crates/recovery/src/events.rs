@@ -335,7 +335,12 @@ impl std::fmt::Debug for Credentials {
 
 /// Where a front end receives events. Cheap to clone. May carry a [`StepGate`] (step-by-step mode).
 #[derive(Clone)]
-pub struct EventSink(Arc<dyn Fn(Event) + Send + Sync>, Option<StepGate>);
+pub struct EventSink {
+    /// Receives every event.
+    deliver: Arc<dyn Fn(Event) + Send + Sync>,
+    /// Step-by-step mode: each step waits here before it starts.
+    gate: Option<StepGate>,
+}
 
 impl std::fmt::Debug for EventSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -345,12 +350,15 @@ impl std::fmt::Debug for EventSink {
 
 impl EventSink {
     pub fn new(f: impl Fn(Event) + Send + Sync + 'static) -> Self {
-        Self(Arc::new(f), None)
+        Self {
+            deliver: Arc::new(f),
+            gate: None,
+        }
     }
 
     /// Holds each step of a run at `gate` until the front end releases it.
     pub fn with_gate(mut self, gate: StepGate) -> Self {
-        self.1 = Some(gate);
+        self.gate = Some(gate);
         self
     }
 
@@ -366,7 +374,7 @@ impl EventSink {
 
     pub fn emit(&self, e: Event) {
         tracing::debug!(event = ?e, "engine event");
-        (self.0)(e)
+        (self.deliver)(e)
     }
 
     pub fn step(&self, step: Step) -> StepScope {
@@ -401,7 +409,7 @@ impl StepScope {
     }
     /// Waits at the sink's gate (step-by-step mode), then reports the start.
     pub async fn begin(&self) {
-        if let Some(g) = &self.sink.1 {
+        if let Some(g) = &self.sink.gate {
             g.pass().await;
         }
         self.started();

@@ -22,13 +22,13 @@ impl Engine {
         sink: &EventSink,
     ) -> Result<AppRecord> {
         let s = sink.step(Step::CreateApp);
-        let sp = sink.step(Step::ConfigurePermission);
+        let permission_step = sink.step(Step::ConfigurePermission);
         if let Some(app) = j.app.clone() {
             s.skipped(StepData::App {
                 app: self.ids(&j.tenant_id, &app),
                 reused: app.reused,
             });
-            sp.skipped(self.permission_data(pre));
+            permission_step.skipped(self.permission_data(pre));
             return Ok(app);
         }
         s.begin().await;
@@ -76,7 +76,7 @@ impl Engine {
             app: self.ids(&j.tenant_id, &rec),
             reused,
         });
-        sp.done(self.permission_data(pre));
+        permission_step.done(self.permission_data(pre));
         Ok(rec)
     }
 }

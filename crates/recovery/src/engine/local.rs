@@ -42,8 +42,8 @@ impl Engine {
         let raw = vault::blocking(&self.vault, move |v| v.get(&acc))
             .await?
             .ok_or(Error::SecretMissing)?;
-        let st: StoredSecret =
+        let stored: StoredSecret =
             serde_json::from_str(raw.expose()).map_err(|_| Error::SecretMissing)?;
-        Ok(Secret::new(st.secret_text))
+        Ok(Secret::new(stored.secret_text))
     }
 }

@@ -14,22 +14,22 @@ impl Engine {
     /// existing apps, read concurrently.
     pub async fn precheck(&self, session: &Session, sink: &EventSink) -> Result<Precheck> {
         let g = self.graph(session);
-        let st = sink.step(Step::ReadTenant);
-        let sf = sink.step(Step::FindExisting);
-        st.started();
-        sf.started();
-        let (org, roles, eligible, gsp, apps) = tokio::join!(
-            g.organization(&st),
-            g.my_directory_roles(&st),
+        let tenant_step = sink.step(Step::ReadTenant);
+        let existing_step = sink.step(Step::FindExisting);
+        tenant_step.started();
+        existing_step.started();
+        let (org, roles, eligible, graph_sp, apps) = tokio::join!(
+            g.organization(&tenant_step),
+            g.my_directory_roles(&tenant_step),
             g.my_eligible_role_templates(),
-            g.graph_service_principal(&st),
-            g.find_applications(&self.cfg.app_name, &sf),
+            g.graph_service_principal(&tenant_step),
+            g.find_applications(&self.cfg.app_name, &existing_step),
         );
-        let org = org.reported(&st)?;
-        let gsp = gsp.reported(&st)?;
-        let apps = apps.reported(&sf)?;
+        let org = org.reported(&tenant_step)?;
+        let graph_sp = graph_sp.reported(&tenant_step)?;
+        let apps = apps.reported(&existing_step)?;
         let roles = role_check(roles, &eligible);
-        let app_role_id = gsp
+        let app_role_id = graph_sp
             .app_roles
             .iter()
             .find(|r| {
@@ -46,7 +46,7 @@ impl Engine {
                     request_id: None,
                 })
             })
-            .reported(&st)?;
+            .reported(&tenant_step)?;
         if app_role_id != AUDIT_LOG_READ_ALL_ROLE_ID {
             tracing::warn!(%app_role_id, "AuditLog.Read.All has an unexpected id in this cloud");
         }
@@ -60,12 +60,12 @@ impl Engine {
                 .or(org.verified_domains.first())
                 .map(|d| d.name.clone()),
         };
-        st.done(StepData::Tenant {
+        tenant_step.done(StepData::Tenant {
             tenant: tenant.clone(),
             roles: roles.clone(),
         });
         let existing: Vec<AppSummary> = apps.iter().map(summary).collect();
-        sf.done(StepData::Existing {
+        existing_step.done(StepData::Existing {
             apps: existing.clone(),
         });
         let resume = self.journals.load(&session.tenant_id())?;
@@ -74,7 +74,7 @@ impl Engine {
             tenant,
             roles,
             existing,
-            graph_service_principal_id: gsp.id,
+            graph_service_principal_id: graph_sp.id,
             app_role_id,
             resume,
         })

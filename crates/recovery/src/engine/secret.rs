@@ -25,12 +25,12 @@ impl Engine {
         sink: &EventSink,
     ) -> Result<(PasswordRecord, Secret)> {
         let s = sink.step(Step::CreateSecret);
-        let s16 = sink.step(Step::StoreSecret);
+        let store_step = sink.step(Step::StoreSecret);
         let account = vault::client_secret_account(tid, &app.app_id);
         let acc = account.clone();
         let stored: Option<StoredSecret> = vault::blocking(&self.vault, move |v| v.get(&acc))
             .await
-            .reported(&s16)?
+            .reported(&store_step)?
             .and_then(|raw| serde_json::from_str(raw.expose()).ok());
         let (rec, pending) = {
             let j = cell.lock().await;
@@ -51,7 +51,7 @@ impl Engine {
                 let mut rec = rec.clone();
                 rec.stored = true;
                 s.skipped(secret_data(&rec));
-                s16.skipped(StepData::SecretStored {
+                store_step.skipped(StepData::SecretStored {
                     key_id: rec.key_id.clone(),
                 });
                 return Ok((rec, Secret::new(st.secret_text.clone())));
@@ -88,12 +88,13 @@ impl Engine {
             end_date_time: new.end_date_time,
             stored: false,
         };
-        let r2 = rec.clone();
-        self.save_cell(cell, move |j| j.password = Some(r2)).await?;
+        let stored_rec = rec.clone();
+        self.save_cell(cell, move |j| j.password = Some(stored_rec))
+            .await?;
         self.checkpoint(Checkpoint::PasswordAdded)?;
         s.done(secret_data(&rec));
 
-        s16.begin().await;
+        store_step.begin().await;
         let value = Secret::new(
             serde_json::to_string(&StoredSecret {
                 key_id: new.key_id.clone(),
@@ -104,7 +105,10 @@ impl Engine {
         let acc = account.clone();
         if let Err(e) = vault::blocking(&self.vault, move |v| v.set(&acc, &value)).await {
             // The secret cannot be kept anywhere: do not leave a usable credential behind.
-            if let Err(e2) = g.remove_password(&app.object_id, &new.key_id, &s16).await {
+            if let Err(e2) = g
+                .remove_password(&app.object_id, &new.key_id, &store_step)
+                .await
+            {
                 tracing::warn!(error = %e2, "could not remove the secret that could not be stored");
             } else {
                 let _ = self
@@ -114,7 +118,7 @@ impl Engine {
                     })
                     .await;
             }
-            s16.failed(&e);
+            store_step.failed(&e);
             return Err(e);
         }
         self.save_cell(cell, |j| {
@@ -127,7 +131,7 @@ impl Engine {
         self.checkpoint(Checkpoint::SecretStored)?;
         let mut rec = rec;
         rec.stored = true;
-        s16.done(StepData::SecretStored {
+        store_step.done(StepData::SecretStored {
             key_id: rec.key_id.clone(),
         });
         Ok((rec, new.secret))
