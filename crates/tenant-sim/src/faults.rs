@@ -31,20 +31,20 @@ fn fault_name(k: &FaultKind) -> &'static str {
 }
 
 /// `Wed, 21 Oct 2015 07:28:00 GMT`
-pub fn http_date(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    let wd = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-        [usize::from(t.weekday().number_days_from_monday())];
-    let mo = [
+pub fn http_date(utc: time::OffsetDateTime) -> String {
+    let utc = utc.to_offset(time::UtcOffset::UTC);
+    let weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        [usize::from(utc.weekday().number_days_from_monday())];
+    let month = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ][usize::from(u8::from(t.month()) - 1)];
+    ][usize::from(u8::from(utc.month()) - 1)];
     format!(
-        "{wd}, {:02} {mo} {} {:02}:{:02}:{:02} GMT",
-        t.day(),
-        t.year(),
-        t.hour(),
-        t.minute(),
-        t.second()
+        "{weekday}, {:02} {month} {} {:02}:{:02}:{:02} GMT",
+        utc.day(),
+        utc.year(),
+        utc.hour(),
+        utc.minute(),
+        utc.second()
     )
 }
 

@@ -7,8 +7,8 @@ use crate::scenario::Route;
 
 /// Which endpoint a request is for (None for the admin API and unknown paths).
 pub fn classify(method: &Method, path: &str) -> Option<Route> {
-    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    match segs.as_slice() {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match segments.as_slice() {
         ["_sim", ..] => None,
         ["devicelogin"] => Some(Route::DeviceLogin),
         ["v1.0", rest @ ..] => Some(classify_graph(method, rest)),
@@ -22,19 +22,24 @@ pub fn classify(method: &Method, path: &str) -> Option<Route> {
     }
 }
 
-fn classify_graph(m: &Method, segs: &[&str]) -> Route {
-    let Some(first) = segs.first() else {
+fn classify_graph(method: &Method, segments: &[&str]) -> Route {
+    let Some(first) = segments.first() else {
         return Route::OtherGraph;
     };
     let (set, key) = key_segment(first);
-    let (has_key, rest) = match (key.is_some(), &segs[1..]) {
+    let (has_key, rest) = match (key.is_some(), &segments[1..]) {
         (true, rest) => (true, rest),
         (false, [_, rest @ ..]) => (true, rest),
-        (false, []) => (false, &segs[1..]),
+        (false, []) => (false, &segments[1..]),
     };
     let key_name = key.map(|k| k.0);
-    match (set.to_ascii_lowercase().as_str(), has_key, rest, m.clone()) {
-        ("me", _, _, _) if segs.len() == 1 => Route::GetMe,
+    match (
+        set.to_ascii_lowercase().as_str(),
+        has_key,
+        rest,
+        method.clone(),
+    ) {
+        ("me", _, _, _) if segments.len() == 1 => Route::GetMe,
         ("me", _, _, _) => Route::ListMyDirectoryRoles,
         ("users", _, [], _) => Route::GetUser,
         ("users", _, _, _) => Route::ListMyDirectoryRoles,
@@ -70,7 +75,7 @@ fn classify_graph(m: &Method, segs: &[&str]) -> Route {
         ("directory", true, [_, "restore"], Method::POST) => Route::RestoreDeletedItem,
         ("auditlogs", _, _, _) => Route::ListDirectoryAudits,
         ("rolemanagement", _, _, Method::GET)
-            if segs
+            if segments
                 .last()
                 .is_some_and(|l| l.starts_with("filterByCurrentUser")) =>
         {

@@ -109,18 +109,18 @@ pub async fn start(opts: Options) -> std::io::Result<RunningSim> {
 
 pub(crate) fn startup_of(shared: &Shared) -> Startup {
     let sim = shared.lock();
-    let t = sim.default_tenant();
+    let tenant = sim.default_tenant();
     Startup {
         origin: sim.origin.clone(),
-        tenant_id: t.id.clone(),
-        tenant_name: t.display_name.clone(),
-        users: t
+        tenant_id: tenant.id.clone(),
+        tenant_name: tenant.display_name.clone(),
+        users: tenant
             .users
             .iter()
-            .map(|u| StartupUser {
-                id: u.id.clone(),
-                user_principal_name: u.upn.clone(),
-                roles: u.role_names(),
+            .map(|user| StartupUser {
+                id: user.id.clone(),
+                user_principal_name: user.upn.clone(),
+                roles: user.role_names(),
             })
             .collect(),
     }
@@ -178,9 +178,9 @@ impl RunningSim {
     }
 
     /// Replaces faults, delays and policy; fault occurrence counters restart from zero.
-    pub fn set_scenario(&self, s: Scenario) {
+    pub fn set_scenario(&self, scenario: Scenario) {
         let mut sim = self.shared.lock();
-        sim.scenario = s;
+        sim.scenario = scenario;
         sim.fault_counters.clear();
     }
 
@@ -228,12 +228,12 @@ impl RunningSim {
     /// Adds a user to the default tenant (roles by display name or template id).
     pub fn add_user(&self, user: NewUser) -> Result<StartupUser, String> {
         let mut sim = self.shared.lock();
-        let tid = sim.default_tenant().id.clone();
-        let u = sim.add_user(&tid, user)?;
+        let tenant_id = sim.default_tenant().id.clone();
+        let added = sim.add_user(&tenant_id, user)?;
         Ok(StartupUser {
-            id: u.id.clone(),
-            user_principal_name: u.upn.clone(),
-            roles: u.role_names(),
+            id: added.id.clone(),
+            user_principal_name: added.upn.clone(),
+            roles: added.role_names(),
         })
     }
 

@@ -114,8 +114,9 @@ fn memberships(
 /// A directory object as Graph returns it to a caller without permission to read its type:
 /// `@odata.type` and `id`, the rest null
 /// (<https://learn.microsoft.com/graph/permissions-overview#limited-information-returned-for-inaccessible-member-objects>).
-fn limited(m: Map<String, Value>) -> Map<String, Value> {
-    m.into_iter()
+fn limited(properties: Map<String, Value>) -> Map<String, Value> {
+    properties
+        .into_iter()
         .map(|(k, v)| match k.as_str() {
             "id" | "@odata.type" => (k, v),
             _ => (k, Value::Null),
@@ -152,8 +153,9 @@ pub(super) fn organization(sim: &Sim, call: &Call, rest: &[&str]) -> Result<Resp
 }
 
 /// What a User.Read caller sees of the organization: the rest nulled (collections emptied).
-fn basic_org(m: Map<String, Value>) -> Map<String, Value> {
-    m.into_iter()
+fn basic_org(properties: Map<String, Value>) -> Map<String, Value> {
+    properties
+        .into_iter()
         .map(|(k, v)| match k.as_str() {
             "id" | "displayName" | "verifiedDomains" => (k, v),
             _ if v.is_array() => (k, json!([])),

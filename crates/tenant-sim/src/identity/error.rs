@@ -41,7 +41,7 @@ impl EntraError {
         Self::new(StatusCode::BAD_REQUEST, error, code, description)
     }
     pub fn into_response_with(self, ctx: &RequestCtx, now: time::OffsetDateTime) -> Response {
-        let ts = format!("{}Z", crate::state::short_time(now).replace('T', " "));
+        let timestamp = format!("{}Z", crate::state::short_time(now).replace('T', " "));
         let correlation = ctx
             .client_request_id
             .clone()
@@ -50,24 +50,24 @@ impl EntraError {
             "error": self.error,
             "error_description": format!(
                 "AADSTS{}: {} Trace ID: {} Correlation ID: {} Timestamp: {}",
-                self.code, self.description, ctx.request_id, correlation, ts
+                self.code, self.description, ctx.request_id, correlation, timestamp
             ),
             "error_codes": [self.code],
-            "timestamp": ts,
+            "timestamp": timestamp,
             "trace_id": ctx.request_id,
             "correlation_id": correlation,
             "error_uri": format!("https://login.microsoftonline.com/error?code={}", self.code),
         });
-        let mut r = (
+        let mut response = (
             self.status,
             [(header::CACHE_CONTROL, "no-store, no-cache")],
             Json(body),
         )
             .into_response();
         if let Some(s) = self.retry_after {
-            r.headers_mut().insert(header::RETRY_AFTER, s.into());
+            response.headers_mut().insert(header::RETRY_AFTER, s.into());
         }
-        r
+        response
     }
 }
 

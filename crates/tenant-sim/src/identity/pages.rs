@@ -50,8 +50,8 @@ pub(super) fn redirect_to_client(
         ))
         .into_response();
     }
-    let mut u = match url::Url::parse(redirect_uri) {
-        Ok(u) => u,
+    let mut target = match url::Url::parse(redirect_uri) {
+        Ok(parsed) => parsed,
         Err(_) => {
             return error_page(
                 StatusCode::BAD_REQUEST,
@@ -61,28 +61,33 @@ pub(super) fn redirect_to_client(
         }
     };
     {
-        let mut q = u.query_pairs_mut();
+        let mut query = target.query_pairs_mut();
         for (k, v) in params {
-            q.append_pair(k, v);
+            query.append_pair(k, v);
         }
     }
     // Entra answers 302 Found.
-    (StatusCode::FOUND, [(header::LOCATION, u.to_string())]).into_response()
+    (StatusCode::FOUND, [(header::LOCATION, target.to_string())]).into_response()
 }
 
-pub(super) fn error_redirect(p: &PendingAuthorize, error: &str, code: u32, msg: &str) -> Response {
+pub(super) fn error_redirect(
+    pending: &PendingAuthorize,
+    error: &str,
+    code: u32,
+    message: &str,
+) -> Response {
     let mut params = vec![
         ("error", error.to_string()),
-        ("error_description", format!("AADSTS{code}: {msg}")),
+        ("error_description", format!("AADSTS{code}: {message}")),
         (
             "error_uri",
             format!("https://login.microsoftonline.com/error?code={code}"),
         ),
     ];
-    if let Some(s) = &p.state {
+    if let Some(s) = &pending.state {
         params.push(("state", s.clone()));
     }
-    redirect_to_client(&p.redirect_uri, &p.response_mode, &params)
+    redirect_to_client(&pending.redirect_uri, &pending.response_mode, &params)
 }
 
 /// The account picker of `/authorize` and `/adminconsent` (`what`): the users of `tenant`

@@ -201,9 +201,9 @@ impl Sim {
     /// The user `upn` names in `tenant_id`: a member with that UPN, or the guest whose home
     /// UPN it is (a guest signs in with their home account).
     pub fn user_in_tenant(&self, tenant_id: &str, upn: &str) -> Option<&User> {
-        let t = self.tenant(tenant_id)?;
-        t.user_by_upn(upn).or_else(|| {
-            t.users.iter().find(|u| {
+        let tenant = self.tenant(tenant_id)?;
+        tenant.user_by_upn(upn).or_else(|| {
+            tenant.users.iter().find(|u| {
                 u.guest
                     .as_ref()
                     .is_some_and(|g| g.home_upn.eq_ignore_ascii_case(upn))

@@ -60,29 +60,29 @@ impl Sim {
         id
     }
 
-    pub fn add_user(&mut self, tenant_id: &str, nu: NewUser) -> Result<User, String> {
-        let roles = role_templates(&nu.roles)?;
-        let eligible_roles = role_templates(&nu.eligible_roles)?;
+    pub fn add_user(&mut self, tenant_id: &str, new_user: NewUser) -> Result<User, String> {
+        let roles = role_templates(&new_user.roles)?;
+        let eligible_roles = role_templates(&new_user.eligible_roles)?;
         let id = self.guid();
-        let t = self
+        let tenant = self
             .tenant_mut(tenant_id)
             .ok_or_else(|| format!("unknown tenant {tenant_id}"))?;
-        if t.user_by_upn(&nu.user_principal_name).is_some() {
-            return Err(format!("user {} exists", nu.user_principal_name));
+        if tenant.user_by_upn(&new_user.user_principal_name).is_some() {
+            return Err(format!("user {} exists", new_user.user_principal_name));
         }
-        let nick = nu
+        let nick = new_user
             .user_principal_name
             .split('@')
             .next()
             .unwrap_or_default()
             .to_string();
-        let display = nu.display_name.unwrap_or_else(|| nick.clone());
+        let display = new_user.display_name.unwrap_or_else(|| nick.clone());
         let mut parts = display.splitn(2, ' ');
         let given = parts.next().map(str::to_string);
         let surname = parts.next().map(str::to_string);
-        let u = User {
+        let user = User {
             id,
-            upn: nu.user_principal_name,
+            upn: new_user.user_principal_name,
             display_name: display,
             given_name: given,
             surname,
@@ -90,8 +90,8 @@ impl Sim {
             eligible_roles,
             guest: None,
         };
-        t.users.push(u.clone());
-        Ok(u)
+        tenant.users.push(user.clone());
+        Ok(user)
     }
 
     /// Invites `home_upn` (a user of another tenant here) into `resource_tenant` as a B2B guest
@@ -105,28 +105,28 @@ impl Sim {
         let roles = role_templates(roles)?;
         let (home_tid, home_user) = self
             .find_user(home_upn)
-            .map(|(t, u)| (t.id.clone(), u.clone()))
+            .map(|(tenant, user)| (tenant.id.clone(), user.clone()))
             .ok_or_else(|| format!("no user {home_upn}"))?;
-        let rt = self
+        let (resource_tenant_id, resource_domain) = self
             .tenant_by_authority(resource_tenant)
-            .map(|t| (t.id.clone(), t.domain.clone()))
+            .map(|tenant| (tenant.id.clone(), tenant.domain.clone()))
             .ok_or_else(|| format!("unknown tenant {resource_tenant}"))?;
-        if rt.0 == home_tid {
+        if resource_tenant_id == home_tid {
             return Err(format!("{home_upn} is a member of that tenant already"));
         }
-        let upn = format!("{}#EXT#@{}", home_user.upn.replace('@', "_"), rt.1);
+        let upn = format!("{}#EXT#@{resource_domain}", home_user.upn.replace('@', "_"));
         let id = self.guid();
-        let t = self
-            .tenant_mut(&rt.0)
+        let tenant = self
+            .tenant_mut(&resource_tenant_id)
             .ok_or_else(|| format!("unknown tenant {resource_tenant}"))?;
-        if t.users.iter().any(|u| {
-            u.guest
+        if tenant.users.iter().any(|user| {
+            user.guest
                 .as_ref()
                 .is_some_and(|g| g.home_user_id == home_user.id)
         }) {
             return Err(format!("{home_upn} is a guest of that tenant already"));
         }
-        let u = User {
+        let guest = User {
             id,
             upn,
             display_name: home_user.display_name.clone(),
@@ -140,8 +140,8 @@ impl Sim {
                 home_upn: home_user.upn.clone(),
             }),
         };
-        t.users.push(u.clone());
-        Ok(u)
+        tenant.users.push(guest.clone());
+        Ok(guest)
     }
 }
 

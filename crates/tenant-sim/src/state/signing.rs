@@ -8,18 +8,18 @@ use crate::tokens::{self, SigningKey};
 impl Sim {
     /// The key that signs tokens now.
     pub fn signing_key(&self) -> &'static SigningKey {
-        let ks = tokens::keys();
-        &ks[self.key_index % ks.len()]
+        let keys = tokens::keys();
+        &keys[self.key_index % keys.len()]
     }
 
     /// What the JWKS publishes: the current key, then (after a rollover) the previous one.
     pub fn published_keys(&self) -> Vec<&'static SigningKey> {
-        let ks = tokens::keys();
-        let mut v = vec![self.signing_key()];
+        let keys = tokens::keys();
+        let mut published = vec![self.signing_key()];
         if self.rotations > 0 {
-            v.push(&ks[(self.key_index + ks.len() - 1) % ks.len()]);
+            published.push(&keys[(self.key_index + keys.len() - 1) % keys.len()]);
         }
-        v
+        published
     }
 
     /// Signs a token: with the current key, or (`rogue_signing`) with the rogue key under the

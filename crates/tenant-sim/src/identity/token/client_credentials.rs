@@ -76,17 +76,19 @@ fn client_secret(headers: &HeaderMap, form: &Params) -> Result<(String, String),
 }
 
 fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let b = v.strip_prefix("Basic ")?;
-    let raw = base64::engine::general_purpose::STANDARD.decode(b).ok()?;
-    let s = String::from_utf8(raw).ok()?;
-    let (id, secret) = s.split_once(':')?;
-    let dec = |x: &str| {
+    let authorization = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = authorization.strip_prefix("Basic ")?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    let decoded = String::from_utf8(raw).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    let unescape = |x: &str| {
         url::form_urlencoded::parse(format!("a={x}").as_bytes())
             .next()
-            .map(|(_, v)| v.into_owned())
+            .map(|(_, value)| value.into_owned())
     };
-    Some((dec(id)?, dec(secret)?))
+    Some((unescape(id)?, unescape(secret)?))
 }
 
 /// `scope` must be Microsoft Graph's (or the emulator's origin) with `/.default`.

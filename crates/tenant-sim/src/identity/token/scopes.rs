@@ -38,48 +38,48 @@ fn strip_resource<'a>(s: &'a str, origin: &str) -> &'a str {
 }
 
 pub(in crate::identity) fn parse_scopes(scope: &str, origin: &str) -> Result<Scopes, EntraError> {
-    let mut s = Scopes {
+    let mut scopes = Scopes {
         graph: vec![],
         openid: false,
         profile: false,
         email: false,
         offline: false,
     };
-    for raw in scope.split_whitespace() {
-        match raw {
-            "openid" => s.openid = true,
-            "profile" => s.profile = true,
-            "email" => s.email = true,
-            "offline_access" => s.offline = true,
+    for requested in scope.split_whitespace() {
+        match requested {
+            "openid" => scopes.openid = true,
+            "profile" => scopes.profile = true,
+            "email" => scopes.email = true,
+            "offline_access" => scopes.offline = true,
             _ => {
-                let name = strip_resource(raw, origin);
+                let name = strip_resource(requested, origin);
                 if name == ".default" {
-                    for d in DEFAULT_SCOPES {
-                        if !s.graph.contains(d) {
-                            s.graph.push(d);
+                    for default in DEFAULT_SCOPES {
+                        if !scopes.graph.contains(default) {
+                            scopes.graph.push(default);
                         }
                     }
                     continue;
                 }
-                let Some(p) = catalog::graph_scope(name) else {
+                let Some(permission) = catalog::graph_scope(name) else {
                     return Err(EntraError::bad(
                         "invalid_scope",
                         70011,
-                        format!("The provided value for the input parameter 'scope' is not valid. The scope '{raw}' is not a Microsoft Graph delegated permission known to tenant-sim."),
+                        format!("The provided value for the input parameter 'scope' is not valid. The scope '{requested}' is not a Microsoft Graph delegated permission known to tenant-sim."),
                     ));
                 };
-                if !s.graph.contains(&p.value) {
-                    s.graph.push(p.value);
+                if !scopes.graph.contains(&permission.value) {
+                    scopes.graph.push(permission.value);
                 }
             }
         }
     }
     // Entra puts every consented scope of the client in the token, not just the requested ones;
     // User.Read (sign in and read profile) is consented for every client the sim knows.
-    if !s.graph.contains(&"User.Read") {
-        s.graph.push("User.Read");
+    if !scopes.graph.contains(&"User.Read") {
+        scopes.graph.push("User.Read");
     }
-    Ok(s)
+    Ok(scopes)
 }
 
 #[cfg(test)]
