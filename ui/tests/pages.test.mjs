@@ -90,7 +90,7 @@ async function startPractice(page, { stepByStep = false, presenter = false } = {
   if (stepByStep) await page.getByLabel(/One at a time/).check();
   if (presenter) await page.getByRole("checkbox", { name: /Presenter mode: larger text/ }).check();
   await page.getByRole("button", { name: "Practice run" }).click();
-  await page.getByText("Is this the tenant of your PMPC company?").waitFor();
+  await page.getByRole("heading", { name: "Is this the tenant of your PMPC company?" }).waitFor();
 }
 
 test("automatic mode: every page after a practice run", async () => {
@@ -267,7 +267,7 @@ test("options for a guest admin, and the tenant page a guest sees", async () => 
   assert.equal(await page.evaluate(() => window.__FAKE__.signIns.length), 0, "no sign-in with an invalid client ID");
   await clientId.fill("0b5c5e52-6f0f-4a51-9d4e-1f2f3a4b5c6d");
   await page.getByRole("button", { name: "Sign in to Microsoft" }).click();
-  await page.getByText("Is this the tenant of your PMPC company?").waitFor();
+  await page.getByRole("heading", { name: "Is this the tenant of your PMPC company?" }).waitFor();
   const sent = await page.evaluate(() => window.__FAKE__.signIns.at(-1));
   assert.equal(sent.tenant, "contoso.com");
   assert.equal(sent.clientId, "0b5c5e52-6f0f-4a51-9d4e-1f2f3a4b5c6d");
@@ -289,3 +289,209 @@ test("the options with an error, in dark mode", async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+// --- what a first-time user meets (issue 13) -----------------------------------------------------
+
+/**
+ * Chromium's own accessibility tree (CDP Accessibility.getFullAXTree), in document order, reduced
+ * to what a screen-reader user navigates by: landmarks, headings, buttons and links with their
+ * names, and live regions (role and politeness).
+ */
+async function accessibilityTree(page) {
+  const cdp = await page.context().newCDPSession(page);
+  const { nodes } = await cdp.send("Accessibility.getFullAXTree");
+  await cdp.detach();
+  const byId = new Map(nodes.map((n) => [n.nodeId, n]));
+  const prop = (n, name) => n.properties?.find((p) => p.name === name)?.value?.value;
+  const lines = [];
+  const visit = (n) => {
+    const role = n.role?.value;
+    const name = n.name?.value ?? "";
+    if (!n.ignored) {
+      if (["banner", "navigation", "main", "complementary"].includes(role)) lines.push(name ? `${role} "${name}"` : role);
+      else if (role === "heading") lines.push(`heading ${prop(n, "level")} "${name}"`);
+      else if (role === "button" || role === "link") lines.push(`${role} "${name}"${prop(n, "disabled") ? " disabled" : ""}`);
+      else if (["status", "alert", "timer"].includes(role)) lines.push(`${role} live=${prop(n, "live") ?? "off"}`);
+    }
+    for (const id of n.childIds ?? []) {
+      const child = byId.get(id);
+      if (child) visit(child);
+    }
+  };
+  visit(nodes[0]);
+  return lines;
+}
+
+const PLAN = JSON.parse(readFileSync(join(here, "..", "src", "lib", "bindings", "plan.json"), "utf8"));
+/** The step list as a screen reader names it, each step in the given state. */
+const stepButtons = (state = () => "not started") =>
+  PLAN.steps.map((s) => `button "Step ${s.number}: ${s.title}, ${state(s.number)}"`);
+
+/** The page never talks about a browser in a practice run. */
+const BROWSER_CLAIMS = /browser has opened|in your web browser|browser did not open|Opens your web browser|Cancel sign-in/i;
+
+test("accessibility tree: Welcome, Sign in and Finish as a screen reader meets them", async () => {
+  const { page, errors } = await open({ fakeOptions: { waitForBrowser: true } });
+  const header = ['link "Skip to the page"', "banner", 'heading 1 "PMPC Recovery Wizard"'];
+  assert.deepEqual(await accessibilityTree(page), [
+    ...header,
+    "complementary",
+    'button "Start"',
+    'navigation "The 16 steps"',
+    ...stepButtons(),
+    'button "Finish"',
+    "main",
+    'heading 2 "Create the PMPC Recovery app registration"',
+    'heading 3 "What you need"',
+    'button "Sign in to Microsoft"',
+    'button "Practice run"',
+    "status live=polite",
+  ]);
+
+  // Sign in, while the browser sign-in is pending (a real sign-in).
+  await page.getByRole("button", { name: "Sign in to Microsoft" }).click();
+  await page.getByText("Your web browser has opened Microsoft's sign-in page.").waitFor();
+  assert.deepEqual(await accessibilityTree(page), [
+    ...header,
+    "complementary",
+    'button "Start"',
+    'navigation "The 16 steps"',
+    ...stepButtons((n) => (n === 1 ? "waiting for your answer" : "not started")),
+    'button "Finish"',
+    "main",
+    'heading 2 "Sign in"',
+    'button "Copy Sign-in address"',
+    "status live=polite",
+    'button "Cancel sign-in"',
+    'button "Back"',
+    "status live=polite",
+  ]);
+  assert.match(await page.getByTestId("live-region").textContent(), /Signing in to Microsoft|Step 1/);
+  await page.close();
+
+  // Sign in with the tenant question, then Finish, in a practice run.
+  const second = await open();
+  await startPractice(second.page);
+  assert.deepEqual(await accessibilityTree(second.page), [
+    ...header,
+    "complementary",
+    'button "Start"',
+    'navigation "The 16 steps"',
+    ...stepButtons((n) => (n === 1 ? "waiting for your answer" : "not started")),
+    'button "Finish"',
+    "main",
+    'heading 2 "Sign in"',
+    'heading 3 "Is this the tenant of your PMPC company?"',
+    'button "Yes, this is my PMPC company\'s tenant"',
+    'button "No, sign in with another account"',
+    'button "Back"',
+    "status live=polite",
+  ]);
+  assert.equal(
+    await second.page.getByTestId("live-region").textContent(),
+    "Signed in. Your answer is needed on step 1: Is this the tenant of your PMPC company?",
+  );
+  await second.page.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }).click();
+  await second.page.getByRole("heading", { name: "Done: give these values to Patch My PC Cloud" }).waitFor();
+  // The header's countdown gives way to Finish's own.
+  assert.deepEqual(await accessibilityTree(second.page), [
+    ...header,
+    "complementary",
+    'button "Start"',
+    'navigation "The 16 steps"',
+    ...stepButtons(() => "done"),
+    'button "Finish"',
+    "main",
+    'heading 2 "Done: give these values to Patch My PC Cloud"',
+    "timer live=off",
+    'heading 3 "Your values"',
+    'button "Copy Application (client) ID"',
+    "status live=polite",
+    'button "Copy Object ID"',
+    "status live=polite",
+    'button "Copy Directory (tenant) ID"',
+    "status live=polite",
+    'button "Show"',
+    'button "Copy client secret value"',
+    "status live=polite",
+    'button "Copy all four values as a labelled block"',
+    "status live=polite",
+    'heading 3 "About these values"',
+    'heading 3 "When PMPC has confirmed your recovery"',
+    'button "Delete this app registration"',
+    'button "Forget secrets on this computer"',
+    "status live=polite",
+  ]);
+  assert.match(await second.page.getByTestId("live-region").textContent(), /^Done: all steps finished\. .* left to give them to Patch My PC Cloud\.$/);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(second.errors, []);
+  await second.page.close();
+});
+
+test("practice run: the sign-in page never talks about a browser", async () => {
+  const { page, errors } = await open({ fakeOptions: { waitForBrowser: true } });
+  await page.getByRole("button", { name: "Practice run" }).click();
+  await page.getByTestId("practice-sign-in").waitFor();
+  const text = await page.locator("main").innerText();
+  assert.doesNotMatch(text, BROWSER_CLAIMS);
+  assert.match(text, /No browser opens and there is nothing to type/);
+  assert.match(await page.getByTestId("step-status").innerText(), /Signing in to the practice tenant/);
+  // Nothing to wait for from the user: no "answer needed" while the practice tenant signs in.
+  assert.equal(await page.getByRole("button", { name: /^Step 1: .*waiting for your answer$/ }).count(), 0);
+  await capture(page, "practice-01-signing-in");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("answer needed: Next never hides the question, and every other page says where it is", async () => {
+  const { page, errors } = await open();
+  await startPractice(page);
+  // The page with the question offers no Next.
+  assert.equal(await page.getByRole("button", { name: "Next", exact: true }).count(), 0);
+  assert.match(await page.getByTestId("answer-here").innerText(), /answered above/);
+  // Looking elsewhere: the banner and the step list say where the answer is needed.
+  await page.getByRole("button", { name: /^Step 5: / }).click();
+  const banner = page.getByTestId("answer-needed");
+  await banner.waitFor();
+  assert.match(await banner.innerText(), /Your answer is needed on step 1\.\s+Is this the tenant of your PMPC company\?/);
+  await page.getByRole("button", { name: /^Step 1: Sign in, waiting for your answer$/ }).waitFor();
+  await capture(page, "state-05-answer-needed");
+  await page.getByRole("button", { name: "Start", exact: true }).click();
+  await banner.waitFor();
+  await page.getByRole("button", { name: "Go to step 1" }).click();
+  await page.getByRole("heading", { name: "Is this the tenant of your PMPC company?" }).waitFor();
+  assert.equal(await banner.count(), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+for (const presenter of [false, true]) {
+  const mode = presenter ? "presenter" : "normal";
+  test(`Finish at 1200×800 (${mode}): countdown, the four values and Copy all without scrolling`, async () => {
+    const { page, errors } = await open();
+    await startPractice(page, { presenter });
+    await page.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }).click();
+    await page.getByRole("heading", { name: "Done: give these values to Patch My PC Cloud" }).waitFor();
+    assert.deepEqual(page.viewportSize(), { width: 1200, height: 800 });
+    const main = await page.locator("main").boundingBox();
+    assert.equal(await page.locator("main").evaluate((m) => m.scrollTop), 0);
+    const parts = {
+      countdown: page.getByTestId("countdown"),
+      "Application (client) ID": page.getByTestId("value-Application (client) ID"),
+      "Object ID": page.getByTestId("value-Object ID"),
+      "Directory (tenant) ID": page.getByTestId("value-Directory (tenant) ID"),
+      "secret row": page.getByTestId("secret-value").locator(".."),
+      "Copy secret": page.getByRole("button", { name: "Copy client secret value" }),
+      "Copy all": page.getByTestId("copy-all"),
+    };
+    for (const [name, locator] of Object.entries(parts)) {
+      const box = await locator.boundingBox();
+      assert.ok(box, `${name} is on the page`);
+      assert.ok(box.y >= main.y && box.y + box.height <= Math.min(main.y + main.height, 800), `${name} is in view without scrolling (${mode}): ${JSON.stringify(box)}`);
+      assert.ok(box.x + box.width <= 1200, `${name} fits the width (${mode})`);
+    }
+    await capture(page, `finish-1200x800-${mode}`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+}

@@ -12,10 +12,13 @@ export const CLOUDS: { value: Cloud; label: string; portal: string }[] = [
   { value: "china", label: "China (operated by 21Vianet)", portal: "https://portal.azure.cn" },
 ];
 
-export function waitText(reason: WaitReason): string {
+/** Why the engine waits, in words true for the run the user is in (a practice run has no browser). */
+export function waitText(reason: WaitReason, practice = false): string {
   switch (reason) {
     case "browserSignIn":
-      return "Waiting for you to finish signing in in your web browser";
+      return practice
+        ? "Signing in to the practice tenant as its Global Administrator"
+        : "Waiting for you to finish signing in in your web browser";
     case "deviceCode":
       return "Waiting for you to enter the code on Microsoft's page";
     case "replication":

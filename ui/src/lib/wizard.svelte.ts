@@ -7,6 +7,7 @@
 //   signIn    what a sign-in in progress waits on (browser address, device code)
 //   trouble   the last error and the trail behind "Copy diagnostics"
 //   clock     the time countdowns are drawn against
+//   announcer the live region's words for screen readers
 import type { AppChoice } from "./bindings/AppChoice";
 import type { ConsentPlan } from "./bindings/ConsentPlan";
 import type { Diagnostics } from "./bindings/Diagnostics";
@@ -15,18 +16,26 @@ import type { Event } from "./bindings/Event";
 import type { Step } from "./bindings/Step";
 import type { Backend } from "./backend/types";
 import { tenantFromInput, toErrorInfo } from "./input";
+import { Announcer } from "./state/announcer.svelte";
 import { Clock } from "./state/clock.svelte";
 import { Outcome } from "./state/outcome.svelte";
 import { FINISH, Progress, WELCOME } from "./state/progress.svelte";
 import { Settings } from "./state/settings.svelte";
 import { SignInPrompt } from "./state/sign-in.svelte";
 import { Trouble } from "./state/trouble.svelte";
-import { retryText, summary, waitText, type ErrorAction } from "./text";
+import { formatRemaining, retryText, summary, waitText, type ErrorAction } from "./text";
 
 export { clientIdError, tenantError, tenantFromInput, toErrorInfo } from "./input";
 export { FINISH, WELCOME, type PageId, type PageState, type PageStatus, type Phase } from "./state/progress.svelte";
 export type { Mode } from "./state/settings.svelte";
 export type { Failure } from "./state/trouble.svelte";
+
+/** What the run waits for from the user, and on which page. */
+export interface Question {
+  page: number;
+  /** What is asked, as the page asks it. */
+  text: string;
+}
 
 /** Which existing app to use, or a new one. */
 export type AppPick = { createNew: true } | { reuse: string };
@@ -39,11 +48,47 @@ export class Wizard {
   readonly signIn = new SignInPrompt();
   readonly trouble = new Trouble();
   readonly clock = new Clock();
+  readonly announcer = new Announcer();
   /** A cleanup is under way. */
   busy = $state(false);
 
   constructor(backend: Backend) {
     this.backend = backend;
+  }
+
+  /**
+   * What the run cannot go on without, and the page it is on: the tenant question, the choice of
+   * an existing app, or a sign-in in the browser. Null while the run needs nothing from the user.
+   */
+  get question(): Question | null {
+    const { phase } = this.progress;
+    if (phase === "confirmTenant") {
+      return { page: this.firstPageOf("readTenant"), text: "Is this the tenant of your PMPC company?" };
+    }
+    if (phase === "chooseApp") {
+      return { page: this.firstPageOf("findExisting"), text: 'Use an existing "PMPC Recovery" app, or create a new one?' };
+    }
+    if (phase === "signingIn" && !this.settings.practice) {
+      const text = this.signIn.userCode ? "Enter the sign-in code on Microsoft's page" : "Finish signing in in your web browser";
+      return { page: this.firstPageOf("signIn"), text };
+    }
+    return null;
+  }
+
+  /** "step 3" or "steps 5 to 10", for what an engine step fills. */
+  private where(step: Step): string {
+    const pages = this.progress.pagesOf(step);
+    if (pages.length === 0) return "";
+    return pages.length === 1 ? `step ${pages[0]}` : `steps ${pages[0]} to ${pages.at(-1)}`;
+  }
+
+  private titleOf(step: Step): string {
+    const first = this.progress.pagesOf(step)[0];
+    return this.progress.steps.find((s) => s.number === first)?.title ?? "";
+  }
+
+  private say(text: string): void {
+    this.announcer.say(text);
   }
 
   async load(): Promise<void> {
@@ -85,6 +130,7 @@ export class Wizard {
     this.trouble.clear();
     progress.phase = "signingIn";
     progress.jumpTo(this.firstPageOf("signIn"));
+    this.say(practice ? "Practice run started: signing in to the practice tenant." : "Signing in to Microsoft.");
     const target = settings.signInTarget();
     this.trouble.note(
       `start practice=${practice} cloud=${settings.cloud} mode=${settings.mode} deviceCode=${settings.deviceCode} tenant=${target.tenant ?? "organizations"} clientId=${target.clientId ?? "default"}`,
@@ -102,7 +148,9 @@ export class Wizard {
       );
       this.signIn.clear();
       progress.phase = "confirmTenant";
-      progress.current = this.firstPageOf("readTenant");
+      // The question comes to the front, wherever the user was looking.
+      progress.jumpTo(this.firstPageOf("readTenant"));
+      this.say(`Signed in. Your answer is needed on step ${this.firstPageOf("readTenant")}: Is this the tenant of your PMPC company?`);
     } catch (err) {
       this.fail(toErrorInfo(err), "signIn");
     }
@@ -123,8 +171,9 @@ export class Wizard {
     this.outcome.handOff = handOff;
     if ((this.outcome.precheck?.existing.length ?? 0) > 0) {
       this.progress.phase = "chooseApp";
-      this.progress.current = this.firstPageOf("findExisting");
+      this.progress.jumpTo(this.firstPageOf("findExisting"));
       this.progress.mark("findExisting", { state: "active", note: "Choose below", until: null });
+      this.say(`Your answer is needed on ${this.where("findExisting")}: ${this.question?.text}`);
     } else {
       await this.run({ createNew: true });
     }
@@ -145,6 +194,12 @@ export class Wizard {
       progress.awaitingNext = false;
       progress.phase = "finished";
       progress.followTo(FINISH);
+      const left = outcome.deadline ? ` You have ${formatRemaining(Date.parse(outcome.deadline) - Date.now())} left to give them to Patch My PC Cloud.` : "";
+      this.say(
+        outcome.credentials.verified
+          ? `Done: all steps finished. The four values are on the Finish page.${left}`
+          : `Almost done: an administrator must grant the permission. The values are on the Finish page.${left}`,
+      );
     } catch (err) {
       progress.awaitingNext = false;
       this.fail(toErrorInfo(err), null);
@@ -249,19 +304,24 @@ export class Wizard {
       case "started":
         progress.mark(e.step, { state: "active", note: null, until: null });
         if (pages.length) progress.followTo(pages[0]);
+        if (pages.length) this.say(`${this.cap(this.where(e.step))}, ${this.titleOf(e.step)}: in progress.`);
         break;
-      case "waiting":
+      case "waiting": {
         // Waiting for the user is work in progress, not a retry with a countdown.
+        const text = waitText(e.reason, this.settings.practice);
         progress.mark(
           e.step,
           e.reason === "browserSignIn" || e.reason === "deviceCode"
-            ? { state: "active", note: `${waitText(e.reason)}…`, until: null }
-            : { state: "waiting", note: waitText(e.reason), until: Date.now() + e.seconds * 1000 },
+            ? { state: "active", note: `${text}…`, until: null }
+            : { state: "waiting", note: text, until: Date.now() + e.seconds * 1000 },
         );
+        if (pages.length) this.say(`${this.cap(this.where(e.step))}: ${text}.`);
         break;
+      }
       case "retrying":
         this.trouble.note(`  attempt ${e.attempt}: ${e.error.status} ${e.error.code} request-id=${e.error.requestId ?? "-"}`);
         progress.mark(e.step, { state: "waiting", note: retryText(e.reason), until: Date.now() + e.delaySeconds * 1000 });
+        if (pages.length) this.say(`${this.cap(this.where(e.step))}: waiting. ${retryText(e.reason)}; the wizard tries again by itself.`);
         break;
       case "done":
       case "skipped":
@@ -271,7 +331,11 @@ export class Wizard {
           until: null,
         });
         this.outcome.take(e.data);
-        if (this.settings.mode === "stepByStep" && progress.phase === "running") progress.awaitingNext = true;
+        if (pages.length) this.say(`${this.cap(this.where(e.step))} done.`);
+        if (this.settings.mode === "stepByStep" && progress.phase === "running") {
+          progress.awaitingNext = true;
+          if (progress.nextTitle) this.say(`${this.cap(this.where(e.step))} done. Press Next to go on with ${progress.nextTitle}.`);
+        }
         break;
       case "failed":
         progress.mark(e.step, { state: "failed", note: null, until: null });
@@ -280,8 +344,14 @@ export class Wizard {
     }
   }
 
+  private cap(text: string): string {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+
   private fail(info: ErrorInfo, step: Step | null): void {
     this.trouble.record(info, step);
+    const at = step ? this.where(step) : "";
+    this.say(`The wizard stopped${at ? ` at ${at}` : ""}. ${info.remedy}`);
     // Its remedy is the Sign-in app option: "Start over" lands on Welcome with Options open.
     if (info.code === "signInAppBlocked") this.settings.optionsOpen = true;
     this.progress.phase = "failed";

@@ -84,6 +84,8 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
       onEvent({ type: "signInUrl", url: SIGN_IN_URL });
       if (opts.signInError) throw opts.signInError;
       if (opts.waitForBrowser) {
+        // As the engine does, practice or not: the sign-in waits for the browser (practice: its own HTTP client).
+        onEvent({ type: "waiting", step: "signIn", reason: "browserSignIn", seconds: 0 });
         await new Promise<void>((resolve) => (cancel = resolve));
         const error: ErrorInfo = {
           code: "signInCancelled",
