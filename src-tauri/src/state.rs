@@ -1,11 +1,17 @@
-//! What the shell keeps between commands: the signed-in core, the practice tenant, the step gate.
-//! Held behind a std mutex and cloned out before any `.await`.
+//! What the shell keeps between commands, each fact with one owner:
+//! - [`AppState::local`]: this computer's journal and keychain (status, reveal, forget; no
+//!   network), built once;
+//! - [`Active`]: one sign-in (its core, session and pre-check, and a practice tenant if any);
+//! - [`Handover`]: which app's values the UI may reveal or copy, and whose secret store holds it.
+//!
+//! Held behind std mutexes and cloned out before any `.await`.
 
 use std::sync::{Arc, Mutex};
 
-use recovery::{Precheck, Recovery, Session, StepGate};
+use recovery::{Cloud, Code, Config, KeyringVault, Precheck, Recovery, Session, StepGate};
 
 use crate::clipboard::SecretClipboard;
+use crate::error::{IpcError, IpcResult};
 use crate::practice::PracticeTenant;
 
 /// One sign-in's worth of state.
@@ -14,8 +20,8 @@ pub struct Active {
     pub recovery: Recovery,
     pub session: Session,
     pub precheck: Precheck,
-    /// Keeps a practice tenant running while signed in to it.
-    pub _practice: Option<Arc<PracticeTenant>>,
+    /// The practice tenant, kept running while signed in to it (None for a real tenant).
+    pub practice_tenant: Option<Arc<PracticeTenant>>,
 }
 
 /// The app whose secret the UI may reveal or copy: from this run, or found on start-up.
@@ -24,12 +30,16 @@ pub struct Handover {
     pub tenant_id: String,
     pub app_id: String,
     pub object_id: String,
+    /// Made in a practice run: its secret lives in the practice sign-in's memory, not in the
+    /// keychain.
+    pub practice: bool,
 }
 
 #[derive(Debug, Default)]
 pub struct AppState {
+    local: Mutex<Option<Recovery>>,
     active: Mutex<Option<Active>>,
-    handover: Mutex<Option<(Handover, Recovery)>>,
+    handover: Mutex<Option<Handover>>,
     /// Step-by-step mode; `run` resets it so each run's first step starts at once.
     pub gate: StepGate,
     /// Wakes a sign-in that is waiting for the browser, to give up on it.
@@ -39,6 +49,39 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// This computer's runs: the data folder the CLI shares and the OS keychain. Built on first
+    /// use, then kept.
+    pub fn local(&self) -> IpcResult<Recovery> {
+        let mut local = lock(&self.local);
+        if let Some(r) = local.as_ref() {
+            return Ok(r.clone());
+        }
+        let r = Recovery::new(
+            Config::new(Cloud::Global, recovery::paths::data_dir()?),
+            Arc::new(KeyringVault::default()),
+            None,
+        )?;
+        *local = Some(r.clone());
+        Ok(r)
+    }
+
+    /// The core that holds the handed-over app's secret: the practice sign-in for a practice
+    /// run, this computer's keychain otherwise.
+    pub fn secret_keeper(&self, h: &Handover) -> IpcResult<Recovery> {
+        if !h.practice {
+            return self.local();
+        }
+        self.active()
+            .filter(|a| a.practice_tenant.is_some())
+            .map(|a| a.recovery)
+            .ok_or_else(|| {
+                IpcError::new(
+                    Code::SecretMissing,
+                    "The practice run's secret was only kept until you signed in again.",
+                )
+            })
+    }
+
     pub fn active(&self) -> Option<Active> {
         lock(&self.active).clone()
     }
@@ -47,11 +90,11 @@ impl AppState {
         std::mem::replace(&mut *lock(&self.active), active)
     }
 
-    pub fn handover(&self) -> Option<(Handover, Recovery)> {
+    pub fn handover(&self) -> Option<Handover> {
         lock(&self.handover).clone()
     }
 
-    pub fn set_handover(&self, h: Option<(Handover, Recovery)>) {
+    pub fn set_handover(&self, h: Option<Handover>) {
         *lock(&self.handover) = h;
     }
 }

@@ -8,7 +8,7 @@ use ts_rs::TS;
 
 use crate::error::{IpcError, IpcResult};
 use crate::state::{AppState, Handover};
-use recovery::{Code, Recovery, Secret};
+use recovery::{Code, Secret};
 
 /// How long a copied secret stays on the clipboard.
 const CLIPBOARD_CLEAR_AFTER: Duration = Duration::from_secs(30);
@@ -53,20 +53,26 @@ pub async fn copy_secret(state: State<'_, AppState>, with_ids: bool) -> IpcResul
 /// Removes the client secret from this computer's keychain (the app registration stays).
 #[tauri::command]
 pub async fn forget_secrets(state: State<'_, AppState>) -> IpcResult<()> {
-    if let Some((h, recovery)) = state.handover() {
-        recovery.forget_secret(&h.tenant_id, &h.app_id).await?;
+    if let Some(h) = state.handover() {
+        state
+            .secret_keeper(&h)?
+            .forget_secret(&h.tenant_id, &h.app_id)
+            .await?;
     }
     Ok(())
 }
 
 async fn secret(state: &AppState) -> IpcResult<(Handover, Secret)> {
-    let (h, recovery): (Handover, Recovery) = state.handover().ok_or_else(|| {
+    let h = state.handover().ok_or_else(|| {
         IpcError::new(
             Code::SecretMissing,
             "No client secret was made on this computer yet.",
         )
     })?;
-    let secret = recovery.reveal_secret(&h.tenant_id, &h.app_id).await?;
+    let secret = state
+        .secret_keeper(&h)?
+        .reveal_secret(&h.tenant_id, &h.app_id)
+        .await?;
     Ok((h, secret))
 }
 
@@ -90,6 +96,7 @@ mod tests {
             tenant_id: "t".into(),
             app_id: "a".into(),
             object_id: "o".into(),
+            practice: false,
         };
         let block = labelled_block(&h, &Secret::new("s3cr3t"));
         assert_eq!(

@@ -62,12 +62,8 @@ pub async fn plan() -> PlanInfo {
 /// closing the app. The most recent run that created an app wins.
 #[tauri::command]
 pub async fn status(state: State<'_, AppState>) -> IpcResult<Option<RunStatus>> {
-    let recovery = Recovery::new(
-        Config::new(Cloud::Global, recovery::paths::data_dir()?),
-        Arc::new(KeyringVault::default()),
-        None,
-    )?;
-    let latest = recovery
+    let latest = state
+        .local()?
         .status()
         .await?
         .into_iter()
@@ -79,10 +75,11 @@ pub async fn status(state: State<'_, AppState>) -> IpcResult<Option<RunStatus>> 
             tenant_id: s.journal.tenant_id.clone(),
             app_id: app.app_id.clone(),
             object_id: app.object_id.clone(),
+            practice: false,
         })
     });
-    if let Some(h) = handover {
-        state.set_handover(Some((h, recovery)));
+    if handover.is_some() {
+        state.set_handover(handover);
     }
     Ok(latest)
 }
@@ -122,7 +119,7 @@ pub async fn sign_in(
         recovery,
         session,
         precheck: precheck.clone(),
-        _practice: practice,
+        practice_tenant: practice,
     }));
     Ok(precheck)
 }
@@ -149,14 +146,12 @@ pub async fn run(
         .recovery
         .run(&active.session, &active.precheck, &choice, &sink)
         .await?;
-    state.set_handover(Some((
-        Handover {
-            tenant_id: credentials.tenant_id.clone(),
-            app_id: credentials.application_id.clone(),
-            object_id: credentials.object_id.clone(),
-        },
-        active.recovery.clone(),
-    )));
+    state.set_handover(Some(Handover {
+        tenant_id: credentials.tenant_id.clone(),
+        app_id: credentials.application_id.clone(),
+        object_id: credentials.object_id.clone(),
+        practice: active.practice_tenant.is_some(),
+    }));
     Ok(credentials)
 }
 
@@ -175,7 +170,7 @@ pub async fn cleanup(
     on_event: Channel<Event>,
 ) -> IpcResult<CleanupReport> {
     let active = state.active().ok_or_else(not_signed_in)?;
-    let object_id = state.handover().map(|(h, _)| h.object_id);
+    let object_id = state.handover().map(|h| h.object_id);
     let sink = sink(on_event, &state);
     let report = active
         .recovery
