@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use crate::error::{Error, Result};
 use crate::events::Reported;
 use crate::events::{EventSink, Step, StepData, StepScope};
-use crate::graph::Graph;
+use crate::graph::{Graph, NewPassword};
 use crate::journal::{AppRecord, PasswordRecord};
 use crate::secret::Secret;
 use crate::vault;
@@ -24,47 +24,76 @@ impl Engine {
         app: &AppRecord,
         sink: &EventSink,
     ) -> Result<(PasswordRecord, Secret)> {
-        let s = sink.step(Step::CreateSecret);
+        let create_step = sink.step(Step::CreateSecret);
         let store_step = sink.step(Step::StoreSecret);
         let account = vault::client_secret_account(tid, &app.app_id);
-        let acc = account.clone();
-        let stored: Option<StoredSecret> = vault::blocking(&self.vault, move |v| v.get(&acc))
+        if let Some(kept) = self
+            .kept_secret(cell, &account, &create_step, &store_step)
+            .await?
+        {
+            return Ok(kept);
+        }
+        create_step.begin().await;
+        let (rec, new) = self.create_secret(g, cell, app, &create_step).await?;
+        store_step.begin().await;
+        let rec = self
+            .store_secret(g, cell, app, &account, &new, rec, &store_step)
+            .await?;
+        Ok((rec, new.secret))
+    }
+
+    /// A resumed run whose secret is in the keychain already: that secret, and both steps
+    /// reported as done before.
+    async fn kept_secret(
+        &self,
+        cell: &JournalCell,
+        account: &str,
+        create_step: &StepScope,
+        store_step: &StepScope,
+    ) -> Result<Option<(PasswordRecord, Secret)>> {
+        let acc = account.to_string();
+        let kept: Option<StoredSecret> = vault::blocking(&self.vault, move |v| v.get(&acc))
             .await
-            .reported(&store_step)?
+            .reported(store_step)?
             .and_then(|raw| serde_json::from_str(raw.expose()).ok());
-        let (rec, pending) = {
+        let rec = cell.lock().await.password.clone();
+        let (Some(mut rec), Some(kept)) = (rec, kept) else {
+            return Ok(None);
+        };
+        if rec.key_id != kept.key_id {
+            return Ok(None);
+        }
+        if !rec.stored {
+            // Killed between the keychain write and the journal write.
+            self.mark_stored(cell).await?;
+        }
+        rec.stored = true;
+        create_step.skipped(secret_data(&rec));
+        store_step.skipped(StepData::SecretStored {
+            key_id: rec.key_id.clone(),
+        });
+        Ok(Some((rec, Secret::new(kept.secret_text))))
+    }
+
+    /// Steps 13–15: `addPassword`, after removing what an interrupted attempt left (its value is
+    /// lost, so it is unusable). Journaled before and after, so a kill never leaves a secret
+    /// nobody knows of.
+    async fn create_secret(
+        &self,
+        g: &Graph,
+        cell: &JournalCell,
+        app: &AppRecord,
+        step: &StepScope,
+    ) -> Result<(PasswordRecord, NewPassword)> {
+        let (earlier, pending) = {
             let j = cell.lock().await;
             (j.password.clone(), j.password_pending_since)
         };
-        if let (Some(rec), Some(st)) = (&rec, &stored) {
-            if rec.key_id == st.key_id {
-                if !rec.stored {
-                    // Killed between the keychain write and the journal write.
-                    self.save_cell(cell, |j| {
-                        if let Some(p) = j.password.as_mut() {
-                            p.stored = true;
-                        }
-                        j.password_pending_since = None;
-                    })
-                    .await?;
-                }
-                let mut rec = rec.clone();
-                rec.stored = true;
-                s.skipped(secret_data(&rec));
-                store_step.skipped(StepData::SecretStored {
-                    key_id: rec.key_id.clone(),
-                });
-                return Ok((rec, Secret::new(st.secret_text.clone())));
-            }
-        }
-        s.begin().await;
-        if pending.is_some() || rec.is_some() {
-            // A secret made by an earlier, interrupted attempt is unusable (its value is lost):
-            // remove it before making the new one.
-            let known = rec.as_ref().map(|r| r.key_id.clone());
-            self.remove_orphans(g, app, pending, known.as_deref(), &s)
+        if pending.is_some() || earlier.is_some() {
+            let known = earlier.as_ref().map(|r| r.key_id.clone());
+            self.remove_orphans(g, app, pending, known.as_deref(), step)
                 .await
-                .reported(&s)?;
+                .reported(step)?;
         }
         let now = self.http.clock.now();
         self.save_cell(cell, |j| {
@@ -74,27 +103,40 @@ impl Engine {
         .await?;
         self.checkpoint(Checkpoint::PasswordPending)?;
         let end = now + self.cfg.secret_lifetime;
-        let sref = &s;
         let reconcile = || -> futures::future::BoxFuture<'_, Result<()>> {
-            Box::pin(async move { self.remove_orphans(g, app, Some(now), None, sref).await })
+            Box::pin(async move { self.remove_orphans(g, app, Some(now), None, step).await })
         };
         let new = g
-            .add_password(&app.object_id, &self.cfg.app_name, end, &s, &reconcile)
+            .add_password(&app.object_id, &self.cfg.app_name, end, step, &reconcile)
             .await
-            .reported(&s)?;
+            .reported(step)?;
         let rec = PasswordRecord {
             key_id: new.key_id.clone(),
             hint: new.hint.clone(),
             end_date_time: new.end_date_time,
             stored: false,
         };
-        let stored_rec = rec.clone();
-        self.save_cell(cell, move |j| j.password = Some(stored_rec))
+        let journaled = rec.clone();
+        self.save_cell(cell, move |j| j.password = Some(journaled))
             .await?;
         self.checkpoint(Checkpoint::PasswordAdded)?;
-        s.done(secret_data(&rec));
+        step.done(secret_data(&rec));
+        Ok((rec, new))
+    }
 
-        store_step.begin().await;
+    /// Step 16: the secret into the keychain. A secret that cannot be kept anywhere is removed
+    /// from the app: no usable credential is left behind.
+    #[allow(clippy::too_many_arguments)]
+    async fn store_secret(
+        &self,
+        g: &Graph,
+        cell: &JournalCell,
+        app: &AppRecord,
+        account: &str,
+        new: &NewPassword,
+        mut rec: PasswordRecord,
+        step: &StepScope,
+    ) -> Result<PasswordRecord> {
         let value = Secret::new(
             serde_json::to_string(&StoredSecret {
                 key_id: new.key_id.clone(),
@@ -102,39 +144,41 @@ impl Engine {
             })
             .map_err(|e| Error::Internal(e.to_string()))?,
         );
-        let acc = account.clone();
+        let acc = account.to_string();
         if let Err(e) = vault::blocking(&self.vault, move |v| v.set(&acc, &value)).await {
-            // The secret cannot be kept anywhere: do not leave a usable credential behind.
-            if let Err(e2) = g
-                .remove_password(&app.object_id, &new.key_id, &store_step)
-                .await
-            {
-                tracing::warn!(error = %e2, "could not remove the secret that could not be stored");
-            } else {
-                let _ = self
-                    .save_cell(cell, |j| {
-                        j.password = None;
-                        j.password_pending_since = None;
-                    })
-                    .await;
+            match g.remove_password(&app.object_id, &new.key_id, step).await {
+                Err(e2) => {
+                    tracing::warn!(error = %e2, "could not remove the secret that could not be stored")
+                }
+                Ok(()) => {
+                    let _ = self
+                        .save_cell(cell, |j| {
+                            j.password = None;
+                            j.password_pending_since = None;
+                        })
+                        .await;
+                }
             }
-            store_step.failed(&e);
+            step.failed(&e);
             return Err(e);
         }
+        self.mark_stored(cell).await?;
+        self.checkpoint(Checkpoint::SecretStored)?;
+        rec.stored = true;
+        step.done(StepData::SecretStored {
+            key_id: rec.key_id.clone(),
+        });
+        Ok(rec)
+    }
+
+    async fn mark_stored(&self, cell: &JournalCell) -> Result<()> {
         self.save_cell(cell, |j| {
             if let Some(p) = j.password.as_mut() {
                 p.stored = true;
             }
             j.password_pending_since = None;
         })
-        .await?;
-        self.checkpoint(Checkpoint::SecretStored)?;
-        let mut rec = rec;
-        rec.stored = true;
-        store_step.done(StepData::SecretStored {
-            key_id: rec.key_id.clone(),
-        });
-        Ok((rec, new.secret))
+        .await
     }
 
     /// Removes credentials with our description that an interrupted attempt made: the one the
