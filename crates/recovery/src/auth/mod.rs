@@ -299,35 +299,8 @@ impl Authenticator {
                     return self.session_from(tr, None).await;
                 }
                 Err(Failure::Http { error, .. }) if error.status < 500 && error.status != 429 => {
-                    // Conditional Access blocking the flow (AADSTS53003) and a tenant that
-                    // restricts this client come first: their `error` varies (invalid_grant,
-                    // access_denied).
-                    if let e @ (Error::DeviceCodeBlocked(_) | Error::SignInAppBlocked(_)) =
-                        refused(error.clone())
-                    {
-                        return Err(e);
-                    }
-                    let kind: Option<DeviceCodeErrorResponse> = serde_json::from_value(
-                        serde_json::json!({"error": error.code, "error_description": error.message}),
-                    )
-                    .ok();
-                    match kind.as_ref().map(|k| k.error()) {
-                        Some(DeviceCodeErrorResponseType::AuthorizationPending) => {}
-                        Some(DeviceCodeErrorResponseType::SlowDown) => {
-                            interval += Duration::from_secs(5)
-                        }
-                        Some(DeviceCodeErrorResponseType::ExpiredToken) => {
-                            return Err(Error::DeviceCodeExpired)
-                        }
-                        Some(DeviceCodeErrorResponseType::AccessDenied) => {
-                            return Err(Error::SignInCancelled(error.message))
-                        }
-                        // Entra's own names for an expired or declined code.
-                        _ if error.code == "code_expired" => return Err(Error::DeviceCodeExpired),
-                        _ if error.code == "authorization_declined" => {
-                            return Err(Error::SignInCancelled(error.message))
-                        }
-                        _ => return Err(refused(error)),
+                    if device_poll_refusal(error)? {
+                        interval += Duration::from_secs(5);
                     }
                 }
                 // Transient trouble while polling: keep polling until the code expires.
@@ -408,6 +381,32 @@ impl Authenticator {
 
 fn access_secret(t: &AccessToken) -> String {
     t.secret().clone()
+}
+
+/// What a refused device-code poll means (RFC 8628 3.5): Ok(false) the user has not finished
+/// yet, Ok(true) poll more slowly, Err the sign-in is over. Conditional Access blocking the flow
+/// (AADSTS53003) and a tenant that restricts this client come first: their `error` varies
+/// (invalid_grant, access_denied).
+fn device_poll_refusal(error: GraphErrorInfo) -> Result<bool> {
+    if let e @ (Error::DeviceCodeBlocked(_) | Error::SignInAppBlocked(_)) = refused(error.clone()) {
+        return Err(e);
+    }
+    let kind: Option<DeviceCodeErrorResponse> = serde_json::from_value(
+        serde_json::json!({"error": error.code, "error_description": error.message}),
+    )
+    .ok();
+    match kind.as_ref().map(|k| k.error()) {
+        Some(DeviceCodeErrorResponseType::AuthorizationPending) => Ok(false),
+        Some(DeviceCodeErrorResponseType::SlowDown) => Ok(true),
+        Some(DeviceCodeErrorResponseType::ExpiredToken) => Err(Error::DeviceCodeExpired),
+        Some(DeviceCodeErrorResponseType::AccessDenied) => {
+            Err(Error::SignInCancelled(error.message))
+        }
+        // Entra's own names for an expired or declined code.
+        _ if error.code == "code_expired" => Err(Error::DeviceCodeExpired),
+        _ if error.code == "authorization_declined" => Err(Error::SignInCancelled(error.message)),
+        _ => Err(refused(error)),
+    }
 }
 
 /// Who signed in, from a verified ID token.

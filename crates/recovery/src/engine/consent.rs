@@ -21,49 +21,72 @@ impl Engine {
         route: ConsentRoute,
         sink: &EventSink,
     ) -> Result<Option<String>> {
-        let s = sink.step(Step::CreateServicePrincipal);
-        let known = cell.lock().await.service_principal_id.clone();
-        let sp_id = match known {
-            Some(id) => {
-                s.skipped(StepData::ServicePrincipal { id: id.clone() });
-                id
-            }
-            None => {
-                s.begin().await;
-                match g.upsert_service_principal(&app.app_id, &s).await {
-                    Ok(sp) => {
-                        self.save_cell(cell, |j| j.service_principal_id = Some(sp.id.clone()))
-                            .await?;
-                        self.checkpoint(Checkpoint::ServicePrincipalCreated)?;
-                        s.done(StepData::ServicePrincipal { id: sp.id.clone() });
-                        sp.id
-                    }
-                    // Creating an app's service principal needs Application Administrator,
-                    // Cloud Application Administrator, or (for an owner of a single-tenant app)
-                    // Application Developer
-                    // (<https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals>):
-                    // a Privileged Role Administrator has none of them. The admin-consent page
-                    // creates the service principal itself, so the link still finishes the job,
-                    // opened by this user or another Global or Privileged Role Administrator.
-                    Err(Error::InsufficientPrivileges(_)) => {
-                        let url = self.hand_off_consent(g, cell, app, pre, &s).await?;
-                        s.done(StepData::ConsentHandedOff {
-                            admin_consent_url: url.clone(),
-                        });
-                        sink.step(Step::GrantConsent)
-                            .done(StepData::ConsentHandedOff {
-                                admin_consent_url: url,
-                            });
-                        return Ok(None);
-                    }
-                    Err(e) => {
-                        s.failed(&e);
-                        return Err(e);
-                    }
-                }
-            }
-        };
+        match self.service_principal(g, cell, app, pre, sink).await? {
+            Some(sp_id) => self.grant(g, cell, app, pre, route, &sp_id, sink).await,
+            None => Ok(None),
+        }
+    }
 
+    /// The app's service principal: its id, or None when the account may not create it and the
+    /// consent was handed to the admin-consent link instead.
+    async fn service_principal(
+        &self,
+        g: &Graph,
+        cell: &JournalCell,
+        app: &AppRecord,
+        pre: &Precheck,
+        sink: &EventSink,
+    ) -> Result<Option<String>> {
+        let s = sink.step(Step::CreateServicePrincipal);
+        if let Some(id) = cell.lock().await.service_principal_id.clone() {
+            s.skipped(StepData::ServicePrincipal { id: id.clone() });
+            return Ok(Some(id));
+        }
+        s.begin().await;
+        match g.upsert_service_principal(&app.app_id, &s).await {
+            Ok(sp) => {
+                self.save_cell(cell, |j| j.service_principal_id = Some(sp.id.clone()))
+                    .await?;
+                self.checkpoint(Checkpoint::ServicePrincipalCreated)?;
+                s.done(StepData::ServicePrincipal { id: sp.id.clone() });
+                Ok(Some(sp.id))
+            }
+            // Creating an app's service principal needs Application Administrator, Cloud
+            // Application Administrator, or (for an owner of a single-tenant app) Application
+            // Developer (<https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals>):
+            // a Privileged Role Administrator has none of them. The admin-consent page creates
+            // the service principal itself, so the link still finishes the job, opened by this
+            // user or another Global or Privileged Role Administrator.
+            Err(Error::InsufficientPrivileges(_)) => {
+                let url = self.hand_off_consent(g, cell, app, pre, &s).await?;
+                s.done(StepData::ConsentHandedOff {
+                    admin_consent_url: url.clone(),
+                });
+                sink.step(Step::GrantConsent)
+                    .done(StepData::ConsentHandedOff {
+                        admin_consent_url: url,
+                    });
+                Ok(None)
+            }
+            Err(e) => {
+                s.failed(&e);
+                Err(e)
+            }
+        }
+    }
+
+    /// Admin consent for AuditLog.Read.All, or its hand-off when refused and the route allows.
+    #[allow(clippy::too_many_arguments)]
+    async fn grant(
+        &self,
+        g: &Graph,
+        cell: &JournalCell,
+        app: &AppRecord,
+        pre: &Precheck,
+        route: ConsentRoute,
+        sp_id: &str,
+        sink: &EventSink,
+    ) -> Result<Option<String>> {
         let s = sink.step(Step::GrantConsent);
         let (assigned, handed_off) = {
             let j = cell.lock().await;
@@ -79,7 +102,7 @@ impl Engine {
         match g
             .grant_app_role(
                 &pre.graph_service_principal_id,
-                &sp_id,
+                sp_id,
                 &pre.app_role_id,
                 // A reused app, or one whose consent was handed to another admin, may hold the
                 // grant already: look before granting.
