@@ -87,6 +87,26 @@ export class Session {
     return call("POST", `/session/${this.id}/element/${element}/click`, {});
   }
 
+  /** Runs `script` (a function body; `arguments` holds `args`) in the page and returns its value. */
+  execute(script, args = []) {
+    return call("POST", `/session/${this.id}/execute/sync`, { script, args });
+  }
+
+  /**
+   * Presses keys as a keyboard does: each key goes down and up in turn, except that `modifiers`
+   * (e.g. ["\uE008"] for Shift) are held around them. WebDriver key values: Tab \uE004,
+   * Enter \uE007, Space \uE00D, Shift \uE008.
+   */
+  async press(key, modifiers = []) {
+    const actions = [
+      ...modifiers.map((m) => ({ type: "keyDown", value: m })),
+      { type: "keyDown", value: key },
+      { type: "keyUp", value: key },
+      ...modifiers.map((m) => ({ type: "keyUp", value: m })),
+    ];
+    await call("POST", `/session/${this.id}/actions`, { actions: [{ type: "key", id: "keyboard", actions }] });
+  }
+
   /** A PNG of the window, as a Buffer. */
   async screenshot() {
     return Buffer.from(await call("GET", `/session/${this.id}/screenshot`), "base64");
