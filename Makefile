@@ -131,12 +131,23 @@ e2e: app
 
 
 # --- benchmarks (figures printed, nothing asserted) --------------------------------------------------
-# The engine's whole flow against tenant-sim with a realistic profile, then the release app's cold
-# start to an interactive first page and its memory, under Xvfb.
-bench: deps ui/dist/index.html
+# 1. The engine's whole flow against tenant-sim (realistic, fast and slow tenants): wall time vs. the
+#    floor, beside models of other tools' waiting, and the requests of a clean run.
+# 2. The release installers (`make package`) and a bare Tauri 2 window (tests/bench/bare-window: not a
+#    workspace member, the workspace's Cargo.lock copied in, same target dir and release profile,
+#    built here with the same Tauri CLI); then both apps' cold start to an interactive first page,
+#    memory (PSS) and sizes, side by side, under Xvfb.
+BARE := tests/bench/bare-window
+release-profile = awk '/^\[/{on=($$0=="[profile.release]")} on && NF && !/^\#/' $(1)
+bench: deps .deps-package ui/dist/index.html
 	cargo bench -p recovery --bench flow
-	cargo build --release -p pmpc-recovery-wizard --features tauri/custom-protocol
-	APP_BINARY=$(CARGO_TARGET_DIR)/release/pmpc-recovery-wizard \
+	@diff <($(call release-profile,Cargo.toml)) <($(call release-profile,$(BARE)/Cargo.toml)) >/dev/null || \
+	  { echo "$(BARE)/Cargo.toml: [profile.release] differs from the workspace's"; exit 1; }
+	$(MAKE) --no-print-directory package PACKAGE_PROFILE=release
+	cp Cargo.lock $(BARE)/Cargo.lock
+	cd ui && TAURI_APP_PATH=../$(BARE) npx tauri build --bundles deb
+	APP_BINARY=$(CARGO_TARGET_DIR)/release/pmpc-recovery-wizard BARE_BINARY=$(CARGO_TARGET_DIR)/release/bare-window \
+	  APP_DEB="$$(ls $(CARGO_TARGET_DIR)/release/bundle/deb/PMPC*.deb)" BARE_DEB="$$(ls $(CARGO_TARGET_DIR)/release/bundle/deb/Bare*.deb)" \
 	  xvfb-run -a -s "-screen 0 1280x860x24" dbus-run-session -- node tests/bench/startup.mjs
 
 # --- Windows, cross-built on Debian (README: "Windows builds from Linux") -----------------------------

@@ -1,13 +1,21 @@
-// Benchmark: cold start of the real app to an interactive first page, and its memory.
+// Benchmark: cold start of the real app to an interactive first page, and its memory, beside a bare
+// Tauri 2 window (tests/bench/bare-window: same Tauri, same release profile, one static page).
 // Run under Xvfb (`make bench`). For each run: start the app through tauri-driver, time until the
-// Welcome page's "Sign in to Microsoft" button exists, then read the memory of the app and its
-// WebKit helper processes (PSS, which splits shared pages fairly, and RSS) from /proc.
-import { readFileSync, readdirSync } from "node:fs";
+// first page's button exists, then read the memory of the app and its WebKit helper processes
+// (PSS, which splits shared pages fairly, and RSS) from /proc. The two apps take turns, so drift
+// on a shared machine hits both alike. Then the binaries' and installers' sizes.
+//
+// env: APP_BINARY, BARE_BINARY (required); APP_BUTTON (default "Sign in to Microsoft"), BARE_BUTTON
+// (default "Start"); APP_DEB, BARE_DEB (installers, optional); RUNS (default 5).
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import { Session, startDriver } from "../e2e/webdriver.mjs";
 
-const app = process.env.APP_BINARY;
-const runs = Number(process.env.RUNS ?? 5);
-if (!app) throw new Error("APP_BINARY must be set");
+const runs = Math.max(5, Number(process.env.RUNS ?? 5));
+const apps = [
+  { name: "app", binary: process.env.APP_BINARY, button: process.env.APP_BUTTON ?? "Sign in to Microsoft", deb: process.env.APP_DEB },
+  { name: "bare window", binary: process.env.BARE_BINARY, button: process.env.BARE_BUTTON ?? "Start", deb: process.env.BARE_DEB },
+];
+for (const a of apps) if (!a.binary) throw new Error("APP_BINARY and BARE_BINARY must be set");
 
 function children() {
   const byParent = new Map();
@@ -23,7 +31,8 @@ function children() {
   return byParent;
 }
 
-function appTree() {
+// The app's process and everything under it (WebKitWebProcess, WebKitNetworkProcess).
+function appTree(binary) {
   const byParent = children();
   const exe = (pid) => {
     try {
@@ -32,7 +41,7 @@ function appTree() {
       return "";
     }
   };
-  const roots = [...byParent.values()].flat().filter((pid) => exe(pid) === app);
+  const roots = [...byParent.values()].flat().filter((pid) => exe(pid) === binary);
   const all = [];
   const walk = (pid) => {
     all.push(pid);
@@ -43,35 +52,65 @@ function appTree() {
 }
 
 function memoryKiB(pid) {
-  const text = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
-  const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0);
-  return { pss: field("Pss"), rss: field("Rss") };
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0);
+    return { pss: field("Pss"), rss: field("Rss") };
+  } catch {
+    return { pss: 0, rss: 0 };
+  }
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const startups = [];
-const memories = [];
+const results = new Map(apps.map((a) => [a.name, { startups: [], memories: [] }]));
 const driver = await startDriver();
 try {
   for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    const session = await Session.open(app);
-    await session.button("Sign in to Microsoft", 30_000);
-    startups.push(performance.now() - t0);
-    await new Promise((r) => setTimeout(r, 1500)); // let the page settle before reading memory
-    const procs = appTree();
-    const mem = procs.map((p) => ({ ...p, ...memoryKiB(p.pid) }));
-    memories.push(mem);
-    await session.close();
+    for (const a of apps) {
+      const r = results.get(a.name);
+      const t0 = performance.now();
+      const session = await Session.open(a.binary);
+      await session.button(a.button, 30_000);
+      r.startups.push(performance.now() - t0);
+      await new Promise((res) => setTimeout(res, 1500)); // let the page settle before reading memory
+      r.memories.push(appTree(a.binary).map((p) => ({ ...p, ...memoryKiB(p.pid) })));
+      await session.close();
+    }
   }
 } finally {
   driver.kill();
 }
 
 const mib = (kib) => (kib / 1024).toFixed(1);
-console.log(`app: ${app}`);
-console.log(`cold start to interactive first page, ${runs} runs (ms): ${startups.map((t) => t.toFixed(0)).join(" ")}`);
-console.log(`  median ${median(startups).toFixed(0)} ms, min ${Math.min(...startups).toFixed(0)} ms, max ${Math.max(...startups).toFixed(0)} ms`);
-const totals = memories.map((m) => m.reduce((a, p) => ({ pss: a.pss + p.pss, rss: a.rss + p.rss }), { pss: 0, rss: 0 }));
-console.log(`memory after the first page (app + WebKit processes), median of ${runs}: PSS ${mib(median(totals.map((t) => t.pss)))} MiB, RSS ${mib(median(totals.map((t) => t.rss)))} MiB`);
-for (const p of memories.at(-1)) console.log(`  ${p.name.padEnd(24)} PSS ${mib(p.pss).padStart(7)} MiB  RSS ${mib(p.rss).padStart(7)} MiB`);
+const mb = (bytes) => (bytes / 1e6).toFixed(2);
+const size = (path) => {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
+};
+const summary = {};
+for (const a of apps) {
+  const { startups, memories } = results.get(a.name);
+  const pss = memories.map((m) => m.reduce((s, p) => s + p.pss, 0));
+  const rss = memories.map((m) => m.reduce((s, p) => s + p.rss, 0));
+  summary[a.name] = { start: median(startups), pss: median(pss), bin: size(a.binary), deb: a.deb && size(a.deb) };
+  console.log(`${a.name}: ${a.binary}`);
+  console.log(`  cold start to interactive first page, ${runs} runs (ms): ${startups.map((t) => t.toFixed(0)).join(" ")}`);
+  console.log(`    median ${median(startups).toFixed(0)} ms, min ${Math.min(...startups).toFixed(0)} ms, max ${Math.max(...startups).toFixed(0)} ms`);
+  console.log(`  memory after the first page (app + WebKit processes), median of ${runs}: PSS ${mib(median(pss))} MiB, RSS ${mib(median(rss))} MiB`);
+  for (const p of memories.at(-1)) console.log(`    ${p.name.padEnd(24)} PSS ${mib(p.pss).padStart(7)} MiB  RSS ${mib(p.rss).padStart(7)} MiB`);
+}
+
+const ours = summary.app;
+const bare = summary["bare window"];
+const verdict = (ratio, goal) => `${ratio.toFixed(2)}x (goal <= ${goal.toFixed(1)}x: ${ratio <= goal ? "met" : "NOT met"})`;
+console.log("");
+console.log("app vs bare window:");
+console.log(`  start   ${ours.start.toFixed(0)} ms vs ${bare.start.toFixed(0)} ms: ${verdict(ours.start / bare.start, 1.5)}`);
+console.log(`  memory  PSS ${mib(ours.pss)} MiB vs ${mib(bare.pss)} MiB: ${verdict(ours.pss / bare.pss, 1.2)}`);
+console.log(`  binary  ${mb(ours.bin)} MB vs ${mb(bare.bin)} MB (${(ours.bin / bare.bin).toFixed(2)}x)`);
+if (ours.deb && bare.deb) {
+  console.log(`  .deb    ${mb(ours.deb)} MB vs ${mb(bare.deb)} MB (${(ours.deb / bare.deb).toFixed(2)}x); goal for the app's .deb <= 6 MB: ${ours.deb <= 6e6 ? "met" : "NOT met"}`);
+}

@@ -1,4 +1,5 @@
-//! The whole flow against tenant-sim with a realistic profile: wall time against the floor.
+//! The whole flow against tenant-sim: wall time against the floor, our waiting beside models of
+//! how other tools wait, and the requests a clean run sends.
 //!
 //! The floor is the critical path of round trips that cannot be avoided, plus the replication
 //! windows, in tenant-sim's model (latency is spent before a request is handled; a new object
@@ -16,25 +17,142 @@
 //! ```
 //! Latencies are taken at their mean (base + jitter/2).
 //!
-//! Run: `cargo bench -p recovery --bench flow` (env `BENCH_RUNS`, default 3).
+//! Profiles: `realistic` (the request-count goal is measured here), `fast` (replication ~1 s) and
+//! `slow` (replication 15 s, the middle of 10–20 s, secret readiness 30 s).
+//!
+//! Wait policies: ours ([`RetryPolicy::default`], adaptive) and four [`FixedWait`] models of
+//! other tools' documented waiting, each applied to this same flow (same calls, same tenant):
+//! only how long it waits differs. They are models, not the tools: see [`peers`] for the source
+//! of each.
+//!
+//! Requests are split into needed calls and polls: the needed calls are what the same flow sends
+//! to an instantaneous tenant (no replication, no delays; measured once at the start), the polls
+//! everything beyond that.
+//!
+//! Run: `cargo bench -p recovery --bench flow` (env `BENCH_RUNS`: runs of ours per profile,
+//! default 3; `BENCH_PEER_RUNS`: runs of each model, default 1, they do not jitter;
+//! `BENCH_PEERS=0` skips the models; `BENCH_VERBOSE=1` prints every request).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use recovery::retry::{FixedWait, Op};
 use recovery::{
-    Cloud, Config, Endpoints, EventSink, HttpBrowser, MemoryVault, Recovery, RunChoice,
-    SignInMethod,
+    Cloud, Config, Endpoints, EventSink, HttpBrowser, MemoryVault, Recovery, RetryPolicy,
+    RunChoice, SignInMethod,
 };
 use tenant_sim::{LatencyProfile, Options, Scenario};
 
-fn scenario() -> Scenario {
-    Scenario {
+struct Profile {
+    name: &'static str,
+    scenario: Scenario,
+}
+
+fn profiles() -> Vec<Profile> {
+    let secs = Duration::from_secs;
+    let realistic = Scenario {
         replication_delay: Duration::from_millis(2000),
-        secret_ready_delay: Duration::from_millis(5000),
-        role_propagation_delay: Duration::from_millis(3000),
+        secret_ready_delay: secs(5),
+        role_propagation_delay: secs(3),
         latency: LatencyProfile::realistic(),
         ..Scenario::default()
-    }
+    };
+    let fast = Scenario {
+        replication_delay: secs(1),
+        secret_ready_delay: secs(2),
+        role_propagation_delay: secs(1),
+        latency: LatencyProfile::realistic(),
+        ..Scenario::default()
+    };
+    let slow = Scenario {
+        replication_delay: secs(15),
+        secret_ready_delay: secs(30),
+        role_propagation_delay: secs(15),
+        latency: LatencyProfile::realistic(),
+        ..Scenario::default()
+    };
+    vec![
+        Profile {
+            name: "realistic",
+            scenario: realistic,
+        },
+        Profile {
+            name: "fast",
+            scenario: fast,
+        },
+        Profile {
+            name: "slow",
+            scenario: slow,
+        },
+    ]
+}
+
+/// The writes another call depends on.
+const CREATES: &[Op] = &[
+    Op::UpsertApplication,
+    Op::UpsertServicePrincipal,
+    Op::GrantAppRole,
+    Op::AddPassword,
+];
+
+/// Models of how other tools wait for Entra ID, each with where its behaviour is written down.
+fn peers() -> Vec<(FixedWait, &'static str)> {
+    let secs = Duration::from_secs;
+    vec![
+        (
+            FixedWait {
+                label: "PnP PowerShell (model): 30 s after the app, retries every 10 s",
+                settle: secs(30),
+                settle_ops: &[Op::UpsertApplication],
+                first_retry: secs(10),
+                next_retries: secs(10),
+            },
+            "pnp/powershell src/Commands/AzureAD/RegisterEntraIDAppForInteractiveLogin.cs: \
+             `waitTime = 30` \"Waiting 30 seconds to update Entra ID and launch consent flow\"; \
+             a failed PATCH is retried after Thread.Sleep(10000), at most 3 times (the limit is \
+             not modelled: the model never gives up)",
+        ),
+        (
+            FixedWait {
+                label: "Azure CLI (model): retries every 5 s",
+                settle: Duration::ZERO,
+                settle_ops: &[],
+                first_retry: secs(5),
+                next_retries: secs(5),
+            },
+            "Azure/azure-cli src/azure-cli/azure/cli/command_modules/role/custom.py \
+             _create_service_principal: `_RETRY_TIMES = 36`, time.sleep(5) while Graph says \
+             the app \"does not reference\"/\"does not exist\" (\"retry till server replication \
+             is done\")",
+        ),
+        (
+            FixedWait {
+                label: "Terraform azuread (model): 2 confirmations >= 5 s apart after each create",
+                settle: secs(5),
+                settle_ops: CREATES,
+                first_retry: secs(5),
+                next_retries: secs(5),
+            },
+            "hashicorp/terraform-provider-azuread internal/helpers/consistency/consistency.go \
+             WaitForUpdate: StateChangeConf with MinTimeout 5 s and ContinuousTargetOccurence \
+             getCTO (default 2) after each create; modelled as 5 s after each create (the \
+             second confirmation) and a 5 s retry grain (its MinTimeout; the SDK's backoff only \
+             lengthens it); the confirmation reads themselves are not sent",
+        ),
+        (
+            FixedWait {
+                label:
+                    "Graph PowerShell script (model): Start-Sleep 30 s after the app and the secret",
+                settle: secs(30),
+                settle_ops: &[Op::UpsertApplication, Op::AddPassword],
+                first_retry: secs(30),
+                next_retries: secs(30),
+            },
+            "no single source: scripts around New-MgApplication / Add-MgApplicationPassword \
+             sleep a fixed 10-60 s after a create (issue 11); modelled at 30 s, and a failed call \
+             sleeps the same again",
+        ),
+    ]
 }
 
 fn floor(s: &Scenario) -> Duration {
@@ -54,7 +172,25 @@ fn floor(s: &Scenario) -> Duration {
         .max(t_pw + s.secret_ready_delay)
 }
 
-async fn one_run(seed: u64) -> (Duration, usize, usize) {
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    graph: usize,
+    identity: usize,
+}
+
+impl Counts {
+    fn total(self) -> usize {
+        self.graph + self.identity
+    }
+}
+
+struct Outcome {
+    wall: Duration,
+    counts: Counts,
+    throttled: usize,
+}
+
+async fn global_admin() -> String {
     let probe = tenant_sim::start(Options::default()).await.expect("sim");
     let ga = probe
         .startup()
@@ -65,10 +201,14 @@ async fn one_run(seed: u64) -> (Duration, usize, usize) {
         .user_principal_name
         .clone();
     probe.shutdown().await;
+    ga
+}
+
+async fn one_run(seed: u64, ga: &str, scenario: Scenario, policy: RetryPolicy) -> Outcome {
     let sim = tenant_sim::start(Options {
         seed,
-        auto_sign_in: Some(ga),
-        scenario: scenario(),
+        auto_sign_in: Some(ga.to_string()),
+        scenario,
         ..Options::default()
     })
     .await
@@ -77,7 +217,7 @@ async fn one_run(seed: u64) -> (Duration, usize, usize) {
     let mut config = Config::new(Cloud::Global, dir.path());
     config.endpoints = Endpoints::custom(Cloud::Global, Some(sim.origin()), Some(sim.origin()))
         .expect("endpoints");
-    config.retry.seed = seed;
+    config.retry = RetryPolicy { seed, ..policy };
     let r = Recovery::new(config, Arc::new(MemoryVault::new()), None).expect("recovery");
     let sink = EventSink::none();
     let browser = HttpBrowser::new().expect("browser");
@@ -94,8 +234,7 @@ async fn one_run(seed: u64) -> (Duration, usize, usize) {
     let wall = start.elapsed();
     assert!(creds.verified);
     let log = sim.requests();
-    let graph = log.iter().filter(|q| q.path.starts_with("/v1.0")).count();
-    if std::env::var("BENCH_VERBOSE").is_ok() {
+    if std::env::var("BENCH_VERBOSE").is_ok_and(|v| v != "0") {
         for q in &log {
             eprintln!(
                 "{:>6} ms {:>4} {:>6} {}",
@@ -106,40 +245,133 @@ async fn one_run(seed: u64) -> (Duration, usize, usize) {
             );
         }
     }
-    let total = log.len();
+    let graph = log.iter().filter(|q| q.path.starts_with("/v1.0")).count();
+    let throttled = log.iter().filter(|q| q.status == 429).count();
     sim.shutdown().await;
-    (wall, graph, total)
+    Outcome {
+        wall,
+        counts: Counts {
+            graph,
+            identity: log.len() - graph,
+        },
+        throttled,
+    }
+}
+
+fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort();
+    xs[xs.len() / 2]
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn main() {
-    let runs: u64 = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
+    let runs = env_u64("BENCH_RUNS", 3).max(1);
+    let peer_runs = env_u64("BENCH_PEER_RUNS", 1);
+    let with_peers = std::env::var("BENCH_PEERS").as_deref() != Ok("0");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let s = scenario();
-    let floor = floor(&s);
+    let ga = rt.block_on(global_admin());
+
+    // Needed calls: the same flow against a tenant where everything is instant.
+    let needed = rt
+        .block_on(one_run(1, &ga, Scenario::default(), RetryPolicy::default()))
+        .counts;
     println!(
-        "profile: latency read {:?} write {:?} identity {:?} (+0..{:?} jitter), replication {:?}, secret ready {:?}, role propagation {:?}",
-        s.latency.read, s.latency.write, s.latency.identity, s.latency.jitter, s.replication_delay, s.secret_ready_delay, s.role_propagation_delay
+        "needed calls (the flow against an instantaneous tenant): Graph {}, identity {}, all {}",
+        needed.graph,
+        needed.identity,
+        needed.total()
     );
-    let mut walls = Vec::new();
-    for seed in 1..=runs {
-        let (wall, graph, total) = rt.block_on(one_run(seed));
+
+    let mut summary = Vec::new();
+    for profile in profiles() {
+        let s = &profile.scenario;
+        let floor = floor(s);
+        println!();
         println!(
-            "run {seed}: wall {:.2} s  floor {:.2} s  ratio {:.2}x  Graph requests {graph}  all requests {total}",
-            wall.as_secs_f64(),
-            floor.as_secs_f64(),
-            wall.as_secs_f64() / floor.as_secs_f64()
+            "profile {}: latency read {:?} write {:?} identity {:?} (+0..{:?} jitter), replication {:?}, secret ready {:?}, role propagation {:?}; floor {:.2} s",
+            profile.name, s.latency.read, s.latency.write, s.latency.identity, s.latency.jitter,
+            s.replication_delay, s.secret_ready_delay, s.role_propagation_delay, floor.as_secs_f64()
         );
-        walls.push(wall);
+        let mut walls = Vec::new();
+        let mut last = Counts::default();
+        for seed in 1..=runs {
+            let o = rt.block_on(one_run(seed, &ga, s.clone(), RetryPolicy::default()));
+            println!(
+                "  ours run {seed}: wall {:.2} s  ratio {:.2}x  requests {} (Graph {} = {} needed + {} polls; identity {} = {} needed + {} polls){}",
+                o.wall.as_secs_f64(),
+                o.wall.as_secs_f64() / floor.as_secs_f64(),
+                o.counts.total(),
+                o.counts.graph,
+                needed.graph,
+                o.counts.graph.saturating_sub(needed.graph),
+                o.counts.identity,
+                needed.identity,
+                o.counts.identity.saturating_sub(needed.identity),
+                if o.throttled > 0 { format!("  THROTTLED {}x", o.throttled) } else { String::new() }
+            );
+            walls.push(o.wall);
+            last = o.counts;
+        }
+        let ours = median(walls);
+        let ratio = ours.as_secs_f64() / floor.as_secs_f64();
+        println!(
+            "  ours (adaptive) median of {runs}: wall {:.2} s  floor {:.2} s  ratio {:.2}x (goal <= 1.20x)",
+            ours.as_secs_f64(),
+            floor.as_secs_f64(),
+            ratio
+        );
+        let mut fastest_peer: Option<Duration> = None;
+        if with_peers && profile.name != "realistic" && peer_runs > 0 {
+            for (wait, source) in peers() {
+                let mut walls = Vec::new();
+                let mut counts = Counts::default();
+                for seed in 1..=peer_runs {
+                    let policy = RetryPolicy {
+                        fixed_wait: Some(wait.clone()),
+                        ..RetryPolicy::default()
+                    };
+                    let o = rt.block_on(one_run(seed, &ga, s.clone(), policy));
+                    walls.push(o.wall);
+                    counts = o.counts;
+                }
+                let wall = median(walls);
+                fastest_peer = Some(fastest_peer.map_or(wall, |f| f.min(wall)));
+                println!(
+                    "  {:<84} wall {:>6.2} s  ratio {:>5.2}x  ({:.2}x ours)  requests {}",
+                    wait.label,
+                    wall.as_secs_f64(),
+                    wall.as_secs_f64() / floor.as_secs_f64(),
+                    wall.as_secs_f64() / ours.as_secs_f64(),
+                    counts.total()
+                );
+                println!("      source: {source}");
+            }
+        }
+        summary.push((profile.name, ours, floor, ratio, last, fastest_peer));
     }
-    walls.sort();
-    let median = walls[walls.len() / 2];
-    println!(
-        "median: wall {:.2} s  floor {:.2} s  ratio {:.2}x (target <= 1.20x)",
-        median.as_secs_f64(),
-        floor.as_secs_f64(),
-        median.as_secs_f64() / floor.as_secs_f64()
-    );
+
+    println!();
+    println!("summary (goals: ours <= 1.20x the floor and fastest on fast and slow; <= 15 requests on realistic):");
+    for (name, ours, floor, ratio, counts, fastest_peer) in summary {
+        let fastest = match fastest_peer {
+            Some(p) if ours < p => format!(", fastest (next best model {:.2} s)", p.as_secs_f64()),
+            Some(p) => format!(", NOT fastest (a model took {:.2} s)", p.as_secs_f64()),
+            None => String::new(),
+        };
+        println!(
+            "  {name:<9} ours {:.2} s / floor {:.2} s = {ratio:.2}x {}; requests {} ({} needed + {} polls){fastest}",
+            ours.as_secs_f64(),
+            floor.as_secs_f64(),
+            if ratio <= 1.2 { "met" } else { "NOT met" },
+            counts.total(),
+            needed.total(),
+            counts.total().saturating_sub(needed.total()),
+        );
+    }
 }

@@ -186,7 +186,13 @@ impl Http {
         loop {
             let attempt_started = self.clock.instant();
             let failure = match attempt(AttemptCtx { n, uncertain }).await {
-                Ok(v) => return Ok(v),
+                Ok(v) => {
+                    // Only a benchmark's model of another tool settles after a write.
+                    if let Some(d) = self.policy.fixed_wait.as_ref().and_then(|f| f.settle_after(op)) {
+                        self.clock.sleep(d).await;
+                    }
+                    return Ok(v);
+                }
                 Err(f) => f,
             };
             let (reason, after, info) = match failure {

@@ -199,6 +199,32 @@ pub struct RetryPolicy {
     pub max_malformed: u32,
     /// Seed for the jitter generator.
     pub seed: u64,
+    /// Wait in a fixed way instead (a model of another tool, for the benchmark); None: adaptive.
+    pub fixed_wait: Option<FixedWait>,
+}
+
+/// A fixed way of waiting for the directory, in place of the adaptive polling above: a model of
+/// how another tool waits, so `cargo bench --bench flow` can run our flow with it. Not used by the
+/// app or the CLI.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FixedWait {
+    /// What this models, e.g. "Azure CLI (model): 5 s grain".
+    pub label: &'static str,
+    /// Slept after each successful call of `settle_ops`, before the next call (a tool's
+    /// `Start-Sleep` after a create, or its wait for consecutive confirmations).
+    pub settle: Duration,
+    pub settle_ops: &'static [Op],
+    /// The wait before the first retry of a poll (replication, a new secret, a new permission),
+    /// and before each later one. No jitter.
+    pub first_retry: Duration,
+    pub next_retries: Duration,
+}
+
+impl FixedWait {
+    /// How long to sleep after `op` succeeded.
+    pub fn settle_after(&self, op: Op) -> Option<Duration> {
+        self.settle_ops.contains(&op).then_some(self.settle)
+    }
 }
 
 impl Default for RetryPolicy {
@@ -215,6 +241,7 @@ impl Default for RetryPolicy {
             max_retry_after: Duration::from_secs(120),
             max_malformed: 3,
             seed: 0x504d_5043,
+            fixed_wait: None,
         }
     }
 }
@@ -256,6 +283,7 @@ impl RetryPolicy {
             max_retry_after: Duration::from_secs(5),
             max_malformed: 3,
             seed: 7,
+            fixed_wait: None,
         }
     }
 
@@ -289,6 +317,13 @@ impl RetryPolicy {
             // Honour the server: never earlier, and a little later so that clients do not stampede.
             let extra = (after.as_secs_f64() * 0.1).min(0.25);
             return after + Duration::from_secs_f64(extra * jitter.factor(0.0, 1.0));
+        }
+        if let Some(fixed) = self.fixed_wait.as_ref().filter(|_| reason.is_polling()) {
+            return if attempt == 0 {
+                fixed.first_retry
+            } else {
+                fixed.next_retries
+            };
         }
         // (first delay, cap, growth per attempt, lowest jitter factor)
         let (base, cap, growth, lowest) = match reason {

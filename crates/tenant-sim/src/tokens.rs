@@ -11,8 +11,6 @@ use std::sync::OnceLock;
 
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use rsa::pkcs1::DecodeRsaPrivateKey;
-use rsa::traits::PublicKeyParts;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -24,6 +22,10 @@ const KEY_PEMS: [&str; 3] = [
 ];
 /// A key that never appears in any JWKS: `Scenario::rogue_signing` signs with it (a forgery).
 const ROGUE_PEM: &str = include_str!("keys/rogue-signing-key.pem");
+
+/// The keys' public halves, precomputed (no RSA arithmetic at run time, no `rsa` crate shipped).
+#[path = "keys/public.rs"]
+mod public;
 
 pub struct SigningKey {
     pub kid: String,
@@ -41,15 +43,12 @@ impl std::fmt::Debug for SigningKey {
     }
 }
 
-fn parse(pem: &str) -> SigningKey {
-    #[allow(clippy::expect_used)] // the embedded keys are compile-time constants
-    let private = rsa::RsaPrivateKey::from_pkcs1_pem(pem).expect("embedded test key");
+fn parse(pem: &str, (n, e): (&str, &str)) -> SigningKey {
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let n = b64.encode(private.n().to_bytes_be());
-    let e = b64.encode(private.e().to_bytes_be());
+    let (n, e) = (n.to_string(), e.to_string());
     // Entra's kid is the certificate's SHA-1 thumbprint, base64url; ours is a hash of n.
     let kid = b64.encode(&Sha256::digest(n.as_bytes())[..20]);
-    #[allow(clippy::expect_used)]
+    #[allow(clippy::expect_used)] // the embedded keys are compile-time constants
     let encoding = EncodingKey::from_rsa_pem(pem.as_bytes()).expect("embedded test key");
     #[allow(clippy::expect_used)]
     let decoding = DecodingKey::from_rsa_components(&n, &e).expect("embedded test key");
@@ -65,13 +64,19 @@ fn parse(pem: &str) -> SigningKey {
 /// The legitimate signing keys (parsed once), in rollover order.
 pub fn keys() -> &'static [SigningKey] {
     static KEYS: OnceLock<Vec<SigningKey>> = OnceLock::new();
-    KEYS.get_or_init(|| KEY_PEMS.iter().map(|p| parse(p)).collect())
+    KEYS.get_or_init(|| {
+        KEY_PEMS
+            .iter()
+            .zip(public::KEY_PUBLIC)
+            .map(|(pem, ne)| parse(pem, ne))
+            .collect()
+    })
 }
 
 /// The rogue key (never published).
 pub fn rogue() -> &'static SigningKey {
     static KEY: OnceLock<SigningKey> = OnceLock::new();
-    KEY.get_or_init(|| parse(ROGUE_PEM))
+    KEY.get_or_init(|| parse(ROGUE_PEM, public::ROGUE_PUBLIC))
 }
 
 /// The JWKS document (`/{tenant}/discovery/v2.0/keys`) publishing `published`, in order.
@@ -149,6 +154,20 @@ mod tests {
         bad.push('A');
         assert!(k.verify(&bad, 1000).is_err());
         assert_eq!(jwks(&[k], "i")["keys"][0]["kid"], k.kid.as_str());
+    }
+
+    #[test]
+    fn precomputed_public_keys_match_the_pems() {
+        use rsa::pkcs1::DecodeRsaPrivateKey;
+        use rsa::traits::PublicKeyParts;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let pems = KEY_PEMS.iter().chain([&ROGUE_PEM]);
+        let publics = public::KEY_PUBLIC.iter().chain([&public::ROGUE_PUBLIC]);
+        for (pem, (n, e)) in pems.zip(publics) {
+            let private = rsa::RsaPrivateKey::from_pkcs1_pem(pem).unwrap();
+            assert_eq!(b64.encode(private.n().to_bytes_be()), *n);
+            assert_eq!(b64.encode(private.e().to_bytes_be()), *e);
+        }
     }
 
     #[test]
