@@ -56,11 +56,14 @@ run: app
 # deb and rpm in one `tauri build` (each run relinks the app); Tauri writes the rpm itself, no
 # rpmbuild needed. No AppImage: its bundler downloads tools. The version is the workspace's
 # (tauri.conf.json has none, so Tauri takes the app crate's Cargo version).
+# PACKAGE_PROFILE=debug bundles the debug build instead: `make test` does, to check the installers
+# without a cold release build (over 10 min here); `make package` builds release installers.
+PACKAGE_PROFILE ?= release
 package: deps .deps-package ui/dist/index.html
-	rm -rf $(CARGO_TARGET_DIR)/release/bundle/deb $(CARGO_TARGET_DIR)/release/bundle/rpm
-	cd ui && TAURI_APP_PATH=../src-tauri npx tauri build --bundles deb,rpm
+	rm -rf $(CARGO_TARGET_DIR)/$(PACKAGE_PROFILE)/bundle/deb $(CARGO_TARGET_DIR)/$(PACKAGE_PROFILE)/bundle/rpm
+	cd ui && TAURI_APP_PATH=../src-tauri npx tauri build $(if $(filter debug,$(PACKAGE_PROFILE)),--debug) --bundles deb,rpm
 	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/*.deb $(ARTIFACTS)/*.rpm
-	cp $(CARGO_TARGET_DIR)/release/bundle/deb/*.deb $(CARGO_TARGET_DIR)/release/bundle/rpm/*.rpm $(ARTIFACTS)/
+	cp $(CARGO_TARGET_DIR)/$(PACKAGE_PROFILE)/bundle/deb/*.deb $(CARGO_TARGET_DIR)/$(PACKAGE_PROFILE)/bundle/rpm/*.rpm $(ARTIFACTS)/
 	@ls -1 $(ARTIFACTS)/*.deb $(ARTIFACTS)/*.rpm
 
 # bsdtar lists an rpm's files without rpm tools.
@@ -86,6 +89,8 @@ icons: icons/source.svg
 	rm -rf icons/android icons/ios
 
 # --- testing ------------------------------------------------------------------------------------
+# (target-specific: package-check, a prerequisite, bundles the debug build here)
+test: PACKAGE_PROFILE = debug
 test: deps lint rust-test bindings-check ui-test e2e package-check windows
 	@echo "All checks passed."
 
