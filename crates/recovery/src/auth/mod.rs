@@ -200,27 +200,20 @@ impl Authenticator {
         let callback = loopback
             .wait(state.secret().clone(), self.config.sign_in_timeout)
             .await?;
-        let code = match callback {
-            Callback::Code(code) => code,
-            Callback::Error { error, description } => {
-                return Err(
-                    if (error == "access_denied" && !description.contains("AADSTS50105"))
-                        || description.contains("AADSTS65004")
-                    {
-                        Error::SignInCancelled(description)
-                    } else {
-                        refused(GraphErrorInfo {
-                            status: 0,
-                            code: error,
-                            message: description,
-                            request_id: None,
-                        })
-                    },
-                );
-            }
-        };
-        // An authorization code is single-use (a second redemption is AADSTS54005): it is sent
-        // once, never retried. When that one attempt gets no answer, the user signs in again.
+        let code = authorization_code(callback)?;
+        self.redeem(code, verifier, redirect_uri, &nonce).await
+    }
+
+    /// Redeems an authorization code. A code is single-use (a second redemption is AADSTS54005):
+    /// it is sent once, never retried. When that one attempt gets no answer, a 5xx or 429, or
+    /// an answer we cannot read, the code may be used up: the user signs in again.
+    async fn redeem(
+        &self,
+        code: Secret,
+        verifier: openidconnect::PkceCodeVerifier,
+        redirect_uri: String,
+        nonce: &Nonce,
+    ) -> Result<Session> {
         let client = self.client(&self.config.tenant)?;
         let via = OidcHttp::new(&self.http);
         let redirect = RedirectUrl::new(redirect_uri)
@@ -231,24 +224,17 @@ impl Authenticator {
             .set_redirect_uri(Cow::Owned(redirect))
             .request_async(&via)
             .await;
-        let tr = match answer {
-            Ok(tr) => tr,
-            Err(e) => {
-                return Err(match token_failure(e, &via) {
-                    Failure::Final(e) => signin_error(e),
-                    // A 5xx or 429 leaves it open whether the code was used up.
-                    Failure::Http { error, .. } => Error::SignInInterrupted(error.to_string()),
-                    // The code may be used up by an answer we could not read.
-                    Failure::Malformed(g) => Error::SignInInterrupted(g.to_string()),
-                    Failure::Network(m)
-                    | Failure::NotYet {
-                        detail: GraphErrorInfo { message: m, .. },
-                        ..
-                    } => Error::SignInInterrupted(m),
-                });
-            }
-        };
-        self.session_from(tr, Some(&nonce)).await
+        let tr = answer.map_err(|e| match token_failure(e, &via) {
+            Failure::Final(e) => signin_error(e),
+            Failure::Http { error, .. } => Error::SignInInterrupted(error.to_string()),
+            Failure::Malformed(g) => Error::SignInInterrupted(g.to_string()),
+            Failure::Network(m)
+            | Failure::NotYet {
+                detail: GraphErrorInfo { message: m, .. },
+                ..
+            } => Error::SignInInterrupted(m),
+        })?;
+        self.session_from(tr, Some(nonce)).await
     }
 
     /// Device code flow (RFC 8628): shows a code, polls until the user has entered it. Polling
@@ -381,6 +367,27 @@ impl Authenticator {
 
 fn access_secret(t: &AccessToken) -> String {
     t.secret().clone()
+}
+
+/// The code from the loopback callback, or why the sign-in ended there.
+fn authorization_code(callback: Callback) -> Result<Secret> {
+    match callback {
+        Callback::Code(code) => Ok(code),
+        Callback::Error { error, description } => Err(
+            if (error == "access_denied" && !description.contains("AADSTS50105"))
+                || description.contains("AADSTS65004")
+            {
+                Error::SignInCancelled(description)
+            } else {
+                refused(GraphErrorInfo {
+                    status: 0,
+                    code: error,
+                    message: description,
+                    request_id: None,
+                })
+            },
+        ),
+    }
 }
 
 /// What a refused device-code poll means (RFC 8628 3.5): Ok(false) the user has not finished
