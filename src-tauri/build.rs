@@ -11,6 +11,8 @@ const COMMANDS: &[&str] = &[
     "reveal_secret",
     "copy_secret",
     "forget_secrets",
+    "save_receipt",
+    "save_calendar",
     "sign_out",
     "diagnostics",
     "open_log_folder",

@@ -25,6 +25,8 @@ macro_rules! app_commands {
             commands::vault::reveal_secret,
             commands::vault::copy_secret,
             commands::vault::forget_secrets,
+            commands::records::save_receipt,
+            commands::records::save_calendar,
             commands::session::sign_out,
             commands::support::diagnostics,
             commands::support::open_log_folder,
@@ -38,6 +40,7 @@ pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .manage(AppState::default())
         .invoke_handler(app_commands!())
 }
@@ -143,5 +146,10 @@ mod tests {
         assert!(err["remedy"].as_str().expect("remedy").contains("Sign in"));
         let err = invoke("reveal_secret", serde_json::json!({})).expect_err("no secret yet");
         assert_eq!(err["code"], "secretMissing");
+        for cmd in ["save_receipt", "save_calendar"] {
+            let err = invoke(cmd, serde_json::json!({})).expect_err("no run yet");
+            assert_eq!(err["code"], "invalidInput", "{cmd}");
+            assert!(err["message"].as_str().expect("message").contains("No run"));
+        }
     }
 }

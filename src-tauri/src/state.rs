@@ -2,7 +2,8 @@
 //! - [`AppState::local`]: this computer's journal and keychain (status, reveal, forget; no
 //!   network), built once;
 //! - [`Active`]: one sign-in (its core, session and pre-check, and a practice tenant if any);
-//! - [`Handover`]: which app's values the UI may reveal or copy, and whose secret store holds it.
+//! - [`Handover`]: which app's values the UI may reveal or copy, and whose secret store holds it
+//!   (the last one is kept for its receipt after a cleanup).
 //!
 //! Held behind std mutexes and cloned out before any `.await`.
 
@@ -40,6 +41,9 @@ pub struct AppState {
     local: Mutex<Option<Recovery>>,
     active: Mutex<Option<Active>>,
     handover: Mutex<Option<Handover>>,
+    /// The last handed-over run, kept after a cleanup ends the handover: its receipt tells what
+    /// the cleanup deleted.
+    recorded: Mutex<Option<Handover>>,
     /// Step-by-step mode; `run` resets it so each run's first step starts at once.
     pub gate: StepGate,
     /// Wakes a sign-in that is waiting for the browser, to give up on it.
@@ -95,7 +99,16 @@ impl AppState {
     }
 
     pub fn set_handover(&self, h: Option<Handover>) {
+        if h.is_some() {
+            lock(&self.recorded).clone_from(&h);
+        }
         *lock(&self.handover) = h;
+    }
+
+    /// The run whose receipt and deadline the UI may save: the handed-over one, or the last one
+    /// (also after its cleanup).
+    pub fn recorded(&self) -> Option<Handover> {
+        self.handover().or_else(|| lock(&self.recorded).clone())
     }
 }
 

@@ -98,7 +98,12 @@ pub enum Command {
         /// Also print the client secret.
         #[arg(long)]
         show_secret: bool,
+        /// Save the latest run's deadline (or --tenant's) as a calendar file (.ics).
+        #[arg(long, value_name = "FILE")]
+        ics: Option<PathBuf>,
     },
+    /// The receipt of a recorded run for the change ticket: who, where, what, when (no secret).
+    Receipt(ReceiptArgs),
     /// Delete the app registration, forget its secret and the journal.
     Cleanup {
         /// Also remove it from deleted items for good (cannot be restored).
@@ -129,4 +134,27 @@ pub struct RunArgs {
     /// Print the client secret in human output (JSON output always carries it).
     #[arg(long)]
     pub show_secret: bool,
+    /// Save the deadline as a calendar file (.ics): one event, a reminder 12 hours before.
+    #[arg(long, value_name = "FILE")]
+    pub ics: Option<PathBuf>,
+    /// Save the run's receipt for the change ticket (.json: JSON, anything else: HTML).
+    #[arg(long, value_name = "FILE")]
+    pub receipt: Option<PathBuf>,
+}
+
+// No doc comment on this struct: clap would show it as the `receipt` command's help text.
+#[derive(Args, Debug)]
+pub struct ReceiptArgs {
+    /// html (one self-contained page that prints to PDF) or json. `--json` means json.
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: ReceiptFormat,
+    /// Write it to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReceiptFormat {
+    Html,
+    Json,
 }

@@ -376,3 +376,109 @@ async fn killed_at_every_checkpoint_then_restarted() {
         sim.shutdown().await;
     }
 }
+
+/// `run --ics --receipt`, then `receipt` (HTML and JSON), `status --ics`, and after `cleanup` the
+/// receipt names what it deleted. No file holds the secret.
+#[tokio::test(flavor = "multi_thread")]
+async fn receipt_and_calendar_files_for_a_run_and_its_cleanup() {
+    let sim = sim_signed_in_as("Global Administrator", scenario()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let service = format!("pmpc-recovery-clitest-{}-receipt", std::process::id());
+    let args = against(&sim, dir.path(), &service);
+    let path = |name: &str| files.path().join(name).display().to_string();
+
+    let mut c = cli(&[
+        "run",
+        "--json",
+        "--ics",
+        &path("run.ics"),
+        "--receipt",
+        &path("run.json"),
+    ]);
+    c.args(&args);
+    let o = output(c).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let creds = stdout_json(&o);
+    let secret = creds["clientSecret"].as_str().unwrap().to_string();
+    let tenant = creds["tenantId"].as_str().unwrap().to_string();
+    let ids =
+        ["tenantId", "applicationId", "objectId"].map(|k| creds[k].as_str().unwrap().to_string());
+
+    let mut c = cli(&["receipt", "--out", &path("receipt.html")]);
+    c.args(&args);
+    let o = output(c).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut c = cli(&["receipt", "--format", "json"]);
+    c.args(&args);
+    let o = output(c).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let receipt: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(receipt["app"]["applicationId"], creds["applicationId"]);
+    assert_eq!(receipt["deadline"], creds["deadline"]);
+    assert_eq!(receipt["verified"], true);
+    assert!(receipt["writes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|w| w["requestId"].is_string()));
+    let mut c = cli(&["status", "--json", "--ics", &path("status.ics")]);
+    c.args(&args);
+    assert!(output(c).await.status.success());
+
+    let html = std::fs::read_to_string(path("receipt.html")).unwrap();
+    let run_receipt = std::fs::read_to_string(path("run.json")).unwrap();
+    for id in &ids {
+        assert!(
+            html.contains(id.as_str()) && run_receipt.contains(id.as_str()),
+            "{id}"
+        );
+    }
+    let run_ics = std::fs::read_to_string(path("run.ics")).unwrap();
+    let status_ics = std::fs::read_to_string(path("status.ics")).unwrap();
+    assert_eq!(run_ics.matches("BEGIN:VEVENT").count(), 1);
+    let uid = |ics: &str| {
+        ics.lines()
+            .find(|l| l.starts_with("UID:"))
+            .map(str::to_string)
+    };
+    assert_eq!(
+        uid(&run_ics),
+        uid(&status_ics),
+        "one event per run, whichever command saved it"
+    );
+    // To the second (the deadline may carry fractions of one).
+    let deadline = creds["deadline"].as_str().unwrap()[..19].replace(['-', ':'], "");
+    assert!(
+        run_ics.contains(&format!("DTSTART:{deadline}Z")),
+        "{run_ics}"
+    );
+    for id in &ids {
+        assert!(
+            !run_ics.contains(id.as_str()),
+            "the calendar text holds no value"
+        );
+    }
+
+    let mut c = cli(&["cleanup", "--json"]);
+    c.args(&args);
+    assert!(output(c).await.status.success());
+    let mut c = cli(&["receipt", "--format", "json", "--tenant", &tenant]);
+    c.args(&args);
+    let o = output(c).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let after: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(after["cleanup"]["deleted"], true);
+    let after_text = String::from_utf8_lossy(&o.stdout).to_string();
+
+    for (name, text) in [
+        ("receipt.html", html),
+        ("run.json", run_receipt),
+        ("run.ics", run_ics),
+        ("status.ics", status_ics),
+        ("receipt after cleanup", after_text),
+    ] {
+        assert!(!text.contains(&secret), "the secret is in {name}");
+    }
+    sim.shutdown().await;
+}

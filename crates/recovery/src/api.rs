@@ -15,7 +15,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::activity::Activity;
 use crate::auth::{AuthConfig, Authenticator, Browser, Session};
+use crate::calendar;
 use crate::clock::{SharedClock, SystemClock};
 use crate::cloud::{Cloud, Endpoints, DEFAULT_CLIENT_ID};
 use crate::engine::{
@@ -23,8 +25,10 @@ use crate::engine::{
 };
 use crate::error::{Error, Result};
 use crate::events::Reported;
-use crate::events::{Credentials, EventSink, Step, StepData};
+use crate::events::{Credentials, EventSink, SessionInfo, Step, StepData, TenantInfo};
 use crate::http::Http;
+use crate::journal::Journal;
+use crate::receipt::Receipt;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::vault::SharedVault;
@@ -234,8 +238,25 @@ impl Recovery {
         Session::sign_out(&self.auth, &self.vault, session).await
     }
 
+    /// Steps 1–2 without writing anything. Records who signed in to which tenant, and the
+    /// steps' times, for the receipt (they reach the journal when the run saves it).
     pub async fn precheck(&self, session: &Session, sink: &EventSink) -> Result<Precheck> {
-        self.engine.precheck(session, sink).await
+        let tid = session.tenant_id();
+        let at = self.http.clock.now();
+        // An earlier precheck that led to no run left its entries: they are stale.
+        self.http.activity.take(&tid);
+        let pre = self
+            .engine
+            .precheck(session, &self.recording(sink, &tid))
+            .await?;
+        let steps = self.http.activity.take(&tid);
+        self.http
+            .activity
+            .record(&tid, self.signed_in(at, &pre.session, Some(&pre.tenant)));
+        for entry in steps {
+            self.http.activity.record(&tid, entry);
+        }
+        Ok(pre)
     }
 
     pub async fn run(
@@ -245,7 +266,13 @@ impl Recovery {
         choice: &RunChoice,
         sink: &EventSink,
     ) -> Result<Credentials> {
-        self.engine.run(session, pre, choice, sink).await
+        let tid = session.tenant_id();
+        let result = self
+            .engine
+            .run(session, pre, choice, &self.recording(sink, &tid))
+            .await;
+        self.keep_activity(&tid, None);
+        result
     }
 
     pub async fn status(&self) -> Result<Vec<RunStatus>> {
@@ -262,13 +289,134 @@ impl Recovery {
         self.engine.forget_secret(tenant_id, app_id).await
     }
 
+    /// Deletes the app registration (see [`Engine::cleanup`]). What it deleted is added to the
+    /// run's record, so the receipt ([`Recovery::receipt`]) tells the whole story afterwards.
     pub async fn cleanup(
         &self,
         session: &Session,
         opts: &CleanupOptions,
         sink: &EventSink,
     ) -> Result<CleanupReport> {
-        self.engine.cleanup(session, opts, sink).await
+        let tid = session.tenant_id();
+        let now = self.http.clock.now();
+        let before = self.engine.journals().load(&tid).ok().flatten();
+        self.http.activity.take(&tid);
+        let tenant = before.as_ref().and_then(|j| {
+            j.activity.iter().rev().find_map(|a| match a {
+                Activity::SignedIn {
+                    tenant_name,
+                    default_domain,
+                    ..
+                } => Some(TenantInfo {
+                    tenant_id: tid.clone(),
+                    display_name: tenant_name.clone().unwrap_or_default(),
+                    default_domain: default_domain.clone(),
+                }),
+                _ => None,
+            })
+        });
+        self.http
+            .activity
+            .record(&tid, self.signed_in(now, &session.info(), tenant.as_ref()));
+        let result = self
+            .engine
+            .cleanup(session, opts, &self.recording(sink, &tid))
+            .await;
+        let closed = result
+            .is_ok()
+            .then(|| before.unwrap_or_else(|| Journal::new(&tid, &self.config.app_name, now)));
+        self.keep_activity(&tid, closed);
+        result
+    }
+
+    /// The receipt of the tenant's run on this computer (or of its last cleaned-up run), for the
+    /// change ticket. No sign-in needed.
+    pub fn receipt(&self, tenant_id: &str) -> Result<Receipt> {
+        let store = self.engine.journals();
+        let j = match store.load(tenant_id)? {
+            Some(j) => j,
+            None => store.last_closed(tenant_id)?.ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "no run for tenant {tenant_id} is recorded on this computer"
+                ))
+            })?,
+        };
+        Ok(Receipt::from_journal(
+            &j,
+            self.config.cloud,
+            self.http.clock.now(),
+        ))
+    }
+
+    /// The tenant's deadline as an iCalendar (`.ics`) file's text: one event at the deadline,
+    /// a reminder 12 hours before. Needs a run that created its app.
+    pub fn calendar(&self, tenant_id: &str) -> Result<String> {
+        let j = self.engine.journals().load(tenant_id)?.ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "no run for tenant {tenant_id} is recorded on this computer"
+            ))
+        })?;
+        let tenant_name = Receipt::from_journal(&j, self.config.cloud, self.http.clock.now())
+            .tenant
+            .name;
+        calendar::deadline_ics(&j, tenant_name.as_deref(), self.http.clock.now())
+    }
+
+    /// `sink`, with every step event also recorded for the receipt.
+    fn recording(&self, sink: &EventSink, tenant_id: &str) -> EventSink {
+        let log = self.http.activity.clone();
+        let clock = self.http.clock.clone();
+        let tenant_id = tenant_id.to_string();
+        sink.tee(move |e| {
+            if let Some(entry) = Activity::from_event(e, clock.now()) {
+                log.record(&tenant_id, entry);
+            }
+        })
+    }
+
+    fn signed_in(
+        &self,
+        at: time::OffsetDateTime,
+        who: &SessionInfo,
+        tenant: Option<&TenantInfo>,
+    ) -> Activity {
+        Activity::SignedIn {
+            at,
+            user_principal_name: who.user_principal_name.clone(),
+            display_name: who.display_name.clone(),
+            user_id: who.user_id.clone(),
+            guest: who.guest,
+            tenant_id: who.tenant_id.clone(),
+            tenant_name: tenant
+                .map(|t| t.display_name.clone())
+                .filter(|n| !n.is_empty()),
+            default_domain: tenant.and_then(|t| t.default_domain.clone()),
+            cloud: self.config.cloud,
+        }
+    }
+
+    /// Puts what is still pending of the tenant's activity (the last events come after the
+    /// engine's last save) into its journal; after a cleanup that removed the journal, into the
+    /// closed run's record instead. Whatever cannot be kept (another run holds the tenant, or
+    /// nothing was recorded) is dropped.
+    fn keep_activity(&self, tenant_id: &str, closed: Option<Journal>) {
+        let store = self.engine.journals();
+        let kept = store.lock(tenant_id).and_then(|_lock| {
+            if let Some(mut j) = store.load(tenant_id)? {
+                self.http.activity.drain_into(&mut j);
+                store.save(&j)
+            } else if let Some(mut j) = closed {
+                self.http.activity.drain_into(&mut j);
+                j.updated = self.http.clock.now();
+                store.save_closed(&j)
+            } else {
+                Ok(())
+            }
+        });
+        self.http.activity.take(tenant_id);
+        if let Err(e) = kept {
+            tracing::warn!(error = %e, "could not record the run's activity for its receipt");
+        }
     }
 }
 

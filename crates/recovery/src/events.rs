@@ -362,6 +362,18 @@ impl EventSink {
         self
     }
 
+    /// The same sink and gate, with `watch` seeing every event first (the receipt's activity).
+    pub fn tee(&self, watch: impl Fn(&Event) + Send + Sync + 'static) -> Self {
+        let deliver = self.deliver.clone();
+        Self {
+            deliver: Arc::new(move |e| {
+                watch(&e);
+                deliver(e)
+            }),
+            gate: self.gate.clone(),
+        }
+    }
+
     /// Events into an unbounded channel (a Tauri shell forwards them to the window).
     pub fn channel() -> (Self, tokio::sync::mpsc::UnboundedReceiver<Event>) {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();

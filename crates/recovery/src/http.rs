@@ -11,6 +11,7 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::activity::ActivityLog;
 use crate::clock::SharedClock;
 use crate::error::{Error, GraphErrorInfo, Result};
 use crate::events::StepScope;
@@ -93,6 +94,8 @@ pub struct Http {
     pub policy: RetryPolicy,
     jitter: Arc<Jitter>,
     requests: Arc<AtomicU64>,
+    /// What the runs through this client did, for the receipt (see [`crate::activity`]).
+    pub activity: ActivityLog,
 }
 
 impl Http {
@@ -112,6 +115,7 @@ impl Http {
             policy,
             jitter,
             requests: Arc::new(AtomicU64::new(0)),
+            activity: ActivityLog::default(),
         })
     }
 
@@ -188,7 +192,12 @@ impl Http {
             let failure = match attempt(AttemptCtx { n, uncertain }).await {
                 Ok(v) => {
                     // Only a benchmark's model of another tool settles after a write.
-                    if let Some(d) = self.policy.fixed_wait.as_ref().and_then(|f| f.settle_after(op)) {
+                    if let Some(d) = self
+                        .policy
+                        .fixed_wait
+                        .as_ref()
+                        .and_then(|f| f.settle_after(op))
+                    {
                         self.clock.sleep(d).await;
                     }
                     return Ok(v);

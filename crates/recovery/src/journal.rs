@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use ts_rs::TS;
 
+use crate::activity::Activity;
 use crate::error::{Error, Result};
 
 pub const JOURNAL_VERSION: u32 = 1;
@@ -85,6 +86,9 @@ pub struct Journal {
     #[serde(with = "time::serde::rfc3339")]
     #[ts(type = "string")]
     pub updated: OffsetDateTime,
+    /// What happened, in order, for the receipt (journals written before it have none).
+    #[serde(default)]
+    pub activity: Vec<Activity>,
 }
 
 impl Journal {
@@ -108,6 +112,7 @@ impl Journal {
             password: None,
             verified_at: None,
             updated: now,
+            activity: Vec::new(),
         }
     }
 
@@ -188,6 +193,50 @@ impl JournalStore {
             f.sync_all().map_err(err)?;
         }
         std::fs::rename(&tmp, &p).map_err(err)
+    }
+
+    fn closed_path(&self, j: &Journal) -> PathBuf {
+        self.dir.join(format!(
+            "closed-{}-{}.json",
+            safe_name(&j.tenant_id),
+            safe_name(&j.run_id)
+        ))
+    }
+
+    /// Keeps a cleaned-up run's journal (with what the cleanup deleted) for its receipt. Not a
+    /// run: [`JournalStore::load`] and [`JournalStore::all`] do not see it, so the next run of
+    /// the tenant starts afresh.
+    pub fn save_closed(&self, j: &Journal) -> Result<()> {
+        let err = |e: std::io::Error| Error::Journal(format!("{}: {e}", self.dir.display()));
+        std::fs::create_dir_all(&self.dir).map_err(err)?;
+        let bytes = serde_json::to_vec_pretty(j).map_err(|e| Error::Journal(e.to_string()))?;
+        std::fs::write(self.closed_path(j), bytes).map_err(err)
+    }
+
+    /// The tenant's most recently cleaned-up run, if any.
+    pub fn last_closed(&self, tenant_id: &str) -> Result<Option<Journal>> {
+        let prefix = format!("closed-{}-", safe_name(tenant_id));
+        let rd = match std::fs::read_dir(&self.dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::Journal(e.to_string())),
+        };
+        let mut best: Option<Journal> = None;
+        for entry in rd.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if !(name.starts_with(&prefix) && name.ends_with(".json")) {
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(entry.path()) else {
+                continue;
+            };
+            if let Ok(j) = serde_json::from_slice::<Journal>(&bytes) {
+                if j.tenant_id == tenant_id && best.as_ref().is_none_or(|b| j.updated > b.updated) {
+                    best = Some(j);
+                }
+            }
+        }
+        Ok(best)
     }
 
     pub fn remove(&self, tenant_id: &str) -> Result<bool> {

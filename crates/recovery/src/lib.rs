@@ -5,8 +5,10 @@
 //! journal and the keychain vault. Front ends (the Tauri shell, the CLI) only convert and forward;
 //! start at [`Recovery`].
 
+pub mod activity;
 pub mod api;
 pub mod auth;
+pub mod calendar;
 pub mod clock;
 pub mod cloud;
 pub mod engine;
@@ -18,10 +20,12 @@ pub mod http;
 pub mod journal;
 pub mod paths;
 pub mod plan;
+pub mod receipt;
 pub mod retry;
 pub mod secret;
 pub mod vault;
 
+pub use activity::{Activity, StepOutcome};
 pub use api::{Config, Recovery, SignInMethod, DEFAULT_APP_NAME, DEFAULT_SECRET_LIFETIME};
 pub use auth::{Browser, HttpBrowser, NoBrowser, Session, SystemBrowser};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
@@ -38,6 +42,7 @@ pub use events::{
 pub use gate::StepGate;
 pub use journal::Journal;
 pub use plan::{PlanStep, PLAN};
+pub use receipt::Receipt;
 pub use retry::{RetryPolicy, RetryReason};
 pub use secret::Secret;
 pub use vault::{KeyringVault, MemoryVault, SecretVault, SharedVault};

@@ -1,5 +1,6 @@
 //! IPC commands, one module per domain. Each is a thin async call into the `recovery` crate.
 
+pub mod records;
 pub mod session;
 pub mod support;
 pub mod vault;

@@ -3,6 +3,7 @@
 
 mod cleanup;
 mod plan;
+mod receipt;
 mod run;
 mod sign_in;
 mod sign_out;
@@ -18,7 +19,10 @@ pub async fn dispatch(cli: Cli) -> Result<String, Error> {
     match cli.command {
         Command::Run(args) => run::run(&context, args).await,
         Command::SignIn => sign_in::sign_in(&context).await,
-        Command::Status { show_secret } => status::status(&context, show_secret).await,
+        Command::Status { show_secret, ics } => {
+            status::status(&context, show_secret, ics.as_deref()).await
+        }
+        Command::Receipt(args) => receipt::receipt(&context, &args).await,
         Command::Cleanup { purge, object_id } => cleanup::cleanup(&context, purge, object_id).await,
         Command::SignOut => sign_out::sign_out(&context).await,
         Command::Plan => Ok(plan::plan(&context)),

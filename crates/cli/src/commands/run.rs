@@ -2,7 +2,8 @@
 
 use recovery::{AppChoice, ConsentPlan, Error, Precheck, RoleVerdict, RunChoice};
 
-use crate::args::RunArgs;
+use crate::args::{ReceiptFormat, RunArgs};
+use crate::commands::receipt;
 use crate::commands::sign_in::session;
 use crate::context::Context;
 use crate::render;
@@ -27,6 +28,13 @@ pub async fn run(context: &Context, args: RunArgs) -> Result<String, Error> {
         .recovery
         .run(&session, &precheck, &choice, &context.progress)
         .await?;
+    if let Some(file) = &args.ics {
+        receipt::save_calendar(context, &credentials.tenant_id, file)?;
+    }
+    if let Some(file) = &args.receipt {
+        let format = ReceiptFormat::from_extension(file);
+        receipt::save_receipt(context, &credentials.tenant_id, format, file)?;
+    }
     Ok(if context.args.json {
         render::credentials_json(&credentials)
     } else {

@@ -1,13 +1,25 @@
 //! `status`: the recorded runs, without signing in.
 
+use std::path::Path;
+
 use recovery::Error;
 
+use crate::commands::receipt;
 use crate::context::Context;
 use crate::render::{self, RecordedRun};
 
-pub async fn status(context: &Context, show_secret: bool) -> Result<String, Error> {
+pub async fn status(
+    context: &Context,
+    show_secret: bool,
+    ics: Option<&Path>,
+) -> Result<String, Error> {
+    let statuses = context.recovery.status().await?;
+    if let Some(file) = ics {
+        let tenant = receipt::chosen_run(context, &statuses, true)?;
+        receipt::save_calendar(context, &tenant, file)?;
+    }
     let mut runs = Vec::new();
-    for status in context.recovery.status().await? {
+    for status in statuses {
         let client_secret = if show_secret {
             keychain_secret(context, &status).await?
         } else {

@@ -363,6 +363,7 @@ impl Engine {
     }
 
     pub(super) fn save(&self, j: &mut Journal) -> Result<()> {
+        self.http.activity.drain_into(j);
         j.updated = self.http.clock.now();
         self.journals.save(j)
     }
@@ -374,6 +375,7 @@ impl Engine {
     ) -> Result<()> {
         let mut j = cell.lock().await;
         f(&mut j);
+        self.http.activity.drain_into(&mut j);
         j.updated = self.http.clock.now();
         self.journals.save(&j)
     }

@@ -10,6 +10,7 @@ mod service_principals;
 
 use serde_json::Value;
 
+use crate::activity::Activity;
 use crate::auth::Session;
 use crate::cloud::Endpoints;
 use crate::error::{GraphErrorInfo, Result};
@@ -66,7 +67,7 @@ impl Graph {
         let mut rb = self
             .http
             .client
-            .request(method, self.endpoints.graph(path))
+            .request(method.clone(), self.endpoints.graph(path))
             .bearer_auth(token.expose())
             .header("Accept", "application/json");
         if !query.is_empty() {
@@ -78,7 +79,31 @@ impl Graph {
         if let Some(b) = body {
             rb = rb.json(b);
         }
-        self.http.send(rb).await
+        let write = method != reqwest::Method::GET;
+        let reply = self.http.send(rb).await;
+        if write {
+            self.record_write(&method, path, &reply);
+        }
+        reply
+    }
+
+    /// A write's method, path, status and request id go into the run's activity (the receipt).
+    fn record_write(&self, method: &reqwest::Method, path: &str, reply: &Result<Reply, Failure>) {
+        let (status, request_id) = match reply {
+            Ok(r) => (r.status, r.request_id.clone()),
+            Err(Failure::Http { error, .. }) => (error.status, error.request_id.clone()),
+            Err(_) => return,
+        };
+        self.http.activity.record(
+            &self.session.tenant_id(),
+            Activity::Write {
+                at: self.http.clock.now(),
+                method: method.to_string(),
+                path: path.to_string(),
+                status,
+                request_id,
+            },
+        );
     }
 }
 

@@ -1,0 +1,119 @@
+//! Files for the admin to keep: the receipt for the change ticket (HTML, and the same content as
+//! JSON beside it) and the 72-hour deadline as a calendar file (.ics), saved where the admin picks
+//! in the OS's save dialog.
+//!
+//! `PMPC_SAVE_DIR` (tests of the real window, which cannot drive a native dialog) saves straight
+//! into that folder under the default file name instead of asking.
+
+use std::path::PathBuf;
+
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_dialog::DialogExt;
+
+use crate::error::{IpcError, IpcResult};
+use crate::state::{AppState, Handover};
+use recovery::receipt::file_name;
+use recovery::{Code, Receipt, Recovery};
+
+/// Saves the receipt of this run (or of the run found on start-up). Returns the HTML file's path
+/// (the JSON file is beside it, with `.json`), or None when the admin cancelled the dialog.
+#[tauri::command]
+pub async fn save_receipt<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> IpcResult<Option<String>> {
+    let (_, receipt) = recorded(&state)?;
+    let Some(path) = choose(
+        &app,
+        receipt.file_name("html"),
+        "Receipt (web page)",
+        "html",
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    write(&path, &receipt.to_html())?;
+    write(&path.with_extension("json"), &receipt.to_json())?;
+    tracing::info!(path = %path.display(), "saved the receipt");
+    Ok(Some(path.display().to_string()))
+}
+
+/// Saves the deadline as an iCalendar file: one event at the deadline, a reminder 12 hours
+/// before. Returns the path, or None when the admin cancelled the dialog.
+#[tauri::command]
+pub async fn save_calendar<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> IpcResult<Option<String>> {
+    let (recovery, receipt) = recorded(&state)?;
+    let ics = recovery.calendar(&receipt.tenant.tenant_id)?;
+    let tenant = receipt
+        .tenant
+        .name
+        .clone()
+        .unwrap_or_else(|| receipt.tenant.tenant_id.clone());
+    let name = file_name(
+        "PMPC Recovery deadline",
+        &tenant,
+        receipt.generated_at,
+        "ics",
+    );
+    let Some(path) = choose(&app, name, "Calendar event", "ics").await? else {
+        return Ok(None);
+    };
+    write(&path, &ics)?;
+    tracing::info!(path = %path.display(), "saved the deadline as a calendar file");
+    Ok(Some(path.display().to_string()))
+}
+
+/// The recorded run's core (the practice sign-in's for a practice run, this computer's
+/// otherwise: the one whose data folder holds its journal) and its receipt.
+fn recorded(state: &AppState) -> IpcResult<(Recovery, Receipt)> {
+    let h: Handover = state.recorded().ok_or_else(|| {
+        IpcError::new(
+            Code::InvalidInput,
+            "No run was recorded on this computer yet.",
+        )
+    })?;
+    let recovery = state.secret_keeper(&h)?;
+    let mut receipt = recovery.receipt(&h.tenant_id)?;
+    receipt.practice = h.practice;
+    Ok((recovery, receipt))
+}
+
+/// Where to save: the OS's save dialog with `default_name` filled in, or `PMPC_SAVE_DIR`.
+async fn choose<R: Runtime>(
+    app: &AppHandle<R>,
+    default_name: String,
+    kind: &str,
+    extension: &str,
+) -> IpcResult<Option<PathBuf>> {
+    if let Some(dir) = std::env::var_os("PMPC_SAVE_DIR").filter(|d| !d.is_empty()) {
+        return Ok(Some(PathBuf::from(dir).join(default_name)));
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_file_name(default_name)
+        .add_filter(kind, &[extension])
+        .save_file(move |path| {
+            let _ = tx.send(path);
+        });
+    let picked = rx.await.ok().flatten();
+    picked
+        .map(|p| {
+            p.into_path()
+                .map_err(|e| IpcError::new(Code::InvalidInput, format!("Cannot save there: {e}")))
+        })
+        .transpose()
+}
+
+fn write(path: &std::path::Path, text: &str) -> IpcResult<()> {
+    std::fs::write(path, text).map_err(|e| {
+        IpcError::new(
+            Code::InvalidInput,
+            format!("Could not save {}: {e}", path.display()),
+        )
+    })
+}
