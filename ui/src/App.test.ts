@@ -231,6 +231,7 @@ describe("after closing and reopening", () => {
       password: { keyId: "key-1", hint: "Xy7", endDateTime: "2026-12-05T09:00:00Z", stored: true },
       verifiedAt: "2026-11-28T09:01:00Z",
       updated: "2026-11-28T09:01:00Z",
+      activity: [],
     };
     const backend = fakeBackend({ earlier: { journal, deadline: "2026-12-01T09:00:00Z", secretInKeychain: true, complete: true } });
     render(App, { backend });

@@ -42,6 +42,8 @@ const commands: Record<string, (a: Args) => Promise<unknown>> = {
   sign_out: () => fake.signOut(),
   diagnostics: () => fake.diagnostics(),
   open_log_folder: () => fake.openLogFolder(),
+  save_receipt: () => fake.saveReceipt(),
+  save_calendar: () => fake.saveCalendar(),
   "plugin:clipboard-manager|write_text": (a) => fake.copyText(a.text),
   "plugin:opener|open_url": (a) => fake.openUrl(a.url),
 };

@@ -416,6 +416,10 @@ test("accessibility tree: Welcome, Sign in and Finish as a screen reader meets t
     "status live=polite",
     'button "Copy all four values as a labelled block"',
     "status live=polite",
+    'heading 3 "For your records"',
+    'button "Save receipt"',
+    'button "Add to calendar"',
+    "status live=polite",
     'heading 3 "About these values"',
     'heading 3 "When PMPC has confirmed your recovery"',
     'button "Delete this app registration"',
@@ -495,3 +499,26 @@ for (const presenter of [false, true]) {
     await page.close();
   });
 }
+
+test("Finish: Save receipt and Add to calendar below the values, and what a save says", async () => {
+  const { page, errors } = await open();
+  await startPractice(page);
+  await page.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }).click();
+  await page.getByRole("heading", { name: "Done: give these values to Patch My PC Cloud" }).waitFor();
+  const copyAll = await page.getByTestId("copy-all").boundingBox();
+  const receipt = page.getByRole("button", { name: "Save receipt" });
+  const calendar = page.getByRole("button", { name: "Add to calendar" });
+  for (const button of [receipt, calendar]) {
+    const box = await button.boundingBox();
+    assert.ok(box && box.y > copyAll.y + copyAll.height, "below Copy all");
+  }
+  await receipt.click();
+  await page.getByText(/^Saved the receipt to .*PMPC Recovery receipt - Contoso - 2026-11-28\.html/).waitFor();
+  await calendar.click();
+  await page.getByText(/^Saved the deadline to .*\.ics/).waitFor();
+  assert.deepEqual(await page.evaluate(() => window.__FAKE__.calls.filter((c) => c.startsWith("save"))), ["saveReceipt", "saveCalendar"]);
+  await page.getByTestId("records").scrollIntoViewIfNeeded();
+  await capture(page, "finish-records");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

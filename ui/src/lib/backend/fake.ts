@@ -43,6 +43,8 @@ export interface FakeOptions {
   earlier?: RunStatus | null;
   /** Signed in as a guest of the tenant (an account from another organization). */
   guest?: boolean;
+  /** The user cancels the save dialog. */
+  cancelSave?: boolean;
 }
 
 /** Records what the UI asked for, so tests can assert on it. */
@@ -211,6 +213,14 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
     },
     async openLogFolder() {
       fake.calls.push("openLogFolder");
+    },
+    async saveReceipt() {
+      fake.calls.push("saveReceipt");
+      return opts.cancelSave ? null : "/home/ada/Documents/PMPC Recovery receipt - Contoso - 2026-11-28.html";
+    },
+    async saveCalendar() {
+      fake.calls.push("saveCalendar");
+      return opts.cancelSave ? null : "/home/ada/Documents/PMPC Recovery deadline - Contoso - 2026-11-28.ics";
     },
   };
   return fake;

@@ -27,4 +27,6 @@ export const tauriBackend: Backend = {
   signOut: () => invoke("sign_out"),
   diagnostics: () => invoke("diagnostics"),
   openLogFolder: () => invoke("open_log_folder"),
+  saveReceipt: () => invoke("save_receipt"),
+  saveCalendar: () => invoke("save_calendar"),
 };

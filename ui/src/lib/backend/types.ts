@@ -44,4 +44,12 @@ export interface Backend {
   diagnostics(): Promise<Diagnostics>;
   /** Opens the folder with the app's log files in the system's file manager. */
   openLogFolder(): Promise<void>;
+  /**
+   * Saves the run's receipt for the change ticket where the user picks in the save dialog (an HTML
+   * page, and the same content as JSON beside it). Resolves to the HTML file's path, or null when
+   * the user cancelled.
+   */
+  saveReceipt(): Promise<string | null>;
+  /** Saves the deadline as a calendar file (.ics, a reminder 12 hours before); the path, or null. */
+  saveCalendar(): Promise<string | null>;
 }
