@@ -233,7 +233,7 @@ describe("after closing and reopening", () => {
       updated: "2026-11-28T09:01:00Z",
       activity: [],
     };
-    const backend = fakeBackend({ earlier: { journal, deadline: "2026-12-01T09:00:00Z", secretInKeychain: true, complete: true } });
+    const backend = fakeBackend({ earlier: { journal, deadline: "2026-12-01T09:00:00Z", secretInKeychain: true, complete: true, doneSteps: ["signIn", "readTenant", "findExisting", "createApp", "configurePermission", "createServicePrincipal", "grantConsent", "confirmConsent", "createSecret", "storeSecret", "verify"] } });
     render(App, { backend });
     await screen.findByText("You already made one on this computer");
     expect(screen.getByTestId("countdown-compact").textContent).toMatch(/left|passed/);

@@ -408,6 +408,7 @@ mod tests {
                 deadline: Some(datetime!(2025-01-04 12:00 UTC)),
                 secret_in_keychain: true,
                 complete: false,
+                done_steps: vec![],
             },
             client_secret: client_secret.map(str::to_string),
         }

@@ -16,6 +16,7 @@ use ts_rs::TS;
 
 use crate::activity::Activity;
 use crate::error::{Error, Result};
+use crate::events::Step;
 
 pub const JOURNAL_VERSION: u32 = 1;
 
@@ -114,6 +115,34 @@ impl Journal {
             updated: now,
             activity: Vec::new(),
         }
+    }
+
+    /// The steps this run has done, for a front end to show them done after a restart: the one
+    /// place that reads a journal as progress.
+    pub fn done_steps(&self) -> Vec<Step> {
+        if self.app.is_none() {
+            return vec![];
+        }
+        let stored = self.password.as_ref().is_some_and(|p| p.stored);
+        [
+            (Step::SignIn, true),
+            (Step::ReadTenant, true),
+            (Step::FindExisting, true),
+            (Step::CreateApp, true),
+            (Step::ConfigurePermission, true),
+            (
+                Step::CreateServicePrincipal,
+                self.service_principal_id.is_some(),
+            ),
+            (Step::GrantConsent, self.assignment_id.is_some()),
+            (Step::ConfirmConsent, self.consent_confirmed),
+            (Step::CreateSecret, self.password.is_some()),
+            (Step::StoreSecret, stored),
+            (Step::Verify, self.verified_at.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(step, done)| done.then_some(step))
+        .collect()
     }
 
     /// The 72-hour deadline, from the app's creation time.

@@ -107,17 +107,10 @@ export class Wizard {
     }
     if (!earlier) return;
     this.outcome.resume(earlier);
-    const j = earlier.journal;
-    if (!j.app) return;
-    // What the earlier session got done, page by page.
-    const done = (steps: Step[], when = true) => {
-      if (when) for (const s of steps) this.progress.mark(s, { state: "done", note: "Done in an earlier session", until: null });
-    };
-    done(["signIn", "readTenant", "findExisting", "createApp", "configurePermission"]);
-    done(["grantConsent"], j.assignmentId !== null);
-    done(["confirmConsent"], j.consentConfirmed);
-    done(["createSecret"], j.password !== null);
-    done(["verify"], j.verifiedAt !== null);
+    // What the earlier session got done, as the core reads its journal.
+    for (const step of earlier.doneSteps) {
+      this.progress.mark(step, { state: "done", note: "Done in an earlier session", until: null });
+    }
   }
 
   // --- the flow ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ impl Engine {
                 deadline: j.deadline(),
                 secret_in_keychain,
                 complete,
+                done_steps: j.done_steps(),
                 journal: j,
             });
         }

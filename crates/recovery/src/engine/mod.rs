@@ -193,6 +193,8 @@ pub struct RunStatus {
     pub deadline: Option<OffsetDateTime>,
     pub secret_in_keychain: bool,
     pub complete: bool,
+    /// The steps the run has done ([`Journal::done_steps`]).
+    pub done_steps: Vec<Step>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
