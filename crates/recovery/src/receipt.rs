@@ -572,6 +572,40 @@ mod html {
         }
     }
 
+    /// A time of day only (`07:07:20`), for tables whose times all fall on one UTC day.
+    fn clock(t: Option<OffsetDateTime>) -> String {
+        match t {
+            Some(t) => {
+                let u = t.to_offset(time::UtcOffset::UTC);
+                let iso = t
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default();
+                format!(
+                    r#"<time datetime="{}">{:02}:{:02}:{:02}</time>"#,
+                    escape(&iso),
+                    u.hour(),
+                    u.minute(),
+                    u.second()
+                )
+            }
+            None => "<span class=\"none\">not recorded</span>".into(),
+        }
+    }
+
+    /// The one UTC day all these times fall on, if they do.
+    fn one_day(times: impl Iterator<Item = OffsetDateTime>) -> Option<time::Date> {
+        let mut day = None;
+        for t in times {
+            let d = t.to_offset(time::UtcOffset::UTC).date();
+            match day {
+                None => day = Some(d),
+                Some(x) if x != d => return None,
+                Some(_) => {}
+            }
+        }
+        day
+    }
+
     fn id(s: &str) -> String {
         format!("<code>{}</code>", escape(s))
     }
@@ -626,7 +660,11 @@ th, td { text-align: left; vertical-align: top; padding: .3rem .5rem; border-bot
 thead th { background: #f3f5f7; border-bottom: 1px solid #d0d7de; font-weight: 600; }
 tbody th { width: 16rem; font-weight: 600; color: #32383f; }
 code { font: .88em/1.3 ui-monospace, "Cascadia Mono", Consolas, "Liberation Mono", monospace; word-break: break-all; }
-.none { color: #8c959f; font-style: italic; }
+.none { color: #6e7781; font-style: italic; }
+h3 { font-size: .95rem; margin: 1rem 0 .3rem; color: #32383f; }
+td.when { white-space: nowrap; font-variant-numeric: tabular-nums; }
+table.steps td:nth-child(4) { white-space: nowrap; }
+table.writes td:nth-child(4) { text-align: right; }
 .small { font-size: .85rem; color: #57606a; }
 footer { margin-top: 2rem; border-top: 1px solid #d0d7de; padding-top: .6rem; font-size: .82rem; color: #57606a; }
 @page { size: A4; margin: 14mm 12mm; }
@@ -635,6 +673,7 @@ footer { margin-top: 2rem; border-top: 1px solid #d0d7de; padding-top: .6rem; fo
   main { max-width: none; padding: 0; }
   h2 { break-after: avoid; }
   tr, .fact { break-inside: avoid; }
+  tbody th { width: 11rem; }
   thead { display: table-header-group; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
@@ -870,7 +909,17 @@ footer { margin-top: 2rem; border-top: 1px solid #d0d7de; padding-top: .6rem; fo
                 "<p class=\"none\">No step times were recorded (a run from before receipts).</p>\n",
             );
         } else {
-            b.push_str("<table>\n<thead><tr><th scope=\"col\">Started</th><th scope=\"col\">Finished</th><th scope=\"col\">Step</th><th scope=\"col\">Portal steps</th><th scope=\"col\">Result</th></tr></thead>\n<tbody>\n");
+            let day = one_day(
+                r.steps
+                    .iter()
+                    .flat_map(|s| [s.started_at, s.finished_at])
+                    .flatten(),
+            );
+            let at = |t: Option<OffsetDateTime>| if day.is_some() { clock(t) } else { time(t) };
+            if let Some(d) = day {
+                b.push_str(&format!("<p class=\"small\">Times are UTC, on {d}.</p>\n"));
+            }
+            b.push_str("<table class=\"steps\">\n<thead><tr><th scope=\"col\">Started</th><th scope=\"col\">Finished</th><th scope=\"col\">Step</th><th scope=\"col\">Portal steps</th><th scope=\"col\">Result</th></tr></thead>\n<tbody>\n");
             for s in &r.steps {
                 let portal = match s.portal_steps.as_slice() {
                     [] => String::new(),
@@ -878,9 +927,9 @@ footer { margin-top: 2rem; border-top: 1px solid #d0d7de; padding-top: .6rem; fo
                     [first, .., last] => format!("{first}–{last}"),
                 };
                 b.push_str(&format!(
-                    "<tr><td>{}</td><td>{}</td><td>{} <span class=\"small\">({})</span></td><td>{}</td><td>{}</td></tr>\n",
-                    time(s.started_at),
-                    time(s.finished_at),
+                    "<tr><td class=\"when\">{}</td><td class=\"when\">{}</td><td>{} <span class=\"small\">({})</span></td><td>{}</td><td>{}</td></tr>\n",
+                    at(s.started_at),
+                    at(s.finished_at),
                     escape(&s.title),
                     outcome(s.outcome),
                     escape(&portal),
@@ -891,25 +940,48 @@ footer { margin-top: 2rem; border-top: 1px solid #d0d7de; padding-top: .6rem; fo
         }
         b.push_str("</section>\n");
 
-        // Graph writes.
+        // Graph writes: what Microsoft accepted, then what it refused and the wizard retried.
         b.push_str("<section>\n<h2>Changes sent to Microsoft Graph</h2>\n");
+        let (accepted, refused): (Vec<&WritePart>, Vec<&WritePart>) =
+            r.writes.iter().partition(|w| w.status < 400);
         if r.writes.is_empty() {
             b.push_str("<p class=\"none\">No writes were recorded.</p>\n");
         } else {
-            b.push_str("<p class=\"small\">Each write with Microsoft's request id, for a support case with Microsoft or the tenant's audit log.</p>\n");
-            b.push_str("<table>\n<thead><tr><th scope=\"col\">Time</th><th scope=\"col\">What</th><th scope=\"col\">Request</th><th scope=\"col\">Status</th><th scope=\"col\">Request id</th></tr></thead>\n<tbody>\n");
-            for w in &r.writes {
+            let day = one_day(r.writes.iter().map(|w| w.at));
+            let at = |t: OffsetDateTime| {
+                if day.is_some() {
+                    clock(Some(t))
+                } else {
+                    time(Some(t))
+                }
+            };
+            b.push_str(&format!(
+                "<p class=\"small\">Each write with Microsoft's request id, for the tenant's audit log or a support case with Microsoft{}.</p>\n",
+                day.map(|d| format!(". Times are UTC, on {d}")).unwrap_or_default()
+            ));
+            let table = |b: &mut String, rows: &[&WritePart]| {
+                b.push_str("<table class=\"writes\">\n<thead><tr><th scope=\"col\">Time</th><th scope=\"col\">What</th><th scope=\"col\">Request</th><th scope=\"col\">Status</th><th scope=\"col\">Request id</th></tr></thead>\n<tbody>\n");
+                for w in rows {
+                    b.push_str(&format!(
+                        "<tr><td class=\"when\">{}</td><td>{}</td><td><code>{} /{}</code></td><td>{}</td><td>{}</td></tr>\n",
+                        at(w.at),
+                        escape(&w.what),
+                        escape(&w.method),
+                        escape(&w.path),
+                        w.status,
+                        opt_id(w.request_id.as_deref())
+                    ));
+                }
+                b.push_str("</tbody>\n</table>\n");
+            };
+            table(&mut b, &accepted);
+            if !refused.is_empty() {
                 b.push_str(&format!(
-                    "<tr><td>{}</td><td>{}</td><td><code>{} /{}</code></td><td>{}</td><td>{}</td></tr>\n",
-                    time(Some(w.at)),
-                    escape(&w.what),
-                    escape(&w.method),
-                    escape(&w.path),
-                    w.status,
-                    opt_id(w.request_id.as_deref())
+                    "<h3>Attempts Microsoft refused, then retried ({})</h3>\n<p class=\"small\">Usually the directory had not yet copied a new object to all its servers; nothing was changed by these.</p>\n",
+                    refused.len()
                 ));
+                table(&mut b, &refused);
             }
-            b.push_str("</tbody>\n</table>\n");
         }
         b.push_str("</section>\n");
 
