@@ -283,3 +283,59 @@ async fn a_journal_written_before_receipts_still_loads_and_gives_a_receipt() {
         .contains("DTSTART:20261201T120000Z"));
     assert!(r.receipt("t-none").is_err());
 }
+
+/// A run stopped after its secret was made, then finished by a new process: the receipt keeps
+/// what the first attempt did (with its request ids) and shows the second finishing the job.
+#[tokio::test]
+async fn a_resumed_run_keeps_the_first_attempts_record() {
+    let sim = sim_as(GA, quick_scenario()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let vault = MemoryVault::new();
+    let first = recovery(&sim, dir.path(), &vault).with_crash_hook(std::sync::Arc::new(|c| {
+        c == recovery::Checkpoint::SecretStored
+    }));
+    let rec = Recorder::default();
+    let (session, pre) = sign_in_and_precheck(&first, &rec.sink()).await;
+    let stopped = first
+        .run(&session, &pre, &RunChoice::default(), &rec.sink())
+        .await;
+    assert!(stopped.is_err(), "stopped at the checkpoint");
+    drop(first);
+
+    // As after a restart: a new core over the same data folder and keychain.
+    let second = recovery(&sim, dir.path(), &vault);
+    let (session, pre) = sign_in_and_precheck(&second, &rec.sink()).await;
+    let creds = second
+        .run(&session, &pre, &RunChoice::default(), &rec.sink())
+        .await
+        .unwrap();
+    let receipt = second.receipt(&creds.tenant_id).unwrap();
+    let step = |s: Step| receipt.steps.iter().find(|r| r.step == s).unwrap();
+    assert_eq!(
+        step(Step::CreateApp).outcome,
+        StepOutcome::Done,
+        "done by the first attempt"
+    );
+    assert_eq!(step(Step::CreateSecret).outcome, StepOutcome::Done);
+    assert_eq!(
+        step(Step::Verify).outcome,
+        StepOutcome::Done,
+        "done by the second"
+    );
+    assert!(receipt.verified);
+    let made: Vec<&str> = receipt
+        .writes
+        .iter()
+        .filter(|w| w.status < 400)
+        .map(|w| w.what.as_str())
+        .collect();
+    assert_eq!(
+        made.iter()
+            .filter(|w| **w == "Create the app registration with its permission request")
+            .count(),
+        1,
+        "the app was created once: {made:?}"
+    );
+    assert_eq!(receipt.signed_in.len(), 1, "the same account both times");
+    sim.shutdown().await;
+}

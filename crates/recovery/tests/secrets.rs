@@ -1,4 +1,5 @@
-//! No secret in any log, event or journal: a whole run with tracing at TRACE, then a scan.
+//! No secret in any log, event, journal, receipt or calendar file: a whole run with tracing at
+//! TRACE, then a scan.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -95,6 +96,11 @@ async fn no_secret_reaches_a_log_an_event_or_the_journal() {
         places.push(("journal", std::fs::read_to_string(entry.path()).unwrap()));
     }
     places.push(("debug output", format!("{session:?} {creds:?} {pre:?}")));
+    // The files an admin keeps: the receipt (HTML and JSON) and the calendar file.
+    let receipt = r.receipt(&creds.tenant_id).unwrap();
+    places.push(("receipt HTML", receipt.to_html()));
+    places.push(("receipt JSON", receipt.to_json()));
+    places.push(("calendar file", r.calendar(&creds.tenant_id).unwrap()));
     for (what, secret) in &secrets {
         assert!(secret.len() > 10);
         for (place, text) in &places {
