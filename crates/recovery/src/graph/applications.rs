@@ -18,26 +18,17 @@ impl Graph {
         scope: &StepScope,
     ) -> Result<Vec<Application>> {
         let filter = format!("displayName eq {}", odata_str(display_name));
-        self.http
-            .retry(Op::FindApplications, scope, |_| {
-                let filter = &filter;
-                Box::pin(async move {
-                    let r = self
-                        .send(
-                            reqwest::Method::GET,
-                            "applications",
-                            &[
-                                ("$filter", filter),
-                                ("$select", "id,appId,displayName,createdDateTime"),
-                            ],
-                            None,
-                            &[],
-                        )
-                        .await?;
-                    Ok(r.json::<List<Application>>()?.value)
-                })
-            })
-            .await
+        self.list(
+            Op::FindApplications,
+            "applications",
+            &[
+                ("$filter", &filter),
+                ("$select", "id,appId,displayName,createdDateTime"),
+            ],
+            &[],
+            scope,
+        )
+        .await
     }
 
     /// Creates the app, or finds the one an earlier attempt created: `PATCH
@@ -84,22 +75,17 @@ impl Graph {
     }
 
     async fn get_application_by(&self, path: &str, scope: &StepScope) -> Result<Application> {
-        self.http
-            .retry(Op::GetApplication, scope, |_| {
-                Box::pin(async move {
-                    let r = self
-                        .send(
-                            reqwest::Method::GET,
-                            path,
-                            &[("$select", "id,appId,displayName,createdDateTime,requiredResourceAccess,passwordCredentials,web")],
-                            None,
-                            &[],
-                        )
-                        .await?;
-                    r.json::<Application>()
-                })
-            })
-            .await
+        self.get(
+            Op::GetApplication,
+            path,
+            &[(
+                "$select",
+                "id,appId,displayName,createdDateTime,requiredResourceAccess,passwordCredentials,web",
+            )],
+            &[],
+            scope,
+        )
+        .await
     }
 
     pub async fn patch_application(

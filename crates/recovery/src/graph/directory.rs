@@ -31,25 +31,17 @@ impl Graph {
 
     /// The signed-in user's active directory roles.
     pub async fn my_directory_roles(&self, scope: &StepScope) -> Result<Vec<DirectoryRole>> {
-        self.http
-            .retry(Op::GetMyRoles, scope, |_| {
-                Box::pin(async move {
-                    let r = self
-                        .send(
-                            reqwest::Method::GET,
-                            "me/transitiveMemberOf/microsoft.graph.directoryRole",
-                            &[
-                                ("$select", "displayName,roleTemplateId"),
-                                ("$count", "true"),
-                            ],
-                            None,
-                            &[("ConsistencyLevel", "eventual")],
-                        )
-                        .await?;
-                    Ok(r.json::<List<DirectoryRole>>()?.value)
-                })
-            })
-            .await
+        self.list(
+            Op::GetMyRoles,
+            "me/transitiveMemberOf/microsoft.graph.directoryRole",
+            &[
+                ("$select", "displayName,roleTemplateId"),
+                ("$count", "true"),
+            ],
+            &[("ConsistencyLevel", "eventual")],
+            scope,
+        )
+        .await
     }
 
     /// Template ids of the roles the signed-in user is eligible for but has not activated
@@ -67,21 +59,13 @@ impl Graph {
         }
         let scope = crate::events::EventSink::none().step(crate::events::Step::ReadTenant);
         let got = self
-            .http
-            .retry(Op::GetMyRoles, &scope, |_| {
-                Box::pin(async move {
-                    let r = self
-                        .send(
-                            reqwest::Method::GET,
-                            "roleManagement/directory/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')",
-                            &[],
-                            None,
-                            &[],
-                        )
-                        .await?;
-                    Ok(r.json::<List<Instance>>()?.value)
-                })
-            })
+            .list::<Instance>(
+                Op::GetMyRoles,
+                "roleManagement/directory/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')",
+                &[],
+                &[],
+                &scope,
+            )
             .await;
         match got {
             Ok(list) => list

@@ -14,7 +14,9 @@ use crate::activity::Activity;
 use crate::auth::Session;
 use crate::cloud::Endpoints;
 use crate::error::{GraphErrorInfo, Result};
+use crate::events::StepScope;
 use crate::http::{Failure, Http, Reply};
+use crate::retry::Op;
 
 pub use models::*;
 
@@ -53,6 +55,41 @@ impl Graph {
             endpoints,
             session,
         }
+    }
+
+    /// A GET read as `T`, inside the retry loop.
+    pub(super) async fn get<T: serde::de::DeserializeOwned + Send>(
+        &self,
+        op: Op,
+        path: &str,
+        query: &[(&str, &str)],
+        headers: &[(&str, &str)],
+        scope: &StepScope,
+    ) -> Result<T> {
+        self.http
+            .retry(op, scope, |_| {
+                Box::pin(async move {
+                    self.send(reqwest::Method::GET, path, query, None, headers)
+                        .await?
+                        .json::<T>()
+                })
+            })
+            .await
+    }
+
+    /// A GET of a collection: its `value`.
+    pub(super) async fn list<T: serde::de::DeserializeOwned + Send>(
+        &self,
+        op: Op,
+        path: &str,
+        query: &[(&str, &str)],
+        headers: &[(&str, &str)],
+        scope: &StepScope,
+    ) -> Result<Vec<T>> {
+        Ok(self
+            .get::<List<T>>(op, path, query, headers, scope)
+            .await?
+            .value)
     }
 
     pub(super) async fn send(

@@ -13,23 +13,14 @@ impl Graph {
     /// Microsoft Graph's own service principal in this tenant, with its app roles.
     pub async fn graph_service_principal(&self, scope: &StepScope) -> Result<ServicePrincipal> {
         let path = format!("servicePrincipals(appId={})", odata_str(GRAPH_APP_ID));
-        self.http
-            .retry(Op::GetGraphServicePrincipal, scope, |_| {
-                let path = &path;
-                Box::pin(async move {
-                    let r = self
-                        .send(
-                            reqwest::Method::GET,
-                            path,
-                            &[("$select", "id,appId,displayName,appRoles")],
-                            None,
-                            &[],
-                        )
-                        .await?;
-                    r.json::<ServicePrincipal>()
-                })
-            })
-            .await
+        self.get(
+            Op::GetGraphServicePrincipal,
+            &path,
+            &[("$select", "id,appId,displayName,appRoles")],
+            &[],
+            scope,
+        )
+        .await
     }
 
     /// The service principal of `app_id`, if there is one (a list query: no 404 to wait out).
@@ -39,23 +30,17 @@ impl Graph {
         scope: &StepScope,
     ) -> Result<Option<ServicePrincipal>> {
         let filter = format!("appId eq {}", odata_str(app_id));
-        self.http
-            .retry(Op::GetServicePrincipal, scope, |_| {
-                let filter = &filter;
-                Box::pin(async move {
-                    let r = self
-                        .send(
-                            reqwest::Method::GET,
-                            "servicePrincipals",
-                            &[("$filter", filter.as_str()), ("$select", "id,appId")],
-                            None,
-                            &[],
-                        )
-                        .await?;
-                    Ok(r.json::<List<ServicePrincipal>>()?.value.into_iter().next())
-                })
-            })
-            .await
+        Ok(self
+            .list(
+                Op::GetServicePrincipal,
+                "servicePrincipals",
+                &[("$filter", &filter), ("$select", "id,appId")],
+                &[],
+                scope,
+            )
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// The app's service principal, created if missing (idempotent upsert by appId). An account
@@ -103,23 +88,14 @@ impl Graph {
         if let Some(sp) = created {
             return Ok(sp);
         }
-        self.http
-            .retry(Op::GetServicePrincipal, scope, |_| {
-                let path = &path;
-                Box::pin(async move {
-                    let r = self
-                        .send(
-                            reqwest::Method::GET,
-                            path,
-                            &[("$select", "id,appId")],
-                            None,
-                            &[],
-                        )
-                        .await?;
-                    r.json::<ServicePrincipal>()
-                })
-            })
-            .await
+        self.get(
+            Op::GetServicePrincipal,
+            &path,
+            &[("$select", "id,appId")],
+            &[],
+            scope,
+        )
+        .await
     }
 
     /// Admin consent for one app role: `POST /servicePrincipals/{resource}/appRoleAssignedTo`
