@@ -285,6 +285,11 @@ pub struct AppIds {
     #[serde(with = "time::serde::rfc3339")]
     #[ts(type = "string")]
     pub created_date_time: OffsetDateTime,
+    /// When PMPC stops accepting these values: 72 hours after the app was created, computed by
+    /// the core (`AppRecord::deadline`) so no front end works it out again.
+    #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
+    pub deadline: OffsetDateTime,
 }
 
 /// What a finished run hands over. `client_secret` is `None` unless the caller asked to reveal it;

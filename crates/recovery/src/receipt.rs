@@ -1058,6 +1058,7 @@ mod tests {
                         app_id: "app-1".into(),
                         object_id: "obj-1".into(),
                         created_date_time: t0,
+                        deadline: t0 + crate::journal::RECOVERY_WINDOW,
                     },
                     reused: false,
                 }),

@@ -388,6 +388,7 @@ impl Engine {
             app_id: app.app_id.clone(),
             object_id: app.object_id.clone(),
             created_date_time: app.created_date_time,
+            deadline: app.deadline(),
         }
     }
 

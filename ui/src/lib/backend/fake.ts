@@ -17,6 +17,7 @@ export const APP_ID = "2d1e4d4b-8f8a-4b8e-9d0d-6c0f3a7f9e11";
 export const OBJECT_ID = "0b0c7bd4-5a35-4b1a-a2d4-1d3f0f5f2c22";
 export const SECRET = "Xy7~fake-secret-value-for-tests-only";
 const CREATED = "2026-11-28T09:00:00Z";
+const DEADLINE = "2026-12-01T09:00:00Z";
 
 /** As long as Microsoft's: PKCE, state and nonce make it several lines. */
 export const SIGN_IN_URL =
@@ -117,14 +118,14 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
       fake.calls.push(`run ${JSON.stringify(choice)}`);
       const steps: [Step, StepData][] = [
         ["findExisting", { kind: "existing", apps: opts.existing ?? [] }],
-        ["createApp", { kind: "app", app: { tenantId: TENANT_ID, appId: APP_ID, objectId: OBJECT_ID, createdDateTime: CREATED }, reused: false }],
+        ["createApp", { kind: "app", app: { tenantId: TENANT_ID, appId: APP_ID, objectId: OBJECT_ID, createdDateTime: CREATED, deadline: DEADLINE }, reused: false }],
         ["configurePermission", { kind: "permission", resourceAppId: "00000003-0000-0000-c000-000000000000", appRoleId: "b0afded3-3588-46d8-8b3d-9842eff778da", permission: "AuditLog.Read.All" }],
         ["createServicePrincipal", { kind: "servicePrincipal", id: "sp-1" }],
         ["grantConsent", { kind: "consent", assignmentId: "as-1" }],
         ["confirmConsent", { kind: "consentConfirmed", granted: true }],
         ["createSecret", { kind: "secret", keyId: "key-1", hint: "Xy7", endDateTime: "2026-12-05T09:00:00Z" }],
         ["storeSecret", { kind: "secretStored", keyId: "key-1" }],
-        ["verify", { kind: "verified", roles: ["AuditLog.Read.All"], deadline: "2026-12-01T09:00:00Z" }],
+        ["verify", { kind: "verified", roles: ["AuditLog.Read.All"], deadline: DEADLINE }],
       ];
       const handOffNow = choice.consent === "handOff" && !handedOff;
       handedOff ||= handOffNow;

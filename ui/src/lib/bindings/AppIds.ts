@@ -11,4 +11,9 @@ appId: string,
 /**
  * Object ID.
  */
-objectId: string, createdDateTime: string, };
+objectId: string, createdDateTime: string, 
+/**
+ * When PMPC stops accepting these values: 72 hours after the app was created, computed by
+ * the core (`AppRecord::deadline`) so no front end works it out again.
+ */
+deadline: string, };

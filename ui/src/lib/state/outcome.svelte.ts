@@ -33,9 +33,15 @@ export class Outcome {
   resume(earlier: RunStatus): void {
     this.earlier = earlier;
     const j = earlier.journal;
-    if (!j.app) return;
+    if (!j.app || !earlier.deadline) return;
     this.deadline = earlier.deadline;
-    this.app = { tenantId: j.tenantId, appId: j.app.appId, objectId: j.app.objectId, createdDateTime: j.app.createdDateTime };
+    this.app = {
+      tenantId: j.tenantId,
+      appId: j.app.appId,
+      objectId: j.app.objectId,
+      createdDateTime: j.app.createdDateTime,
+      deadline: earlier.deadline,
+    };
     if (j.password) this.secret = { hint: j.password.hint, endDateTime: j.password.endDateTime };
   }
 
@@ -44,7 +50,7 @@ export class Outcome {
     switch (data.kind) {
       case "app":
         this.app = data.app;
-        this.deadline = new Date(Date.parse(data.app.createdDateTime) + 72 * 3600 * 1000).toISOString();
+        this.deadline = data.app.deadline;
         break;
       case "consentHandedOff":
         this.consentUrl = data.adminConsentUrl;
