@@ -681,24 +681,41 @@ footer { margin-top: 2rem; border-top: 1px solid #d0d7de; padding-top: .6rem; fo
 
     pub fn render(r: &Receipt) -> String {
         let mut b = String::new();
-        let tenant_label = r
-            .tenant
-            .name
-            .clone()
-            .unwrap_or_else(|| r.tenant.tenant_id.clone());
-        let cloud = match r.tenant.cloud {
-            Cloud::Global => "Global (worldwide, GCC)",
-            Cloud::UsGovHigh => "US Government GCC High",
-            Cloud::UsGovDod => "US Government DoD",
-            Cloud::China => "China (21Vianet)",
-        };
+        let tenant_label = tenant_label(r);
         b.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
         b.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
         b.push_str(&format!(
             "<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
             escape(&format!("PMPC Recovery receipt: {tenant_label}"))
         ));
+        for section in [header, who, changes, steps_section, writes] {
+            b.push_str(&section(r));
+        }
+        b.push_str("<footer>\n<p>This receipt holds ids, names and times only: never the client secret, a token or a refresh token. PMPC needs the Application (client) ID, Object ID, Directory (tenant) ID and the client secret; the secret is in the PMPC Recovery Wizard (Finish page) and this computer's keychain.</p>\n</footer>\n");
+        b.push_str("</main>\n</body>\n</html>\n");
+        b
+    }
 
+    fn tenant_label(r: &Receipt) -> String {
+        r.tenant
+            .name
+            .clone()
+            .unwrap_or_else(|| r.tenant.tenant_id.clone())
+    }
+
+    fn cloud_name(cloud: Cloud) -> &'static str {
+        match cloud {
+            Cloud::Global => "Global (worldwide, GCC)",
+            Cloud::UsGovHigh => "US Government GCC High",
+            Cloud::UsGovDod => "US Government DoD",
+            Cloud::China => "China (21Vianet)",
+        }
+    }
+
+    /// The title and the facts a reviewer looks for first.
+    fn header(r: &Receipt) -> String {
+        let mut b = String::new();
+        let tenant_label = tenant_label(r);
         // Header and the facts a reviewer looks for first.
         b.push_str("<header>\n");
         b.push_str(&format!(
@@ -732,7 +749,13 @@ footer { margin-top: 2rem; border-top: 1px solid #d0d7de; padding-top: .6rem; fo
             time(r.deadline)
         ));
         b.push_str("</header>\n");
+        b
+    }
 
+    /// Who signed in, to which tenant and cloud.
+    fn who(r: &Receipt) -> String {
+        let mut b = String::new();
+        let cloud = cloud_name(r.tenant.cloud);
         // Who and where.
         b.push_str("<section>\n<h2>Who signed in, and where</h2>\n<table>\n<tbody>\n");
         b.push_str(&row(
@@ -776,7 +799,12 @@ footer { margin-top: 2rem; border-top: 1px solid #d0d7de; padding-top: .6rem; fo
             ));
         }
         b.push_str("</tbody>\n</table>\n</section>\n");
+        b
+    }
 
+    /// What was created or changed.
+    fn changes(r: &Receipt) -> String {
+        let mut b = String::new();
         // What was created or changed.
         b.push_str("<section>\n<h2>What was created or changed</h2>\n<table>\n<tbody>\n");
         match &r.app {
@@ -901,7 +929,12 @@ footer { margin-top: 2rem; border-top: 1px solid #d0d7de; padding-top: .6rem; fo
             ));
         }
         b.push_str("</tbody>\n</table>\n</section>\n");
+        b
+    }
 
+    /// Each step with its times and result.
+    fn steps_section(r: &Receipt) -> String {
+        let mut b = String::new();
         // Steps.
         b.push_str("<section>\n<h2>Steps</h2>\n");
         if r.steps.is_empty() {
@@ -939,7 +972,12 @@ footer { margin-top: 2rem; border-top: 1px solid #d0d7de; padding-top: .6rem; fo
             b.push_str("</tbody>\n</table>\n");
         }
         b.push_str("</section>\n");
+        b
+    }
 
+    /// The writes Microsoft accepted, then what it refused and the wizard retried.
+    fn writes(r: &Receipt) -> String {
+        let mut b = String::new();
         // Graph writes: what Microsoft accepted, then what it refused and the wizard retried.
         b.push_str("<section>\n<h2>Changes sent to Microsoft Graph</h2>\n");
         let (accepted, refused): (Vec<&WritePart>, Vec<&WritePart>) =
@@ -984,9 +1022,6 @@ footer { margin-top: 2rem; border-top: 1px solid #d0d7de; padding-top: .6rem; fo
             }
         }
         b.push_str("</section>\n");
-
-        b.push_str("<footer>\n<p>This receipt holds ids, names and times only: never the client secret, a token or a refresh token. PMPC needs the Application (client) ID, Object ID, Directory (tenant) ID and the client secret; the secret is in the PMPC Recovery Wizard (Finish page) and this computer's keychain.</p>\n</footer>\n");
-        b.push_str("</main>\n</body>\n</html>\n");
         b
     }
 }
