@@ -74,8 +74,16 @@ impl Loopback {
         let state = Arc::new(state);
         let accept = async {
             loop {
-                let Ok(mut stream) = self.accept().await else {
-                    continue;
+                let mut stream = match self.accept().await {
+                    Ok(stream) => stream,
+                    Err(e) => {
+                        // An accept that keeps failing (a descriptor limit, a platform quirk)
+                        // must not spin: it would starve this task's other branches, the
+                        // callback and the timeout.
+                        tracing::debug!(error = %e, "the loopback listener could not accept");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
                 };
                 let tx = tx.clone();
                 let state = state.clone();
