@@ -7,9 +7,7 @@ mod common;
 
 use common::*;
 use icalendar::{Calendar, CalendarComponent, Component, DatePerhapsTime};
-use recovery::{
-    CleanupOptions, MemoryVault, Receipt, RunChoice, SecretVault, SignInMethod, Step, StepOutcome,
-};
+use recovery::{CleanupOptions, MemoryVault, Receipt, RunChoice, SecretVault, Step, StepOutcome};
 
 /// The client secret, the access token and the refresh token of a run: none may be in a receipt.
 struct Secrets(Vec<(&'static str, String)>);
@@ -33,28 +31,7 @@ async fn a_run_gives_a_receipt_and_a_calendar_file_without_secrets() {
     let vault = MemoryVault::new();
     let r = recovery(&sim, dir.path(), &vault);
     let rec = Recorder::default();
-    let session = r
-        .sign_in(
-            SignInMethod::Browser,
-            &recovery::HttpBrowser::new().unwrap(),
-            true,
-            &rec.sink(),
-        )
-        .await
-        .unwrap();
-    let pre = r.precheck(&session, &rec.sink()).await.unwrap();
-    let creds = r
-        .run(
-            &session,
-            &pre,
-            &RunChoice {
-                reveal_secret: true,
-                ..RunChoice::default()
-            },
-            &rec.sink(),
-        )
-        .await
-        .unwrap();
+    let (session, pre, creds) = remembered_run_revealing_the_secret(&r, &rec).await;
     assert!(creds.verified);
     let remembered = vault
         .get(&recovery::vault::session_account(

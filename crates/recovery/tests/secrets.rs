@@ -8,7 +8,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use recovery::{MemoryVault, RunChoice, SecretVault, SignInMethod};
+use recovery::{MemoryVault, SecretVault};
 
 #[derive(Clone, Default)]
 struct Buf(Arc<Mutex<Vec<u8>>>);
@@ -46,28 +46,7 @@ async fn no_secret_reaches_a_log_an_event_or_the_journal() {
     let vault = MemoryVault::new();
     let r = recovery(&sim, dir.path(), &vault);
     let rec = Recorder::default();
-    let session = r
-        .sign_in(
-            SignInMethod::Browser,
-            &recovery::HttpBrowser::new().unwrap(),
-            true,
-            &rec.sink(),
-        )
-        .await
-        .unwrap();
-    let pre = r.precheck(&session, &rec.sink()).await.unwrap();
-    let creds = r
-        .run(
-            &session,
-            &pre,
-            &RunChoice {
-                reveal_secret: true,
-                ..RunChoice::default()
-            },
-            &rec.sink(),
-        )
-        .await
-        .unwrap();
+    let (session, pre, creds) = remembered_run_revealing_the_secret(&r, &rec).await;
     assert!(creds.verified);
 
     let client_secret = creds.client_secret.clone().unwrap();

@@ -110,6 +110,30 @@ pub async fn sign_in_and_precheck(r: &Recovery, sink: &EventSink) -> (Session, P
     (session, pre)
 }
 
+/// Signs in remembering the session, then runs all 16 steps with the secret revealed: what the
+/// secret scans and the receipt test start from.
+pub async fn remembered_run_revealing_the_secret(
+    r: &Recovery,
+    rec: &Recorder,
+) -> (Session, Precheck, recovery::Credentials) {
+    let session = r
+        .sign_in(
+            SignInMethod::Browser,
+            &HttpBrowser::new().unwrap(),
+            true,
+            &rec.sink(),
+        )
+        .await
+        .unwrap();
+    let pre = r.precheck(&session, &rec.sink()).await.unwrap();
+    let choice = recovery::RunChoice {
+        reveal_secret: true,
+        ..recovery::RunChoice::default()
+    };
+    let creds = r.run(&session, &pre, &choice, &rec.sink()).await.unwrap();
+    (session, pre, creds)
+}
+
 /// The invariant every successful run must leave behind.
 pub fn assert_exactly_one_of_each(sim: &RunningSim) {
     let s = sim.snapshot();
