@@ -404,11 +404,16 @@ mod tests {
         });
         RecordedRun {
             status: RunStatus {
-                journal,
                 deadline: Some(datetime!(2025-01-04 12:00 UTC)),
                 secret_in_keychain: true,
                 complete: false,
                 done_steps: vec![],
+                state: journal.state(false),
+                expired: false,
+                started: journal.started(),
+                tenant_name: None,
+                default_domain: None,
+                journal,
             },
             client_secret: client_secret.map(str::to_string),
         }

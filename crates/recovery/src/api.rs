@@ -67,6 +67,8 @@ pub struct Config {
     /// Where the admin-consent page returns (registered on the app only when consent is handed
     /// off); the cloud's portal by default.
     pub consent_redirect_uri: String,
+    /// The user's name for this customer (a batch file's label), kept in the run's journal.
+    pub label: Option<String>,
 }
 
 impl Config {
@@ -84,6 +86,7 @@ impl Config {
             sign_in_timeout: Duration::from_secs(600),
             verify_budget: Duration::from_secs(180),
             consent_redirect_uri: format!("{}/", cloud.portal()),
+            label: None,
         }
     }
 
@@ -102,6 +105,16 @@ impl Config {
         self.sign_in_timeout = Duration::from_secs(20);
         self.verify_budget = Duration::from_secs(20);
         self
+    }
+
+    /// The tenant the sign-in is pinned to, as the user named it; None for the account's own
+    /// (`organizations` or `common`).
+    pub fn pinned_tenant(&self) -> Option<String> {
+        let t = self.tenant.trim();
+        (!t.is_empty()
+            && !t.eq_ignore_ascii_case("organizations")
+            && !t.eq_ignore_ascii_case("common"))
+        .then(|| t.to_string())
     }
 
     /// Checks values a user typed.
@@ -169,6 +182,8 @@ impl Recovery {
                 data_dir: config.data_dir.clone(),
                 verify_budget: config.verify_budget,
                 consent_redirect_uri: config.consent_redirect_uri.clone(),
+                requested_tenant: config.pinned_tenant(),
+                label: config.label.clone(),
             },
             http.clone(),
             vault.clone(),
@@ -275,8 +290,20 @@ impl Recovery {
         result
     }
 
+    /// The open runs (not cleaned up) on this computer, without signing in.
     pub async fn status(&self) -> Result<Vec<RunStatus>> {
         self.engine.status().await
+    }
+
+    /// Every run on this computer, cleaned-up ones too, newest first (the Runs page, `status`).
+    pub async fn runs(&self) -> Result<Vec<RunStatus>> {
+        self.engine.runs().await
+    }
+
+    /// Forgets a run on this computer: its journal and its keychain secret. The app
+    /// registration stays in the tenant.
+    pub async fn forget_run(&self, tenant_id: &str, run_id: &str) -> Result<bool> {
+        self.engine.forget_run(tenant_id, run_id).await
     }
 
     pub async fn reveal_secret(&self, tenant_id: &str, app_id: &str) -> Result<Secret> {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use ts_rs::TS;
 
-use crate::activity::Activity;
+use crate::activity::{Activity, StepOutcome};
 use crate::error::{Error, Result};
 use crate::events::Step;
 
@@ -90,6 +90,17 @@ pub struct Journal {
     /// What happened, in order, for the receipt (journals written before it have none).
     #[serde(default)]
     pub activity: Vec<Activity>,
+    /// When the run began (journals written before it have none: see [`Journal::started`]).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[ts(type = "string | null")]
+    pub started: Option<OffsetDateTime>,
+    /// The tenant as the user named it (a domain or an id), when the sign-in was pinned to it:
+    /// how a batch file's line finds its run again before signing in.
+    #[serde(default)]
+    pub requested_tenant: Option<String>,
+    /// The user's name for this customer (a batch file's label).
+    #[serde(default)]
+    pub label: Option<String>,
 }
 
 impl Journal {
@@ -114,6 +125,80 @@ impl Journal {
             verified_at: None,
             updated: now,
             activity: Vec::new(),
+            started: Some(now),
+            requested_tenant: None,
+            label: None,
+        }
+    }
+
+    /// When the run began: recorded since the Runs page, else the app's creation, else the last
+    /// save.
+    pub fn started(&self) -> OffsetDateTime {
+        self.started
+            .or(self.app.as_ref().map(|a| a.created_date_time))
+            .unwrap_or(self.updated)
+    }
+
+    /// The tenant's name and default domain, from the run's latest sign-in.
+    pub fn tenant_names(&self) -> (Option<String>, Option<String>) {
+        self.activity
+            .iter()
+            .rev()
+            .find_map(|a| match a {
+                Activity::SignedIn {
+                    tenant_name,
+                    default_domain,
+                    ..
+                } => Some((tenant_name.clone(), default_domain.clone())),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether `name` (as a user typed it: the tenant id, the default domain, or the domain the
+    /// sign-in was pinned to) names this run's tenant.
+    pub fn is_for(&self, name: &str) -> bool {
+        let name = name.trim();
+        let (_, domain) = self.tenant_names();
+        let same = |n: Option<&String>| n.is_some_and(|n| n.eq_ignore_ascii_case(name));
+        same(Some(&self.tenant_id)) || same(domain.as_ref()) || same(self.requested_tenant.as_ref())
+    }
+
+    /// Where the run stands. `closed`: the journal of a run whose app was deleted.
+    pub fn state(&self, closed: bool) -> RunState {
+        if closed {
+            return RunState::CleanedUp;
+        }
+        if self.verified_at.is_some() {
+            return RunState::Verified;
+        }
+        if self.consent_handed_off && !self.consent_confirmed {
+            return RunState::WaitingForConsent;
+        }
+        let last_step = self.activity.iter().rev().find_map(|a| match a {
+            Activity::Step {
+                step,
+                outcome,
+                error_code,
+                ..
+            } => Some((*step, *outcome, error_code.clone())),
+            _ => None,
+        });
+        if let Some((step, StepOutcome::Failed, error_code)) = last_step {
+            return RunState::Failed {
+                step,
+                portal_step: portal_step(step),
+                error_code,
+            };
+        }
+        let done = self.done_steps();
+        let next = Step::ALL
+            .into_iter()
+            .find(|s| *s != Step::Cleanup && !done.contains(s))
+            .unwrap_or(Step::Verify);
+        RunState::Stopped {
+            step: next,
+            portal_step: portal_step(next),
         }
     }
 
@@ -149,6 +234,34 @@ impl Journal {
     pub fn deadline(&self) -> Option<OffsetDateTime> {
         self.app.as_ref().map(AppRecord::deadline)
     }
+}
+
+/// Where a run stands, as the Runs page and `status` show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(export, export_to = "RunState.ts")]
+pub enum RunState {
+    /// The secret was proven to work: the values are ready for PMPC.
+    Verified,
+    /// Steps 11–12 were handed to another administrator, who has not granted consent yet.
+    WaitingForConsent,
+    /// The run's last attempt failed at this step (`portal_step` is its number among the 16).
+    #[serde(rename_all = "camelCase")]
+    Failed {
+        step: Step,
+        portal_step: u8,
+        error_code: Option<String>,
+    },
+    /// The run stopped (closed or killed) before this step; continuing picks up here.
+    #[serde(rename_all = "camelCase")]
+    Stopped { step: Step, portal_step: u8 },
+    /// The app registration was deleted.
+    CleanedUp,
+}
+
+/// The first of the 16 portal steps an engine step does.
+fn portal_step(step: Step) -> u8 {
+    step.plan_numbers().first().copied().unwrap_or(16)
 }
 
 /// A tenant's run lock, released when dropped (or when the process ends).
@@ -268,16 +381,28 @@ impl JournalStore {
         Ok(best)
     }
 
+    /// Every cleaned-up run's journal, for the Runs page's history.
+    pub fn all_closed(&self) -> Result<Vec<Journal>> {
+        self.read_all("closed-")
+    }
+
+    /// Forgets a cleaned-up run's journal. Returns whether there was one.
+    pub fn remove_closed(&self, j: &Journal) -> Result<bool> {
+        remove_if_there(&self.closed_path(j))
+    }
+
     pub fn remove(&self, tenant_id: &str) -> Result<bool> {
-        match std::fs::remove_file(self.path(tenant_id)) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(Error::Journal(e.to_string())),
-        }
+        remove_if_there(&self.path(tenant_id))
     }
 
     /// Every journal in the directory (for `status` without signing in).
     pub fn all(&self) -> Result<Vec<Journal>> {
+        self.read_all("run-")
+    }
+
+    /// The journals whose file names start with `prefix`, newest first; unreadable ones are
+    /// skipped (a corrupt journal is reported when its tenant's run loads it).
+    fn read_all(&self, prefix: &str) -> Result<Vec<Journal>> {
         let mut out = Vec::new();
         let rd = match std::fs::read_dir(&self.dir) {
             Ok(rd) => rd,
@@ -286,7 +411,7 @@ impl JournalStore {
         };
         for entry in rd.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
-            if name.starts_with("run-") && name.ends_with(".json") {
+            if name.starts_with(prefix) && name.ends_with(".json") {
                 let bytes =
                     std::fs::read(entry.path()).map_err(|e| Error::Journal(e.to_string()))?;
                 if let Ok(j) = serde_json::from_slice::<Journal>(&bytes) {
@@ -296,6 +421,14 @@ impl JournalStore {
         }
         out.sort_by_key(|j| std::cmp::Reverse(j.updated));
         Ok(out)
+    }
+}
+
+fn remove_if_there(path: &Path) -> Result<bool> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::Journal(e.to_string())),
     }
 }
 
@@ -339,6 +472,118 @@ mod tests {
         assert_eq!(leftovers.len(), 1, "no temporary file left behind");
         assert!(store.remove("t").unwrap());
         assert!(!store.remove("t").unwrap());
+    }
+
+    fn step(step: Step, outcome: StepOutcome) -> Activity {
+        Activity::Step {
+            at: datetime!(2026-11-28 12:05 UTC),
+            step,
+            outcome,
+            data: None,
+            error_code: (outcome == StepOutcome::Failed).then(|| "graph".to_string()),
+            request_id: None,
+        }
+    }
+
+    #[test]
+    fn state_tells_where_the_run_stands() {
+        let mut j = Journal::new("t", "PMPC Recovery", datetime!(2026-11-28 12:00 UTC));
+        assert_eq!(
+            j.state(false),
+            RunState::Stopped {
+                step: Step::SignIn,
+                portal_step: 1
+            }
+        );
+        j.app = Some(AppRecord {
+            object_id: "o".into(),
+            app_id: "a".into(),
+            created_date_time: datetime!(2026-11-28 12:01 UTC),
+            reused: false,
+        });
+        // Killed after creating the app: it continues at step 11.
+        assert_eq!(
+            j.state(false),
+            RunState::Stopped {
+                step: Step::CreateServicePrincipal,
+                portal_step: 11
+            }
+        );
+        j.activity
+            .push(step(Step::CreateSecret, StepOutcome::Failed));
+        assert_eq!(
+            j.state(false),
+            RunState::Failed {
+                step: Step::CreateSecret,
+                portal_step: 13,
+                error_code: Some("graph".into())
+            }
+        );
+        // A later attempt that got further is what counts.
+        j.activity.push(step(Step::CreateSecret, StepOutcome::Done));
+        assert!(matches!(j.state(false), RunState::Stopped { .. }));
+        j.consent_handed_off = true;
+        assert_eq!(j.state(false), RunState::WaitingForConsent);
+        j.consent_confirmed = true;
+        j.verified_at = Some(datetime!(2026-11-28 12:06 UTC));
+        assert_eq!(j.state(false), RunState::Verified);
+        assert_eq!(j.state(true), RunState::CleanedUp);
+        assert_eq!(j.started(), datetime!(2026-11-28 12:00 UTC));
+        j.started = None;
+        assert_eq!(
+            j.started(),
+            datetime!(2026-11-28 12:01 UTC),
+            "old journals: the app's creation"
+        );
+    }
+
+    #[test]
+    fn a_run_is_found_by_id_domain_or_the_name_it_was_asked_for() {
+        let mut j = Journal::new(
+            "6babcaad-604b",
+            "PMPC Recovery",
+            datetime!(2026-11-28 12:00 UTC),
+        );
+        j.requested_tenant = Some("contoso.com".into());
+        j.activity.push(Activity::SignedIn {
+            at: datetime!(2026-11-28 12:00 UTC),
+            user_principal_name: "admin@contoso.com".into(),
+            display_name: None,
+            user_id: "u".into(),
+            guest: false,
+            tenant_id: "6babcaad-604b".into(),
+            tenant_name: Some("Contoso".into()),
+            default_domain: Some("contoso.onmicrosoft.com".into()),
+            cloud: crate::Cloud::Global,
+        });
+        for name in ["6BABCAAD-604b", "contoso.onmicrosoft.com", " Contoso.com "] {
+            assert!(j.is_for(name), "{name}");
+        }
+        assert!(!j.is_for("fabrikam.com"));
+        assert!(!j.is_for("Contoso"), "a display name is not a tenant");
+        assert_eq!(
+            j.tenant_names(),
+            (
+                Some("Contoso".into()),
+                Some("contoso.onmicrosoft.com".into())
+            )
+        );
+    }
+
+    #[test]
+    fn closed_runs_are_listed_apart_and_forgotten_one_by_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JournalStore::new(dir.path());
+        let open = Journal::new("t", "PMPC Recovery", datetime!(2026-11-28 12:00 UTC));
+        let closed = Journal::new("t", "PMPC Recovery", datetime!(2026-11-20 12:00 UTC));
+        store.save(&open).unwrap();
+        store.save_closed(&closed).unwrap();
+        assert_eq!(store.all().unwrap(), vec![open.clone()]);
+        assert_eq!(store.all_closed().unwrap(), vec![closed.clone()]);
+        assert!(store.remove_closed(&closed).unwrap());
+        assert!(!store.remove_closed(&closed).unwrap());
+        assert!(store.all_closed().unwrap().is_empty());
+        assert_eq!(store.all().unwrap(), vec![open]);
     }
 
     #[test]

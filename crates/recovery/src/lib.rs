@@ -40,7 +40,7 @@ pub use events::{
     StepData, TenantInfo, WaitReason,
 };
 pub use gate::StepGate;
-pub use journal::Journal;
+pub use journal::{Journal, RunState};
 pub use plan::{PlanStep, PLAN};
 pub use receipt::Receipt;
 pub use retry::{RetryPolicy, RetryReason};

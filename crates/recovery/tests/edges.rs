@@ -10,7 +10,7 @@ use common::*;
 use futures::future::BoxFuture;
 use recovery::{
     AppChoice, Browser, CleanupOptions, Code, ConsentPlan, Event, HttpBrowser, MemoryVault,
-    RoleVerdict, RunChoice, SecretVault, SignInMethod,
+    RoleVerdict, RunChoice, RunState, SecretVault, SignInMethod,
 };
 use tenant_sim::{Fault, FaultKind, PasswordPolicy, Route};
 
@@ -413,6 +413,11 @@ async fn cleanup_deletes_purges_and_forgets() {
         .run(&session, &pre, &RunChoice::default(), &rec.sink())
         .await
         .unwrap();
+    let runs = r.runs().await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].state, RunState::Verified);
+    assert!(runs[0].secret_in_keychain && !runs[0].expired);
+    assert_eq!(runs[0].deadline, runs[0].journal.deadline());
     assert_eq!(r.status().await.unwrap().len(), 1);
     let report = r
         .cleanup(
@@ -435,11 +440,51 @@ async fn cleanup_deletes_purges_and_forgets() {
     );
     assert!(vault.accounts().is_empty());
     assert!(r.status().await.unwrap().is_empty());
+    // The Runs page still lists it, cleaned up, until the user forgets it.
+    let runs = r.runs().await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].state, RunState::CleanedUp);
+    assert!(!runs[0].expired && !runs[0].secret_in_keychain);
+    assert_eq!(
+        runs[0].tenant_name.as_deref(),
+        Some(pre.tenant.display_name.as_str())
+    );
+    let run_id = runs[0].journal.run_id.clone();
+    assert!(!r
+        .forget_run(&session.tenant_id(), "another-run")
+        .await
+        .unwrap());
+    assert!(r.forget_run(&session.tenant_id(), &run_id).await.unwrap());
+    assert!(r.runs().await.unwrap().is_empty());
     let again = r
         .cleanup(&session, &CleanupOptions::default(), &rec.sink())
         .await
         .unwrap_err();
     assert_eq!(again.code(), Code::AppNotFound);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn forgetting_a_run_drops_its_journal_and_secret_but_not_the_app() {
+    let sim = sim_as(GA, quick_scenario()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let vault = MemoryVault::new();
+    let r = recovery(&sim, dir.path(), &vault);
+    let rec = Recorder::default();
+    let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
+    r.run(&session, &pre, &RunChoice::default(), &rec.sink())
+        .await
+        .unwrap();
+    let run_id = r.runs().await.unwrap()[0].journal.run_id.clone();
+    assert_eq!(vault.accounts().len(), 1);
+    assert!(r.forget_run(&session.tenant_id(), &run_id).await.unwrap());
+    assert!(vault.accounts().is_empty());
+    assert!(r.runs().await.unwrap().is_empty());
+    assert_eq!(
+        sim.snapshot().applications.len(),
+        1,
+        "the app stays in the tenant"
+    );
     sim.shutdown().await;
 }
 

@@ -7,29 +7,78 @@ use crate::vault;
 use super::*;
 
 impl Engine {
-    /// The state of every recorded run, without signing in.
+    /// The state of every open run (not cleaned up), without signing in.
     pub async fn status(&self) -> Result<Vec<RunStatus>> {
         let mut out = Vec::new();
         for j in self.journals.all()? {
-            let secret_in_keychain = match &j.app {
-                Some(a) => {
-                    let acc = vault::client_secret_account(&j.tenant_id, &a.app_id);
-                    vault::blocking(&self.vault, move |v| v.get(&acc))
-                        .await?
-                        .is_some()
-                }
-                None => false,
-            };
-            let complete = j.verified_at.is_some() && j.password.as_ref().is_some_and(|p| p.stored);
-            out.push(RunStatus {
-                deadline: j.deadline(),
-                secret_in_keychain,
-                complete,
-                done_steps: j.done_steps(),
-                journal: j,
-            });
+            out.push(self.run_status(j, false).await?);
         }
         Ok(out)
+    }
+
+    /// Every run this computer knows, the cleaned-up ones too, newest first: the Runs page and
+    /// `status`.
+    pub async fn runs(&self) -> Result<Vec<RunStatus>> {
+        let mut out = self.status().await?;
+        for j in self.journals.all_closed()? {
+            out.push(self.run_status(j, true).await?);
+        }
+        out.sort_by_key(|s| std::cmp::Reverse(s.started));
+        Ok(out)
+    }
+
+    async fn run_status(&self, j: Journal, closed: bool) -> Result<RunStatus> {
+        let secret_in_keychain = match &j.app {
+            Some(a) if !closed => {
+                let acc = vault::client_secret_account(&j.tenant_id, &a.app_id);
+                vault::blocking(&self.vault, move |v| v.get(&acc))
+                    .await?
+                    .is_some()
+            }
+            _ => false,
+        };
+        let complete =
+            !closed && j.verified_at.is_some() && j.password.as_ref().is_some_and(|p| p.stored);
+        let deadline = j.deadline();
+        let (tenant_name, default_domain) = j.tenant_names();
+        Ok(RunStatus {
+            deadline,
+            secret_in_keychain,
+            complete,
+            done_steps: j.done_steps(),
+            state: j.state(closed),
+            expired: !closed && deadline.is_some_and(|d| d <= self.http.clock.now()),
+            started: j.started(),
+            tenant_name,
+            default_domain,
+            journal: j,
+        })
+    }
+
+    /// Forgets a run: its journal, and its secret in this computer's keychain (the app
+    /// registration stays in the tenant). `run_id` picks the run, so a page that is out of date
+    /// cannot forget a newer run of the same tenant. Returns whether there was such a run.
+    pub async fn forget_run(&self, tenant_id: &str, run_id: &str) -> Result<bool> {
+        if let Some(j) = self
+            .journals
+            .load(tenant_id)?
+            .filter(|j| j.run_id == run_id)
+        {
+            let _lock = self.journals.lock(tenant_id)?;
+            if let Some(app) = &j.app {
+                self.forget_secret(tenant_id, &app.app_id).await?;
+            }
+            return self.journals.remove(tenant_id);
+        }
+        match self
+            .journals
+            .all_closed()?
+            .into_iter()
+            .find(|j| j.tenant_id == tenant_id && j.run_id == run_id)
+        {
+            Some(j) => self.journals.remove_closed(&j),
+            None => Ok(false),
+        }
     }
 
     pub async fn forget_secret(&self, tenant_id: &str, app_id: &str) -> Result<bool> {

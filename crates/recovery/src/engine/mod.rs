@@ -37,7 +37,7 @@ use crate::events::{
 };
 use crate::graph::{Graph, AUDIT_LOG_READ_ALL, GRAPH_APP_ID};
 use crate::http::Http;
-use crate::journal::{AppRecord, Journal, JournalStore};
+use crate::journal::{AppRecord, Journal, JournalStore, RunState};
 use crate::vault::SharedVault;
 
 use app::summary;
@@ -57,6 +57,10 @@ pub struct EngineConfig {
     /// Where the admin-consent page sends the administrator afterwards (the cloud's portal).
     /// Registered on the app only when consent is handed off.
     pub consent_redirect_uri: String,
+    /// The tenant the sign-in was pinned to, as the user named it; None for the account's own.
+    pub requested_tenant: Option<String>,
+    /// The user's name for this customer, kept in the journal.
+    pub label: Option<String>,
 }
 
 /// Places where a test (or the CLI's crash drill) can stop the engine as if it were killed.
@@ -195,6 +199,15 @@ pub struct RunStatus {
     pub complete: bool,
     /// The steps the run has done ([`Journal::done_steps`]).
     pub done_steps: Vec<Step>,
+    /// Where the run stands ([`Journal::state`]).
+    pub state: RunState,
+    /// Past its deadline and not cleaned up: PMPC no longer accepts its values.
+    pub expired: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
+    pub started: OffsetDateTime,
+    pub tenant_name: Option<String>,
+    pub default_domain: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -309,6 +322,12 @@ impl Engine {
                 return Err(e);
             }
         };
+        if self.cfg.requested_tenant.is_some() {
+            j.requested_tenant.clone_from(&self.cfg.requested_tenant);
+        }
+        if self.cfg.label.is_some() {
+            j.label.clone_from(&self.cfg.label);
+        }
         j.graph_service_principal_id = Some(pre.graph_service_principal_id.clone());
         j.app_role_id = Some(pre.app_role_id.clone());
         self.save(&mut j)?;

@@ -22,4 +22,17 @@ passwordPendingSince: string | null, password: PasswordRecord | null, verifiedAt
 /**
  * What happened, in order, for the receipt (journals written before it have none).
  */
-activity: Array<Activity>, };
+activity: Array<Activity>, 
+/**
+ * When the run began (journals written before it have none: see [`Journal::started`]).
+ */
+started: string | null, 
+/**
+ * The tenant as the user named it (a domain or an id), when the sign-in was pinned to it:
+ * how a batch file's line finds its run again before signing in.
+ */
+requestedTenant: string | null, 
+/**
+ * The user's name for this customer (a batch file's label).
+ */
+label: string | null, };
