@@ -93,7 +93,10 @@ pub enum Command {
     Run(RunArgs),
     /// Sign in and show the account, tenant and admin roles.
     SignIn,
-    /// Show recorded runs (no sign-in needed).
+    /// Many tenants from a file, one sign-in each: the run for every tenant, then a report (CSV
+    /// and stdout). Run it again to finish what did not.
+    Batch(BatchArgs),
+    /// Show every run on this computer, newest first (no sign-in needed).
     Status {
         /// Also print the client secret.
         #[arg(long)]
@@ -140,6 +143,30 @@ pub struct RunArgs {
     /// Save the run's receipt for the change ticket (.json: JSON, anything else: HTML).
     #[arg(long, value_name = "FILE")]
     pub receipt: Option<PathBuf>,
+}
+
+// No doc comment on this struct: clap would show it as the `batch` command's help text.
+#[derive(Args, Debug)]
+pub struct BatchArgs {
+    /// One tenant per line: a domain or a Directory (tenant) ID, then an optional label
+    /// (`TENANT LABEL` or `TENANT,LABEL`). Blank lines and lines starting with # are skipped.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Write the CSV report here (default: beside FILE, named FILE.report.csv).
+    #[arg(long, value_name = "PATH")]
+    pub csv: Option<PathBuf>,
+    /// Put the client secrets in the report (stdout and the CSV). Without it they stay in the
+    /// keychain only.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Create a new app in tenants where apps with the same name exist (to pick one of them
+    /// instead, run that tenant alone: `run --tenant T --reuse <object id>`).
+    #[arg(long)]
+    pub new: bool,
+    /// Where the account cannot grant admin consent, do the rest and report the admin-consent
+    /// link.
+    #[arg(long)]
+    pub hand_off_consent: bool,
 }
 
 // No doc comment on this struct: clap would show it as the `receipt` command's help text.

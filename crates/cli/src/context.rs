@@ -24,6 +24,8 @@ pub struct Context {
     /// Prints the engine's progress events on stderr.
     pub progress: EventSink,
     pub args: GlobalArgs,
+    /// The keychain the engine keeps secrets in (a batch's per-tenant cores share it).
+    vault: SharedVault,
     /// Kept alive for as long as the command runs.
     _practice_tenant: Option<PracticeTenant>,
 }
@@ -38,15 +40,26 @@ impl Context {
             (Target::from_args(cloud, args)?, None)
         };
         let config = engine_config(cloud, args, target.endpoints, target.data_dir);
-        let recovery = Recovery::new(config, target.vault, None)?;
+        let recovery = Recovery::new(config, target.vault.clone(), None)?;
         let recovery = with_crash_drill(recovery, args.crash_at.as_deref())?;
         Ok(Self {
             recovery,
             browser: target.browser,
             progress: progress::sink(SignInUrlMode::from_args(args)),
             args: args.clone(),
+            vault: target.vault,
             _practice_tenant: practice_tenant,
         })
+    }
+
+    /// A core like [`Context::recovery`] whose sign-in is pinned to `tenant` (a domain or a
+    /// Directory (tenant) ID) and whose journal keeps `label`: one per line of a batch.
+    pub fn recovery_for(&self, tenant: &str, label: Option<&str>) -> Result<Recovery, Error> {
+        let mut config = self.recovery.config.clone();
+        config.tenant = tenant.to_string();
+        config.label = label.map(str::to_string);
+        let recovery = Recovery::new(config, self.vault.clone(), None)?;
+        with_crash_drill(recovery, self.args.crash_at.as_deref())
     }
 }
 

@@ -1,9 +1,12 @@
 //! `pmpc-recovery-cli`: the recovery wizard without a window, for support staff and scripts.
 //!
 //! Human output goes to stderr as the steps run; the result goes to stdout (one JSON object with
-//! `--json`). Exit status: 0 done, 1 failed, 2 bad arguments (clap exits with 2 itself).
+//! `--json`). Exit status: 0 done, 1 failed (for `batch`: a tenant did not finish or a line could
+//! not be read), 2 bad arguments (clap exits with 2 itself).
 
 mod args;
+mod batch_file;
+mod batch_report;
 mod commands;
 mod context;
 mod progress;
@@ -24,8 +27,12 @@ fn main() {
     let json = cli.global.json;
     let exit_code = match runtime.block_on(commands::dispatch(cli)) {
         Ok(output) => {
-            render::print_stdout(&output);
-            0
+            render::print_stdout(&output.stdout);
+            if output.complete {
+                0
+            } else {
+                1
+            }
         }
         Err(e) => {
             render::report_error(&e, json);

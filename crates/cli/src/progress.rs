@@ -31,9 +31,14 @@ impl SignInUrlMode {
 
 /// The sink that prints each event's line on stderr.
 pub fn sink(mode: SignInUrlMode) -> EventSink {
+    prefixed_sink(mode, String::new())
+}
+
+/// The same, each line after `prefix` (a batch names the tenant: `[Contoso] `).
+pub fn prefixed_sink(mode: SignInUrlMode, prefix: String) -> EventSink {
     EventSink::new(move |event| {
         if let Some(line) = progress_line(&event, mode) {
-            eprintln!("{line}");
+            eprintln!("{prefix}{line}");
         }
     })
 }
@@ -77,7 +82,7 @@ fn step_heading(step: Step) -> String {
     format!("{} {}", plan_label(step), step_title(step))
 }
 
-fn step_title(step: Step) -> &'static str {
+pub fn step_title(step: Step) -> &'static str {
     match step {
         Step::SignIn => "Sign in",
         Step::ReadTenant => "Read the tenant and your roles",

@@ -8,7 +8,7 @@
 
 use std::io::Write;
 
-use recovery::{CleanupReport, Credentials, Error, ErrorInfo, Precheck, RunStatus};
+use recovery::{CleanupReport, Code, Credentials, Error, ErrorInfo, Precheck, RunState, RunStatus};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -40,7 +40,7 @@ pub fn report_error(error: &Error, json: bool) {
 
 /// One line of JSON with every object's keys in alphabetical order (it goes through
 /// `serde_json::Value`, whose objects are sorted maps).
-fn sorted_json_line(value: &impl Serialize) -> String {
+pub fn sorted_json_line(value: &impl Serialize) -> String {
     serde_json::to_value(value)
         .map(|v| v.to_string())
         .unwrap_or_default()
@@ -55,6 +55,28 @@ fn json_line(value: &impl Serialize) -> String {
 pub fn rfc3339(time: OffsetDateTime) -> String {
     time.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+/// How long until `deadline`: `2 days 5 h left`, `3 h 10 min left`, `12 min left`, or `expired`.
+pub fn time_left(deadline: OffsetDateTime, now: OffsetDateTime) -> String {
+    let left = deadline - now;
+    if left <= time::Duration::ZERO {
+        return "expired".into();
+    }
+    let (days, hours, minutes) = (
+        left.whole_days(),
+        left.whole_hours() % 24,
+        left.whole_minutes() % 60,
+    );
+    let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let text = match (days, hours, minutes) {
+        (0, 0, 0) => "less than a minute".to_string(),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => plural(d, "day", "days"),
+        (d, h, _) => format!("{} {h} h", plural(d, "day", "days")),
+    };
+    format!("{text} left")
 }
 
 /// Role names separated by commas, or "none".
@@ -195,8 +217,8 @@ pub struct RecordedRun {
     pub client_secret: Option<String>,
 }
 
-/// `status --json`: `{"runs": [...]}`, each the engine's `RunStatus` plus `clientSecret` when
-/// shown.
+/// `status --json`: `{"runs": [...]}`, newest first, each the engine's `RunStatus` plus
+/// `stateText` (the state in words, as the text shows it) and `clientSecret` when shown.
 #[derive(Serialize)]
 struct StatusJson<'a> {
     runs: Vec<RecordedRunJson<'a>>,
@@ -207,6 +229,7 @@ struct StatusJson<'a> {
 struct RecordedRunJson<'a> {
     #[serde(flatten)]
     status: &'a RunStatus,
+    state_text: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     client_secret: Option<&'a str>,
 }
@@ -216,59 +239,96 @@ pub fn status_json(runs: &[RecordedRun]) -> String {
         .iter()
         .map(|run| RecordedRunJson {
             status: &run.status,
+            state_text: state_text(&run.status.state),
             client_secret: run.client_secret.as_deref(),
         })
         .collect();
     sorted_json_line(&StatusJson { runs })
 }
 
-pub fn status_text(runs: &[RecordedRun]) -> String {
+/// One block per run, newest first, as the app's Runs page shows them.
+pub fn status_text(runs: &[RecordedRun], now: OffsetDateTime) -> String {
     if runs.is_empty() {
         return "No recorded runs.".into();
     }
     runs.iter()
-        .flat_map(recorded_run_lines)
+        .map(|run| recorded_run_lines(run, now).join("\n"))
         .collect::<Vec<_>>()
-        .join("\n")
+        .join("\n\n")
 }
 
-/// `Tenant …: complete`, then the run's ids, deadline, secret and verification, indented.
-fn recorded_run_lines(run: &RecordedRun) -> Vec<String> {
+/// Where a run stands, in words: `Verified`, `Waiting for admin consent`, `Failed at step 13
+/// (Create the client secret): what to do [code]`, `Stopped before step 11 (…)`, `Cleaned up`.
+pub fn state_text(state: &RunState) -> String {
+    match state {
+        RunState::Verified => "Verified".into(),
+        RunState::WaitingForConsent => "Waiting for admin consent".into(),
+        RunState::Failed {
+            step,
+            portal_step,
+            error_code,
+        } => {
+            let mut text = format!(
+                "Failed at step {portal_step} ({})",
+                crate::progress::step_title(*step)
+            );
+            if let Some(code) = error_code {
+                let remedy =
+                    serde_json::from_value::<Code>(serde_json::Value::String(code.clone()))
+                        .map(|c| format!("{} ", c.remedy()))
+                        .unwrap_or_default();
+                text.push_str(&format!(": {remedy}[{code}]"));
+            }
+            text
+        }
+        RunState::Stopped { step, portal_step } => format!(
+            "Stopped before step {portal_step} ({}); run it again to continue",
+            crate::progress::step_title(*step)
+        ),
+        RunState::CleanedUp => "Cleaned up".into(),
+    }
+}
+
+/// `Label — Tenant name (domain)`, then the run's state, ids, times and secret, indented.
+fn recorded_run_lines(run: &RecordedRun, now: OffsetDateTime) -> Vec<String> {
     let (status, journal) = (&run.status, &run.status.journal);
-    let state = if status.complete {
-        "complete"
-    } else {
-        "unfinished"
+    let name = status.tenant_name.as_deref().unwrap_or(&journal.tenant_id);
+    let mut heading = match &journal.label {
+        Some(label) => format!("{label} — {name}"),
+        None => name.to_string(),
     };
-    let mut lines = vec![format!("Tenant {}: {state}", journal.tenant_id)];
+    if let Some(domain) = status
+        .default_domain
+        .as_ref()
+        .or(journal.requested_tenant.as_ref())
+    {
+        heading.push_str(&format!(" ({domain})"));
+    }
+    let mut lines = vec![heading];
+    let mut value = |name: &str, v: &str| lines.push(format!("  {name:<25} {v}"));
+    value("State:", &state_text(&status.state));
+    value("Directory (tenant) ID:", &journal.tenant_id);
     if let Some(app) = &journal.app {
-        lines.push(format!("  Application (client) ID: {}", app.app_id));
-        lines.push(format!("  Object ID: {}", app.object_id));
+        value("Application (client) ID:", &app.app_id);
+        value("Object ID:", &app.object_id);
     }
+    value("Started:", &rfc3339(status.started));
     if let Some(deadline) = status.deadline {
-        lines.push(format!("  Use before: {}", rfc3339(deadline)));
-    }
-    if let Some(password) = &journal.password {
-        let kept = if status.secret_in_keychain {
-            "in the keychain"
+        let left = if status.state == RunState::CleanedUp {
+            "cleaned up".to_string()
         } else {
-            "NOT in the keychain"
+            time_left(deadline, now)
         };
-        lines.push(format!(
-            "  Secret {}… expires {} ({kept})",
-            password.hint,
-            rfc3339(password.end_date_time)
-        ));
+        value("Deadline:", &format!("{} ({left})", rfc3339(deadline)));
     }
-    if let Some(secret) = &run.client_secret {
-        lines.push(format!("  Client secret: {secret}"));
-    }
-    let verified = if journal.verified_at.is_some() {
-        "yes"
-    } else {
-        "no"
+    let keychain = match (&journal.password, status.secret_in_keychain) {
+        (Some(p), true) => format!("yes ({}…, expires {})", p.hint, rfc3339(p.end_date_time)),
+        _ => "no".to_string(),
     };
-    lines.push(format!("  Verified: {verified}"));
+    value("Secret in keychain:", &keychain);
+    if let Some(secret) = &run.client_secret {
+        value("Client secret:", secret);
+    }
     lines
 }
 
@@ -333,7 +393,7 @@ pub fn sign_out_text(forgot_remembered_session: bool) -> String {
 #[cfg(test)]
 mod tests {
     use recovery::journal::{AppRecord, PasswordRecord};
-    use recovery::Journal;
+    use recovery::{Journal, Step};
     use time::macros::datetime;
 
     use super::*;
@@ -402,6 +462,8 @@ mod tests {
             end_date_time: datetime!(2025-01-08 12:00 UTC),
             stored: true,
         });
+        journal.label = Some("Contoso".into());
+        journal.requested_tenant = Some("contoso.com".into());
         RecordedRun {
             status: RunStatus {
                 deadline: Some(datetime!(2025-01-04 12:00 UTC)),
@@ -411,7 +473,7 @@ mod tests {
                 state: journal.state(false),
                 expired: false,
                 started: journal.started(),
-                tenant_name: None,
+                tenant_name: Some("Contoso Ltd".into()),
                 default_domain: None,
                 journal,
             },
@@ -420,22 +482,119 @@ mod tests {
     }
 
     #[test]
-    fn status_text_lists_each_run() {
-        assert_eq!(status_text(&[]), "No recorded runs.");
+    fn status_text_shows_each_run_as_the_runs_page_does() {
+        let now = datetime!(2025-01-02 09:30 UTC);
+        assert_eq!(status_text(&[], now), "No recorded runs.");
+        let verified = RecordedRun {
+            status: RunStatus {
+                state: RunState::Verified,
+                ..recorded_run(None).status
+            },
+            client_secret: Some("abc~secret".into()),
+        };
+        let mut bare = recorded_run(None);
+        bare.status.journal.label = None;
+        bare.status.journal.requested_tenant = None;
+        bare.status.journal.app = None;
+        bare.status.journal.password = None;
+        bare.status.tenant_name = None;
+        bare.status.deadline = None;
+        bare.status.secret_in_keychain = false;
+        bare.status.state = RunState::Stopped {
+            step: Step::CreateApp,
+            portal_step: 2,
+        };
         assert_eq!(
-            status_text(&[recorded_run(Some("abc~secret"))]),
-            "Tenant tenant: unfinished\n  Application (client) ID: client\n  Object ID: object\n  \
-             Use before: 2025-01-04T12:00:00Z\n  Secret abc… expires 2025-01-08T12:00:00Z (in the keychain)\n  \
-             Client secret: abc~secret\n  Verified: no"
+            status_text(&[verified, bare], now),
+            "Contoso — Contoso Ltd (contoso.com)\n  \
+             State:                    Verified\n  \
+             Directory (tenant) ID:    tenant\n  \
+             Application (client) ID:  client\n  \
+             Object ID:                object\n  \
+             Started:                  2025-01-01T12:00:00Z\n  \
+             Deadline:                 2025-01-04T12:00:00Z (2 days 2 h left)\n  \
+             Secret in keychain:       yes (abc…, expires 2025-01-08T12:00:00Z)\n  \
+             Client secret:            abc~secret\n\
+             \n\
+             tenant\n  \
+             State:                    Stopped before step 2 (Create the app registration); run it again to continue\n  \
+             Directory (tenant) ID:    tenant\n  \
+             Started:                  2025-01-01T12:00:00Z\n  \
+             Secret in keychain:       no"
         );
     }
 
     #[test]
-    fn status_json_adds_the_secret_only_when_shown() {
+    fn states_in_words_and_the_time_left() {
+        let failed = RunState::Failed {
+            step: Step::CreateSecret,
+            portal_step: 13,
+            error_code: Some("retriesExhausted".into()),
+        };
+        assert_eq!(
+            state_text(&failed),
+            format!(
+                "Failed at step 13 (Create the client secret): {} [retriesExhausted]",
+                Code::RetriesExhausted.remedy()
+            )
+        );
+        let unknown = RunState::Failed {
+            step: Step::Verify,
+            portal_step: 16,
+            error_code: Some("somethingNew".into()),
+        };
+        assert_eq!(
+            state_text(&unknown),
+            "Failed at step 16 (Verify the credentials): [somethingNew]"
+        );
+        assert_eq!(
+            state_text(&RunState::WaitingForConsent),
+            "Waiting for admin consent"
+        );
+        assert_eq!(state_text(&RunState::CleanedUp), "Cleaned up");
+        let at = datetime!(2025-01-04 12:00 UTC);
+        let left = |d: time::Duration| time_left(at, at - d);
+        assert_eq!(left(time::Duration::minutes(-1)), "expired");
+        assert_eq!(left(time::Duration::ZERO), "expired");
+        assert_eq!(left(time::Duration::seconds(30)), "less than a minute left");
+        assert_eq!(left(time::Duration::minutes(12)), "12 min left");
+        assert_eq!(left(time::Duration::minutes(190)), "3 h 10 min left");
+        assert_eq!(left(time::Duration::hours(24)), "1 day left");
+        assert_eq!(left(time::Duration::hours(71)), "2 days 23 h left");
+
+        let mut expired = recorded_run(None);
+        expired.status.expired = true;
+        let text = status_text(&[expired], datetime!(2025-01-05 12:00 UTC));
+        assert!(
+            text.contains("Deadline:                 2025-01-04T12:00:00Z (expired)"),
+            "{text}"
+        );
+        let mut closed = recorded_run(None);
+        closed.status.state = RunState::CleanedUp;
+        closed.status.secret_in_keychain = false;
+        let text = status_text(&[closed], datetime!(2025-01-02 12:00 UTC));
+        assert!(
+            text.contains("State:                    Cleaned up"),
+            "{text}"
+        );
+        assert!(
+            text.contains("(cleaned up)") && text.contains("Secret in keychain:       no"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn status_json_adds_the_state_in_words_and_the_secret_only_when_shown() {
         let shown: serde_json::Value =
             serde_json::from_str(&status_json(&[recorded_run(Some("abc~secret"))])).unwrap();
         assert_eq!(shown["runs"][0]["clientSecret"], "abc~secret");
         assert_eq!(shown["runs"][0]["journal"]["tenantId"], "tenant");
+        assert_eq!(shown["runs"][0]["journal"]["label"], "Contoso");
+        assert_eq!(shown["runs"][0]["state"]["kind"], "stopped");
+        assert_eq!(
+            shown["runs"][0]["stateText"],
+            "Stopped before step 11 (Create the enterprise app); run it again to continue"
+        );
         let hidden = status_json(&[recorded_run(None)]);
         assert!(hidden.starts_with(r#"{"runs":[{"complete":false,"deadline":"#));
         assert!(!hidden.contains("clientSecret"));

@@ -1,4 +1,5 @@
 //! `run`: sign in, create "PMPC Recovery" (or reuse one), grant consent, make the secret, verify.
+//! The choices made here after the precheck ([`run_choice`]) serve `batch` too.
 
 use recovery::{AppChoice, ConsentPlan, Error, Precheck, RoleVerdict, RunChoice};
 
@@ -14,16 +15,17 @@ pub async fn run(context: &Context, args: RunArgs) -> Result<String, Error> {
         .recovery
         .precheck(&session, &context.progress)
         .await?;
-    explain_missing_consent_role(&precheck, &args);
-    let choice = RunChoice {
-        app: choose_app(&precheck, &args)?,
-        consent: if args.hand_off_consent {
-            ConsentPlan::HandOff
-        } else {
-            ConsentPlan::Stop
-        },
+    if let Some(note) = missing_consent_role_note(&precheck, args.hand_off_consent) {
+        eprintln!("{note}");
+    }
+    let options = AppOptions {
+        reuse: args.reuse.as_deref(),
+        new: args.new,
+        hand_off_consent: args.hand_off_consent,
         reveal_secret: true,
+        choose: "Choose --reuse <object id> or --new",
     };
+    let choice = run_choice(&precheck, &options)?;
     let credentials = context
         .recovery
         .run(&session, &precheck, &choice, &context.progress)
@@ -42,35 +44,64 @@ pub async fn run(context: &Context, args: RunArgs) -> Result<String, Error> {
     })
 }
 
-/// When the account cannot grant admin consent, says why on stderr, and that the run stops before
-/// creating anything unless consent is handed off (the engine then stops it).
-fn explain_missing_consent_role(precheck: &Precheck, args: &RunArgs) {
-    if matches!(
+/// What the user chose before the run: which app, what to do without the consent role.
+#[derive(Debug, Clone, Copy)]
+pub struct AppOptions<'a> {
+    /// `--reuse`: this existing app (object id).
+    pub reuse: Option<&'a str>,
+    /// `--new`: create one even if apps with the name exist.
+    pub new: bool,
+    pub hand_off_consent: bool,
+    /// Put the secret's value into the credentials.
+    pub reveal_secret: bool,
+    /// How to choose when apps with the name exist (ends the error's message).
+    pub choose: &'a str,
+}
+
+/// The run's choices after the precheck.
+pub fn run_choice(precheck: &Precheck, options: &AppOptions) -> Result<RunChoice, Error> {
+    Ok(RunChoice {
+        app: choose_app(precheck, options)?,
+        consent: if options.hand_off_consent {
+            ConsentPlan::HandOff
+        } else {
+            ConsentPlan::Stop
+        },
+        reveal_secret: options.reveal_secret,
+    })
+}
+
+/// When the account cannot grant admin consent: why, and that the run stops before creating
+/// anything unless consent is handed off (the engine then stops it).
+pub fn missing_consent_role_note(precheck: &Precheck, hand_off_consent: bool) -> Option<String> {
+    if !matches!(
         precheck.roles.verdict,
         RoleVerdict::CannotGrantConsent | RoleVerdict::NoAdminRole
     ) {
-        eprintln!("{}", precheck.roles.explanation);
-        if !args.hand_off_consent {
-            eprintln!("Stopping before anything is created. Rerun with --hand-off-consent to go on without the consent step.");
-        }
+        return None;
     }
+    let mut note = precheck.roles.explanation.clone();
+    if !hand_off_consent {
+        note.push_str("\nStopping before anything is created. Rerun with --hand-off-consent to go on without the consent step.");
+    }
+    Some(note)
 }
 
 /// `--reuse` an existing app, or create one; apps already named like ours need `--reuse` or
 /// `--new`, unless an earlier run of this tenant is being resumed.
-fn choose_app(precheck: &Precheck, args: &RunArgs) -> Result<AppChoice, Error> {
-    if let Some(id) = &args.reuse {
-        if !precheck.existing.iter().any(|app| &app.object_id == id) {
+fn choose_app(precheck: &Precheck, options: &AppOptions) -> Result<AppChoice, Error> {
+    if let Some(id) = options.reuse {
+        if !precheck.existing.iter().any(|app| app.object_id == id) {
             return Err(Error::InvalidInput(format!(
                 "--reuse {id}: no app with that object id is named like ours"
             )));
         }
         return Ok(AppChoice::Reuse {
-            object_id: id.clone(),
+            object_id: id.to_string(),
         });
     }
     let resuming = precheck.resume.as_ref().is_some_and(|j| j.app.is_some());
-    if !precheck.existing.is_empty() && !args.new && !resuming {
+    if !precheck.existing.is_empty() && !options.new && !resuming {
         let apps: Vec<String> = precheck
             .existing
             .iter()
@@ -84,8 +115,9 @@ fn choose_app(precheck: &Precheck, args: &RunArgs) -> Result<AppChoice, Error> {
             })
             .collect();
         return Err(Error::InvalidInput(format!(
-            "apps with this name already exist: {}. Choose --reuse <object id> or --new",
-            apps.join("; ")
+            "apps with this name already exist: {}. {}",
+            apps.join("; "),
+            options.choose
         )));
     }
     Ok(AppChoice::CreateNew)

@@ -1,7 +1,7 @@
 //! `sign-in`: who am I, which tenant, which admin roles. Also how every command that needs an
 //! account gets one ([`session`]).
 
-use recovery::{Error, Session, SignInMethod};
+use recovery::{Error, EventSink, Recovery, Session, SignInMethod};
 
 use crate::context::Context;
 use crate::render;
@@ -29,19 +29,30 @@ pub async fn session(context: &Context, remember: bool) -> Result<Session, Error
             return Ok(remembered);
         }
     }
+    new_session(
+        context,
+        &context.recovery,
+        remember && !practice,
+        &context.progress,
+    )
+    .await
+}
+
+/// A new sign-in through `recovery` (whose config says which tenant): in the browser, or with a
+/// device code (`--device-code`); kept in the keychain when `remember`.
+pub async fn new_session(
+    context: &Context,
+    recovery: &Recovery,
+    remember: bool,
+    sink: &EventSink,
+) -> Result<Session, Error> {
     let method = if context.args.device_code {
         SignInMethod::DeviceCode
     } else {
         SignInMethod::Browser
     };
-    context
-        .recovery
-        .sign_in(
-            method,
-            context.browser.as_ref(),
-            remember && !practice,
-            &context.progress,
-        )
+    recovery
+        .sign_in(method, context.browser.as_ref(), remember, sink)
         .await
 }
 

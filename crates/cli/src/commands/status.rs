@@ -1,8 +1,8 @@
-//! `status`: the recorded runs, without signing in.
+//! `status`: every run on this computer, in the form of the app's Runs page, without signing in.
 
 use std::path::Path;
 
-use recovery::Error;
+use recovery::{Error, RunState, RunStatus};
 
 use crate::commands::receipt;
 use crate::context::Context;
@@ -13,9 +13,15 @@ pub async fn status(
     show_secret: bool,
     ics: Option<&Path>,
 ) -> Result<String, Error> {
-    let statuses = context.recovery.status().await?;
+    // Every run, cleaned-up ones too, newest first: the app's Runs page.
+    let statuses = context.recovery.runs().await?;
     if let Some(file) = ics {
-        let tenant = receipt::chosen_run(context, &statuses, true)?;
+        let open: Vec<RunStatus> = statuses
+            .iter()
+            .filter(|s| s.state != RunState::CleanedUp)
+            .cloned()
+            .collect();
+        let tenant = receipt::chosen_run(context, &open, true)?;
         receipt::save_calendar(context, &tenant, file)?;
     }
     let mut runs = Vec::new();
@@ -33,14 +39,14 @@ pub async fn status(
     Ok(if context.args.json {
         render::status_json(&runs)
     } else {
-        render::status_text(&runs)
+        render::status_text(&runs, time::OffsetDateTime::now_utc())
     })
 }
 
 /// The run's client secret from the keychain, if the run made one and it is still there.
-async fn keychain_secret(
+pub async fn keychain_secret(
     context: &Context,
-    status: &recovery::RunStatus,
+    status: &RunStatus,
 ) -> Result<Option<String>, Error> {
     let Some(app) = &status.journal.app else {
         return Ok(None);
