@@ -30,6 +30,16 @@ impl IpcError {
             request_id: None,
         })
     }
+
+    /// An error whose remedy says more than the code's general one.
+    pub fn with_remedy(code: Code, message: impl Into<String>, remedy: impl Into<String>) -> Self {
+        Self(ErrorInfo {
+            code,
+            message: message.into(),
+            remedy: remedy.into(),
+            request_id: None,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -27,6 +27,12 @@ macro_rules! app_commands {
             commands::vault::forget_secrets,
             commands::records::save_receipt,
             commands::records::save_calendar,
+            commands::runs::runs,
+            commands::runs::reveal_run_secret,
+            commands::runs::copy_run_secret,
+            commands::runs::forget_run,
+            commands::runs::save_run_receipt,
+            commands::runs::delete_run,
             commands::session::sign_out,
             commands::support::diagnostics,
             commands::support::open_log_folder,
@@ -146,6 +152,23 @@ mod tests {
         assert!(err["remedy"].as_str().expect("remedy").contains("Sign in"));
         let err = invoke("reveal_secret", serde_json::json!({})).expect_err("no secret yet");
         assert_eq!(err["code"], "secretMissing");
+        // The Runs page names a run by tenant and run id; one this computer does not know is
+        // refused before anything else happens.
+        for cmd in ["reveal_run_secret", "forget_run", "save_run_receipt"] {
+            let err = invoke(
+                cmd,
+                serde_json::json!({"tenantId": "no-such-tenant", "runId": "no-such-run"}),
+            )
+            .expect_err("unknown run");
+            assert_eq!(err["code"], "invalidInput", "{cmd}");
+            assert!(
+                err["message"]
+                    .as_str()
+                    .expect("message")
+                    .contains("no longer recorded"),
+                "{cmd}"
+            );
+        }
         for cmd in ["save_receipt", "save_calendar"] {
             let err = invoke(cmd, serde_json::json!({})).expect_err("no run yet");
             assert_eq!(err["code"], "invalidInput", "{cmd}");

@@ -69,6 +69,15 @@ impl AppState {
         Ok(r)
     }
 
+    /// A state whose "this computer" is `local` (tests: a temporary folder and keychain).
+    #[cfg(test)]
+    pub fn with_local(local: Recovery) -> Self {
+        Self {
+            local: Mutex::new(Some(local)),
+            ..Self::default()
+        }
+    }
+
     /// The core that holds the handed-over app's secret: the practice sign-in for a practice
     /// run, this computer's keychain otherwise.
     pub fn secret_keeper(&self, h: &Handover) -> IpcResult<Recovery> {

@@ -23,13 +23,16 @@ pub async fn save_receipt<R: Runtime>(
     state: State<'_, AppState>,
 ) -> IpcResult<Option<String>> {
     let (_, receipt) = recorded(&state)?;
-    let Some(path) = choose(
-        &app,
-        receipt.file_name("html"),
-        "Receipt (web page)",
-        "html",
-    )
-    .await?
+    save_receipt_file(&app, &receipt).await
+}
+
+/// Saves a receipt where the admin picks: the HTML page, and the same content as JSON beside it.
+/// Returns the HTML file's path, or None when the admin cancelled the dialog.
+pub(crate) async fn save_receipt_file<R: Runtime>(
+    app: &AppHandle<R>,
+    receipt: &Receipt,
+) -> IpcResult<Option<String>> {
+    let Some(path) = choose(app, receipt.file_name("html"), "Receipt (web page)", "html").await?
     else {
         return Ok(None);
     };

@@ -23,7 +23,7 @@ pub struct Copied {
 
 #[tauri::command]
 pub async fn reveal_secret(state: State<'_, AppState>) -> IpcResult<String> {
-    let (_, secret) = secret(&state).await?;
+    let secret = secret(&state, &handed_over(&state)?).await?;
     Ok(secret.expose().to_string())
 }
 
@@ -31,9 +31,15 @@ pub async fn reveal_secret(state: State<'_, AppState>) -> IpcResult<String> {
 /// history, and clears the clipboard after a while if it still holds what we put there.
 #[tauri::command]
 pub async fn copy_secret(state: State<'_, AppState>, with_ids: bool) -> IpcResult<Copied> {
-    let (h, secret) = secret(&state).await?;
+    copy(&state, &handed_over(&state)?, with_ids).await
+}
+
+/// Copies `h`'s secret (alone, or with its three IDs as a labelled block) for a while: the
+/// handed-over app's (Finish) or a chosen run's (the Runs page).
+pub(crate) async fn copy(state: &AppState, h: &Handover, with_ids: bool) -> IpcResult<Copied> {
+    let secret = secret(state, h).await?;
     let text = if with_ids {
-        labelled_block(&h, &secret)
+        labelled_block(h, &secret)
     } else {
         secret.expose().to_string()
     };
@@ -62,18 +68,22 @@ pub async fn forget_secrets(state: State<'_, AppState>) -> IpcResult<()> {
     Ok(())
 }
 
-async fn secret(state: &AppState) -> IpcResult<(Handover, Secret)> {
-    let h = state.handover().ok_or_else(|| {
+/// The app whose values Finish shows.
+fn handed_over(state: &AppState) -> IpcResult<Handover> {
+    state.handover().ok_or_else(|| {
         IpcError::new(
             Code::SecretMissing,
             "No client secret was made on this computer yet.",
         )
-    })?;
-    let secret = state
-        .secret_keeper(&h)?
+    })
+}
+
+/// `h`'s secret, from the store that holds it (the keychain, or a practice sign-in's memory).
+pub(crate) async fn secret(state: &AppState, h: &Handover) -> IpcResult<Secret> {
+    Ok(state
+        .secret_keeper(h)?
         .reveal_secret(&h.tenant_id, &h.app_id)
-        .await?;
-    Ok((h, secret))
+        .await?)
 }
 
 fn labelled_block(h: &Handover, secret: &Secret) -> String {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use recovery::{
     CleanupOptions, CleanupReport, Cloud, Code, Config, Credentials, Endpoints, Event, EventSink,
-    KeyringVault, PlanStep, Precheck, Recovery, RunChoice, RunStatus, SignInMethod, Step,
+    KeyringVault, PlanStep, Precheck, Recovery, RunChoice, RunStatus, Session, SignInMethod, Step,
     SystemBrowser,
 };
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ use tauri::State;
 use ts_rs::TS;
 
 use crate::error::{IpcError, IpcResult};
-use crate::practice;
+use crate::practice::{self, PracticeTenant};
 use crate::state::{Active, AppState, Handover};
 
 /// The 16 steps, and which engine step fills which of their pages.
@@ -97,23 +97,7 @@ pub async fn sign_in(
     }
     state.gate.set_enabled(options.step_by_step);
     let sink = sink(on_event, &state);
-    let (recovery, browser, practice): (Recovery, Box<dyn recovery::Browser>, _) =
-        if options.practice {
-            let (recovery, browser, tenant) = practice::start().await?;
-            (recovery, Box::new(browser), Some(tenant))
-        } else {
-            let config = real_config(&options, recovery::paths::data_dir()?)?;
-            let recovery = Recovery::new(config, Arc::new(KeyringVault::default()), None)?;
-            (recovery, Box::new(SystemBrowser), None)
-        };
-    let session = tokio::select! {
-        session = recovery.sign_in(options.method, browser.as_ref(), false, &sink) => session?,
-        () = state.cancel_sign_in.notified() => {
-            let e = recovery::Error::SignInCancelled("you cancelled it in the wizard".into());
-            sink.step(Step::SignIn).failed(&e);
-            return Err(e.into());
-        }
-    };
+    let (recovery, session, practice) = signed_in(&state, &options, &sink).await?;
     let precheck = recovery.precheck(&session, &sink).await?;
     state.set_active(Some(Active {
         recovery,
@@ -122,6 +106,34 @@ pub async fn sign_in(
         practice_tenant: practice,
     }));
     Ok(precheck)
+}
+
+/// A sign-in as `options` ask (a practice tenant, or the real one in the cloud and tenant
+/// given), which the user can give up on while it waits for the browser (`cancel_sign_in`).
+/// The core is the one the session belongs to; a practice sign-in also returns its tenant.
+pub(crate) async fn signed_in(
+    state: &AppState,
+    options: &StartOptions,
+    sink: &EventSink,
+) -> IpcResult<(Recovery, Session, Option<Arc<PracticeTenant>>)> {
+    let (recovery, browser, practice): (Recovery, Box<dyn recovery::Browser>, _) =
+        if options.practice {
+            let (recovery, browser, tenant) = practice::start().await?;
+            (recovery, Box::new(browser), Some(tenant))
+        } else {
+            let config = real_config(options, recovery::paths::data_dir()?)?;
+            let recovery = Recovery::new(config, Arc::new(KeyringVault::default()), None)?;
+            (recovery, Box::new(SystemBrowser), None)
+        };
+    let session = tokio::select! {
+        session = recovery.sign_in(options.method, browser.as_ref(), false, sink) => session?,
+        () = state.cancel_sign_in.notified() => {
+            let e = recovery::Error::SignInCancelled("you cancelled it in the wizard".into());
+            sink.step(Step::SignIn).failed(&e);
+            return Err(e.into());
+        }
+    };
+    Ok((recovery, session, practice))
 }
 
 /// Gives up on a sign-in that is waiting for the browser (the user closed the tab, or changed
@@ -169,12 +181,27 @@ pub async fn cleanup(
     purge: bool,
     on_event: Channel<Event>,
 ) -> IpcResult<CleanupReport> {
+    cleanup_handed_over(&state, purge, &sink(on_event, &state)).await
+}
+
+/// Deletes the handed-over app through the wizard's sign-in, which must be to its tenant.
+pub(crate) async fn cleanup_handed_over(
+    state: &AppState,
+    purge: bool,
+    sink: &EventSink,
+) -> IpcResult<CleanupReport> {
     let active = state.active().ok_or_else(not_signed_in)?;
-    let object_id = state.handover().map(|h| h.object_id);
-    let sink = sink(on_event, &state);
+    let handover = state.handover();
+    if let Some(h) = &handover {
+        // A sign-in made since (to continue another tenant's run, say) must not delete this
+        // app elsewhere.
+        let t = &active.precheck.tenant;
+        same_tenant(&t.tenant_id, &t.display_name, &h.tenant_id, None)?;
+    }
+    let object_id = handover.map(|h| h.object_id);
     let report = active
         .recovery
-        .cleanup(&active.session, &CleanupOptions { purge, object_id }, &sink)
+        .cleanup(&active.session, &CleanupOptions { purge, object_id }, sink)
         .await?;
     state.set_handover(None);
     Ok(report)
@@ -201,11 +228,44 @@ fn real_config(options: &StartOptions, data_dir: std::path::PathBuf) -> IpcResul
 }
 
 fn sink(channel: Channel<Event>, state: &AppState) -> EventSink {
+    ungated_sink(channel).with_gate(state.gate.clone())
+}
+
+/// The events of work that never waits for the step-by-step mode's Next (the Runs page's).
+pub(crate) fn ungated_sink(channel: Channel<Event>) -> EventSink {
     EventSink::new(move |e| {
         // The window may be gone (closed mid-run); the engine carries on regardless.
         let _ = channel.send(e);
     })
-    .with_gate(state.gate.clone())
+}
+
+/// Refuses to touch `tenant_id`'s app through a session signed in to another tenant
+/// (`signed_in_id`, named `signed_in_name` when known): deleting needs a sign-in to the tenant
+/// the app lives in. `name` is how the UI names the app's tenant.
+pub(crate) fn same_tenant(
+    signed_in_id: &str,
+    signed_in_name: &str,
+    tenant_id: &str,
+    name: Option<&str>,
+) -> IpcResult<()> {
+    if signed_in_id.eq_ignore_ascii_case(tenant_id) {
+        return Ok(());
+    }
+    let wanted = name.map_or_else(|| tenant_id.to_string(), |n| format!("{n} ({tenant_id})"));
+    let current = if signed_in_name.is_empty() {
+        signed_in_id.to_string()
+    } else {
+        format!("{signed_in_name} ({signed_in_id})")
+    };
+    Err(IpcError::with_remedy(
+        Code::InvalidInput,
+        format!(
+            "You are signed in to {current}, but this app registration is in {wanted}. Nothing was deleted."
+        ),
+        format!(
+            "Sign in to {wanted} and try again: Delete on the Runs page signs you in to the right tenant."
+        ),
+    ))
 }
 
 /// The cloud's endpoints, unless `PMPC_AUTHORITY_HOST` / `PMPC_GRAPH_BASE_URL` name others (a
