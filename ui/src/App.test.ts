@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import App from "./App.svelte";
-import type { Journal } from "./lib/bindings/Journal";
-import { APP_ID, OBJECT_ID, PLAN, SECRET, TENANT_ID, fakeBackend } from "./lib/backend/fake";
+import { APP_ID, OBJECT_ID, PLAN, SECRET, TENANT_ID, fakeBackend, journal, runStatus } from "./lib/backend/fake";
 import type { ErrorInfo } from "./lib/bindings/ErrorInfo";
 import { clientIdError, tenantError, tenantFromInput } from "./lib/input";
 
@@ -213,27 +212,26 @@ describe("the wizard", () => {
 
 describe("after closing and reopening", () => {
   it("shows the earlier run's values, progress and countdown without signing in", async () => {
-    const journal: Journal = {
-      version: 1,
-      tenantId: TENANT_ID,
-      runId: "r1",
-      appName: "PMPC Recovery",
-      uniqueName: "pmpc-recovery-r1",
-      app: { objectId: OBJECT_ID, appId: APP_ID, createdDateTime: "2026-11-28T09:00:00Z", reused: false },
-      graphServicePrincipalId: "graph-sp",
-      appRoleId: "b0afded3-3588-46d8-8b3d-9842eff778da",
-      servicePrincipalId: "sp-1",
-      assignmentId: "as-1",
-      consentHandedOff: false,
-      consentRedirectRegistered: false,
-      consentConfirmed: true,
-      passwordPendingSince: null,
-      password: { keyId: "key-1", hint: "Xy7", endDateTime: "2026-12-05T09:00:00Z", stored: true },
-      verifiedAt: "2026-11-28T09:01:00Z",
-      updated: "2026-11-28T09:01:00Z",
-      activity: [],
-    };
-    const backend = fakeBackend({ earlier: { journal, deadline: "2026-12-01T09:00:00Z", secretInKeychain: true, complete: true, doneSteps: ["signIn", "readTenant", "findExisting", "createApp", "configurePermission", "createServicePrincipal", "grantConsent", "confirmConsent", "createSecret", "storeSecret", "verify"] } });
+    const earlier = runStatus(
+      journal({
+        tenantId: TENANT_ID,
+        runId: "r1",
+        app: { objectId: OBJECT_ID, appId: APP_ID, createdDateTime: "2026-11-28T09:00:00Z", reused: false },
+        servicePrincipalId: "sp-1",
+        assignmentId: "as-1",
+        consentConfirmed: true,
+        password: { keyId: "key-1", hint: "Xy7", endDateTime: "2026-12-05T09:00:00Z", stored: true },
+        verifiedAt: "2026-11-28T09:01:00Z",
+        updated: "2026-11-28T09:01:00Z",
+      }),
+      {
+        secretInKeychain: true,
+        complete: true,
+        state: { kind: "verified" },
+        doneSteps: ["signIn", "readTenant", "findExisting", "createApp", "configurePermission", "createServicePrincipal", "grantConsent", "confirmConsent", "createSecret", "storeSecret", "verify"],
+      },
+    );
+    const backend = fakeBackend({ earlier });
     render(App, { backend });
     await screen.findByText("You already made one on this computer");
     expect(screen.getByTestId("countdown-compact").textContent).toMatch(/left|passed/);

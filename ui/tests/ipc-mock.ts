@@ -44,6 +44,12 @@ const commands: Record<string, (a: Args) => Promise<unknown>> = {
   open_log_folder: () => fake.openLogFolder(),
   save_receipt: () => fake.saveReceipt(),
   save_calendar: () => fake.saveCalendar(),
+  runs: () => fake.runs(),
+  reveal_run_secret: (a) => fake.revealRunSecret(a.tenantId, a.runId),
+  copy_run_secret: (a) => fake.copyRunSecret(a.tenantId, a.runId, a.withIds),
+  forget_run: (a) => fake.forgetRun(a.tenantId, a.runId),
+  save_run_receipt: (a) => fake.saveRunReceipt(a.tenantId, a.runId),
+  delete_run: (a) => fake.deleteRun(a.tenantId, a.runId, a.purge, a.options, channel(a.onEvent)),
   "plugin:clipboard-manager|write_text": (a) => fake.copyText(a.text),
   "plugin:opener|open_url": (a) => fake.openUrl(a.url),
 };

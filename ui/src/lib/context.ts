@@ -10,6 +10,7 @@ const OUTCOME = Symbol("outcome");
 const SIGN_IN = Symbol("signIn");
 const TROUBLE = Symbol("trouble");
 const CLOCK = Symbol("clock");
+const RUNS = Symbol("runs");
 
 export function provideWizard(wizard: Wizard): void {
   setContext(WIZARD, wizard);
@@ -19,6 +20,7 @@ export function provideWizard(wizard: Wizard): void {
   setContext(SIGN_IN, wizard.signIn);
   setContext(TROUBLE, wizard.trouble);
   setContext(CLOCK, wizard.clock);
+  setContext(RUNS, wizard.runs);
 }
 
 export const useWizard = () => getContext<Wizard>(WIZARD);
@@ -28,3 +30,4 @@ export const useOutcome = () => getContext<Wizard["outcome"]>(OUTCOME);
 export const useSignIn = () => getContext<Wizard["signIn"]>(SIGN_IN);
 export const useTrouble = () => getContext<Wizard["trouble"]>(TROUBLE);
 export const useClock = () => getContext<Wizard["clock"]>(CLOCK);
+export const useRuns = () => getContext<Wizard["runs"]>(RUNS);

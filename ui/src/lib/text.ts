@@ -3,6 +3,7 @@ import type { Code } from "./bindings/Code";
 import type { RetryReason } from "./bindings/RetryReason";
 import type { WaitReason } from "./bindings/WaitReason";
 import type { Cloud } from "./bindings/Cloud";
+import type { RunState } from "./bindings/RunState";
 import type { StepData } from "./bindings/StepData";
 
 export const CLOUDS: { value: Cloud; label: string; portal: string }[] = [
@@ -101,17 +102,46 @@ export const ACTION_LABELS: Record<ErrorAction, string> = {
   startOver: "Start over",
 };
 
-/** "2 d 5 h 3 min" style, for the deadline countdown. */
-export function formatRemaining(ms: number): string {
+/** "2 d 5 h 3 min" style, for the deadline countdown; with `seconds`, "2 d 5 h 3 min 9 s" (a live one). */
+export function formatRemaining(ms: number, seconds = false): string {
   if (ms <= 0) return "expired";
   const totalMinutes = Math.floor(ms / 60_000);
   const days = Math.floor(totalMinutes / (24 * 60));
   const hours = Math.floor((totalMinutes % (24 * 60)) / 60);
   const minutes = totalMinutes % 60;
-  if (days > 0) return `${days} d ${hours} h ${minutes} min`;
-  if (hours > 0) return `${hours} h ${minutes} min`;
-  const seconds = Math.floor((ms % 60_000) / 1000);
-  return `${minutes} min ${seconds} s`;
+  const s = Math.floor((ms % 60_000) / 1000);
+  const tail = seconds ? ` ${s} s` : "";
+  if (days > 0) return `${days} d ${hours} h ${minutes} min${tail}`;
+  if (hours > 0) return `${hours} h ${minutes} min${tail}`;
+  return `${minutes} min ${s} s`;
+}
+
+/**
+ * Where a run stands, in words (never colour alone): a short badge and a sentence. `title` names
+ * one of the 16 steps by its number.
+ */
+export function runStateText(state: RunState, title: (step: number) => string): { badge: string; detail: string } {
+  switch (state.kind) {
+    case "verified":
+      return { badge: "Ready", detail: "Finished: the secret works and the app has its permission." };
+    case "waitingForConsent":
+      return {
+        badge: "Waiting for consent",
+        detail: "Waiting for a Global Administrator or Privileged Role Administrator to grant the permission (step 11).",
+      };
+    case "failed":
+      return {
+        badge: `Failed at step ${state.portalStep}`,
+        detail: `Stopped with an error at step ${state.portalStep} of 16, ${title(state.portalStep)}.`,
+      };
+    case "stopped":
+      return {
+        badge: `Stopped before step ${state.portalStep}`,
+        detail: `Not finished: the wizard was closed before step ${state.portalStep} of 16, ${title(state.portalStep)}.`,
+      };
+    case "cleanedUp":
+      return { badge: "Deleted", detail: "The app registration was deleted from the tenant and its secret from this computer." };
+  }
 }
 
 export function formatDateTime(iso: string): string {

@@ -8,25 +8,29 @@
 //   trouble   the last error and the trail behind "Copy diagnostics"
 //   clock     the time countdowns are drawn against
 //   announcer the live region's words for screen readers
+//   runs      the Runs page: every run on this computer, and deletions under way
 import type { AppChoice } from "./bindings/AppChoice";
 import type { ConsentPlan } from "./bindings/ConsentPlan";
 import type { Diagnostics } from "./bindings/Diagnostics";
 import type { ErrorInfo } from "./bindings/ErrorInfo";
 import type { Event } from "./bindings/Event";
+import type { RunStatus } from "./bindings/RunStatus";
 import type { Step } from "./bindings/Step";
 import type { Backend } from "./backend/types";
 import { tenantFromInput, toErrorInfo } from "./input";
 import { Announcer } from "./state/announcer.svelte";
 import { Clock } from "./state/clock.svelte";
 import { Outcome } from "./state/outcome.svelte";
-import { FINISH, Progress, WELCOME } from "./state/progress.svelte";
+import { FINISH, Progress, RUNS, WELCOME } from "./state/progress.svelte";
+import { Runs, tenantLabel } from "./state/runs.svelte";
 import { Settings } from "./state/settings.svelte";
 import { SignInPrompt } from "./state/sign-in.svelte";
 import { Trouble } from "./state/trouble.svelte";
 import { formatRemaining, retryText, summary, waitText, type ErrorAction } from "./text";
 
 export { clientIdError, tenantError, tenantFromInput, toErrorInfo } from "./input";
-export { FINISH, WELCOME, type PageId, type PageState, type PageStatus, type Phase } from "./state/progress.svelte";
+export { FINISH, RUNS, WELCOME, type PageId, type PageState, type PageStatus, type Phase } from "./state/progress.svelte";
+export { tenantLabel, tenantWithDomain, type RunWork } from "./state/runs.svelte";
 export type { Mode } from "./state/settings.svelte";
 export type { Failure } from "./state/trouble.svelte";
 
@@ -49,8 +53,11 @@ export class Wizard {
   readonly trouble = new Trouble();
   readonly clock = new Clock();
   readonly announcer = new Announcer();
+  readonly runs = new Runs();
   /** A cleanup is under way. */
   busy = $state(false);
+  /** "Recover another tenant" left this tenant's values behind (on the Runs page). */
+  previousTenant: string | null = $state(null);
 
   constructor(backend: Backend) {
     this.backend = backend;
@@ -119,6 +126,7 @@ export class Wizard {
     // A wrong option sends nothing: the user fixes it first, where it is shown.
     if (!practice && !settings.checkOptions()) return;
     settings.practice = practice;
+    this.previousTenant = null;
     progress.reset();
     this.trouble.clear();
     progress.phase = "signingIn";
@@ -162,7 +170,11 @@ export class Wizard {
       return;
     }
     this.outcome.handOff = handOff;
-    if ((this.outcome.precheck?.existing.length ?? 0) > 0) {
+    // A run of this tenant on this computer goes on with its own app: nothing to choose.
+    const resumed = this.outcome.precheck?.resume?.app;
+    if (resumed) {
+      await this.run({ reuse: resumed.objectId });
+    } else if ((this.outcome.precheck?.existing.length ?? 0) > 0) {
       this.progress.phase = "chooseApp";
       this.progress.jumpTo(this.firstPageOf("findExisting"));
       this.progress.mark("findExisting", { state: "active", note: "Choose below", until: null });
@@ -254,6 +266,157 @@ export class Wizard {
     await this.backend.forgetSecrets();
     this.outcome.secret = null;
     this.trouble.note("secrets forgotten");
+  }
+
+  /** The wizard is signing in or running: a second sign-in now would replace this one. */
+  get working(): boolean {
+    return this.progress.phase === "signingIn" || this.progress.phase === "running";
+  }
+
+  /**
+   * "Recover another tenant" (Finish): back to the start for the next tenant, with the same
+   * choices (cloud, sign-in app, mode, presenter mode) but not this tenant, whose values stay on the
+   * Runs page.
+   */
+  async recoverAnother(): Promise<void> {
+    const { settings, progress, outcome } = this;
+    const done = outcome.precheck?.tenant.displayName || null;
+    try {
+      await this.backend.signOut();
+    } catch {
+      // The next sign-in replaces this one anyway.
+    }
+    if (settings.tenant !== "") {
+      // It named this tenant; the next one is typed here.
+      settings.tenant = "";
+      settings.optionsOpen = true;
+    }
+    settings.optionsChecked = false;
+    outcome.reset();
+    this.trouble.clear();
+    this.trouble.note("recover another tenant");
+    this.previousTenant = settings.practice ? null : (done ?? "");
+    progress.reset();
+    progress.phase = "welcome";
+    progress.jumpTo(WELCOME);
+    this.say("Ready for the next tenant: sign in with an administrator of that tenant.");
+  }
+
+  // --- the Runs page -----------------------------------------------------------------------------
+  async openRuns(): Promise<void> {
+    if (this.progress.current !== RUNS) this.runs.from = this.progress.current;
+    this.progress.show(RUNS);
+    await this.loadRuns();
+  }
+
+  /** Back to the page the Runs page was opened from. */
+  closeRuns(): void {
+    this.progress.show(this.runs.from ?? WELCOME);
+  }
+
+  async loadRuns(): Promise<void> {
+    const { runs } = this;
+    runs.loading = true;
+    try {
+      runs.list = await this.backend.runs();
+      runs.error = null;
+    } catch (err) {
+      runs.error = toErrorInfo(err);
+      this.trouble.note(`runs failed code=${runs.error.code}`);
+    } finally {
+      runs.loading = false;
+    }
+  }
+
+  /**
+   * Goes on with a run that stopped: the wizard's own sign-in, pinned to the run's tenant (and
+   * cloud); the engine finds the run's record and picks up where it stopped.
+   */
+  async continueRun(run: RunStatus): Promise<void> {
+    const { settings, outcome } = this;
+    this.trouble.note(`continue run tenant=${run.journal.tenantId}`);
+    const signedIn = [...run.journal.activity].reverse().find((a) => a.kind === "signedIn");
+    if (signedIn?.kind === "signedIn") settings.cloud = signedIn.cloud;
+    settings.tenant = run.journal.tenantId;
+    outcome.reset();
+    outcome.resume(run);
+    await this.start(false);
+  }
+
+  /** The sign-in options of a deletion: the user's method and sign-in app (the shell sets tenant and cloud). */
+  private deletionOptions() {
+    const clientId = this.settings.clientId.trim();
+    return {
+      practice: false,
+      cloud: this.settings.cloud,
+      method: this.settings.deviceCode ? ("deviceCode" as const) : ("browser" as const),
+      stepByStep: false,
+      ...(clientId ? { clientId } : {}),
+    };
+  }
+
+  /**
+   * Deletes a run's app registration (after the page asked), signing in to the run's tenant.
+   * Returns whether it was deleted; what happened is in `runs.work`.
+   */
+  async deleteRun(run: RunStatus, purge: boolean): Promise<boolean> {
+    const { runs, outcome } = this;
+    const id = run.journal.runId;
+    runs.work[id] = { phase: "signingIn", error: null };
+    runs.signIn.clear();
+    runs.signingIn = id;
+    this.trouble.note(`delete run tenant=${run.journal.tenantId} purge=${purge}`);
+    try {
+      await this.backend.deleteRun(run.journal.tenantId, id, purge, this.deletionOptions(), (e) => {
+        if (e.type === "signInUrl") runs.signIn.url = e.url;
+        else if (e.type === "deviceCode") runs.signIn.userCode = { code: e.userCode, uri: e.verificationUri };
+        else if (e.type === "started" && e.step === "cleanup") {
+          runs.signingIn = null;
+          runs.work[id] = { phase: "deleting", error: null };
+        } else if (e.type === "retrying") {
+          this.trouble.note(`  attempt ${e.attempt}: ${e.error.status} ${e.error.code} request-id=${e.error.requestId ?? "-"}`);
+        }
+      });
+      runs.work[id] = { phase: "deleted", error: null };
+      if (outcome.isAbout(run)) {
+        outcome.cleanedUp = true;
+        outcome.secret = null;
+        outcome.deadline = null;
+      }
+      return true;
+    } catch (err) {
+      const info = toErrorInfo(err);
+      runs.work[id] = { phase: "failed", error: info };
+      this.trouble.note(`delete run failed code=${info.code} request-id=${info.requestId ?? "-"}`);
+      return false;
+    } finally {
+      runs.signingIn = null;
+      runs.signIn.clear();
+      await this.loadRuns();
+    }
+  }
+
+  /** Deletes the app registration of every run past its deadline, one tenant after another. */
+  async deleteExpired(purge: boolean): Promise<void> {
+    for (const run of [...this.runs.expired]) {
+      const deleted = await this.deleteRun(run, purge);
+      // Cancelling a sign-in stops the round; any other failure is shown on its run.
+      if (!deleted && this.runs.workOf(run)?.error?.code === "signInCancelled") break;
+    }
+  }
+
+  /** Forgets a run on this computer (its record and secret); its app registration stays. */
+  async forgetRun(run: RunStatus): Promise<void> {
+    await this.backend.forgetRun(run.journal.tenantId, run.journal.runId);
+    this.trouble.note(`forgot run tenant=${run.journal.tenantId}`);
+    if (this.outcome.isAbout(run)) {
+      // The values stay true; the secret is gone from this computer.
+      this.outcome.secret = null;
+      this.outcome.earlier = null;
+    }
+    delete this.runs.work[run.journal.runId];
+    this.say(`Forgot the run for ${tenantLabel(run)} on this computer.`);
+    await this.loadRuns();
   }
 
   /** A button on the error panel. */

@@ -4,6 +4,7 @@ import type { PlanInfo } from "../bindings/PlanInfo";
 import type { StartOptions } from "../bindings/StartOptions";
 import plan from "../bindings/plan.json";
 import type { Credentials } from "../bindings/Credentials";
+import type { Journal } from "../bindings/Journal";
 import type { ErrorInfo } from "../bindings/ErrorInfo";
 import type { Precheck } from "../bindings/Precheck";
 import type { RoleCheck } from "../bindings/RoleCheck";
@@ -18,6 +19,165 @@ export const OBJECT_ID = "0b0c7bd4-5a35-4b1a-a2d4-1d3f0f5f2c22";
 export const SECRET = "Xy7~fake-secret-value-for-tests-only";
 const CREATED = "2026-11-28T09:00:00Z";
 const DEADLINE = "2026-12-01T09:00:00Z";
+
+/** The second tenant of the Runs page. */
+export const FABRIKAM_ID = "9c3f2a1e-7b5d-4e8f-a1c2-3d4e5f6a7b8c";
+const HOUR = 3600_000;
+
+/** The journal of a run as the core writes it (defaults: a new run that created nothing yet). */
+export function journal(j: Partial<Journal> & Pick<Journal, "tenantId" | "runId">): Journal {
+  return {
+    version: 1,
+    appName: "PMPC Recovery",
+    uniqueName: `pmpc-recovery-${j.runId}`,
+    app: null,
+    graphServicePrincipalId: "graph-sp",
+    appRoleId: "b0afded3-3588-46d8-8b3d-9842eff778da",
+    servicePrincipalId: null,
+    assignmentId: null,
+    consentHandedOff: false,
+    consentRedirectRegistered: false,
+    consentConfirmed: false,
+    passwordPendingSince: null,
+    password: null,
+    verifiedAt: null,
+    updated: new Date().toISOString(),
+    activity: [],
+    started: null,
+    requestedTenant: null,
+    label: null,
+    ...j,
+  };
+}
+
+/** A run as `runs` lists it: `journal` with what the core reads from it and the keychain. */
+export function runStatus(j: Journal, s: Partial<Omit<RunStatus, "journal">> = {}): RunStatus {
+  const created = j.app?.createdDateTime;
+  return {
+    journal: j,
+    deadline: created ? new Date(Date.parse(created) + 72 * HOUR).toISOString() : null,
+    secretInKeychain: false,
+    complete: false,
+    doneSteps: [],
+    state: { kind: "stopped", step: "signIn", portalStep: 1 },
+    expired: false,
+    started: j.started ?? created ?? j.updated,
+    tenantName: null,
+    defaultDomain: null,
+    ...s,
+  };
+}
+
+const ALL_STEPS: Step[] = ["signIn", "readTenant", "findExisting", "createApp", "configurePermission", "createServicePrincipal", "grantConsent", "confirmConsent", "createSecret", "storeSecret", "verify"];
+
+/** Each run's secret in the fake keychain. */
+export const RUN_SECRETS: Record<string, string> = {
+  [TENANT_ID]: SECRET,
+  "4f1d2c3b-0a9e-4d8c-b7a6-5e4f3d2c1b0a": "Nw5~northwind-fake-secret-for-tests",
+};
+
+/**
+ * The runs on the fake computer, relative to `now`: Contoso verified (about 2 days left) and
+ * Fabrikam failed at step 13 and past its deadline; with `many`, also Northwind waiting for an
+ * administrator's consent (11 hours left) and Tailspin, cleaned up.
+ */
+export function fakeRuns(now = Date.now(), many = false): RunStatus[] {
+  const at = (hoursAgo: number) => new Date(now - hoursAgo * HOUR).toISOString();
+  const signedIn = (tenantId: string, tenantName: string, domain: string, hoursAgo: number) => ({
+    kind: "signedIn" as const,
+    at: at(hoursAgo),
+    userPrincipalName: `admin@${domain}`,
+    displayName: "Ada Admin",
+    userId: "user-1",
+    guest: false,
+    tenantId,
+    tenantName,
+    defaultDomain: domain,
+    cloud: "global" as const,
+  });
+  const contoso = runStatus(
+    journal({
+      tenantId: TENANT_ID,
+      runId: "run-contoso",
+      app: { objectId: OBJECT_ID, appId: APP_ID, createdDateTime: at(22.24), reused: false },
+      servicePrincipalId: "sp-1",
+      assignmentId: "as-1",
+      consentConfirmed: true,
+      password: { keyId: "key-1", hint: "Xy7", endDateTime: at(-24 * 7), stored: true },
+      verifiedAt: at(22.2),
+      updated: at(22.2),
+      started: at(22.25),
+      activity: [signedIn(TENANT_ID, "Contoso", "contoso.onmicrosoft.com", 22.25)],
+    }),
+    {
+      secretInKeychain: true,
+      complete: true,
+      doneSteps: ALL_STEPS,
+      state: { kind: "verified" },
+      tenantName: "Contoso",
+      defaultDomain: "contoso.onmicrosoft.com",
+    },
+  );
+  const fabrikam = runStatus(
+    journal({
+      tenantId: FABRIKAM_ID,
+      runId: "run-fabrikam",
+      app: { objectId: "5e6f7a8b-1c2d-4e3f-9a0b-c1d2e3f4a5b6", appId: "7a8b9c0d-2e3f-4a5b-8c6d-e7f8a9b0c1d2", createdDateTime: at(75), reused: false },
+      servicePrincipalId: "sp-2",
+      assignmentId: "as-2",
+      consentConfirmed: true,
+      updated: at(75),
+      started: at(75.02),
+      requestedTenant: "fabrikam.com",
+      activity: [signedIn(FABRIKAM_ID, "Fabrikam", "fabrikam.onmicrosoft.com", 75.02)],
+    }),
+    {
+      doneSteps: ["signIn", "readTenant", "findExisting", "createApp", "configurePermission", "createServicePrincipal", "grantConsent", "confirmConsent"],
+      state: { kind: "failed", step: "createSecret", portalStep: 13, errorCode: "secretPolicyBlocked" },
+      expired: true,
+      tenantName: "Fabrikam",
+      defaultDomain: "fabrikam.onmicrosoft.com",
+    },
+  );
+  if (!many) return [contoso, fabrikam];
+  const northwindId = "4f1d2c3b-0a9e-4d8c-b7a6-5e4f3d2c1b0a";
+  const northwind = runStatus(
+    journal({
+      tenantId: northwindId,
+      runId: "run-northwind",
+      app: { objectId: "c3d4e5f6-0a1b-4c2d-8e3f-a4b5c6d7e8f9", appId: "e5f6a7b8-2c3d-4e4f-9a5b-c6d7e8f9a0b1", createdDateTime: at(61), reused: false },
+      servicePrincipalId: "sp-3",
+      consentHandedOff: true,
+      consentRedirectRegistered: true,
+      password: { keyId: "key-3", hint: "Nw5", endDateTime: at(-24 * 5), stored: true },
+      updated: at(61),
+      started: at(61.02),
+      label: "Northwind (main office)",
+      activity: [signedIn(northwindId, "Northwind Traders", "northwindtraders.onmicrosoft.com", 61.02)],
+    }),
+    {
+      secretInKeychain: true,
+      doneSteps: ["signIn", "readTenant", "findExisting", "createApp", "configurePermission", "createServicePrincipal", "createSecret", "storeSecret"],
+      state: { kind: "waitingForConsent" },
+      tenantName: "Northwind Traders",
+      defaultDomain: "northwindtraders.onmicrosoft.com",
+    },
+  );
+  const tailspinId = "0d9c8b7a-6f5e-4d3c-a2b1-0f9e8d7c6b5a";
+  const tailspin = runStatus(
+    journal({
+      tenantId: tailspinId,
+      runId: "run-tailspin",
+      app: { objectId: "a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d", appId: "b2c3d4e5-6f7a-4b8c-9d0e-1f2a3b4c5d6e", createdDateTime: at(24 * 12), reused: false },
+      verifiedAt: at(24 * 12),
+      updated: at(24 * 9),
+      started: at(24 * 12 + 0.02),
+      activity: [signedIn(tailspinId, "Tailspin Toys", "tailspintoys.onmicrosoft.com", 24 * 12 + 0.02)],
+    }),
+    { state: { kind: "cleanedUp" }, tenantName: "Tailspin Toys", defaultDomain: "tailspintoys.onmicrosoft.com" },
+  );
+  return [contoso, northwind, fabrikam, tailspin];
+}
 
 /** As long as Microsoft's: PKCE, state and nonce make it several lines. */
 export const SIGN_IN_URL =
@@ -46,6 +206,14 @@ export interface FakeOptions {
   guest?: boolean;
   /** The user cancels the save dialog. */
   cancelSave?: boolean;
+  /** The runs on this computer (the Runs page); default: `fakeRuns()`, two runs. */
+  runs?: RunStatus[];
+  /** The Runs page shows four runs, one in each other state (see `fakeRuns`). */
+  manyRuns?: boolean;
+  /** A deletion's sign-in waits for the browser until cancelled. */
+  deleteWaitsForBrowser?: boolean;
+  /** A deletion fails with this error after signing in. */
+  deleteError?: ErrorInfo;
 }
 
 /** Records what the UI asked for, so tests can assert on it. */
@@ -57,6 +225,8 @@ export interface FakeBackend extends Backend {
   proceedCount: number;
   /** Steps the run has finished so far. */
   stepsDone: number;
+  /** The runs the Runs page sees now (forgotten ones gone, deleted ones cleaned up). */
+  runList: RunStatus[];
 }
 
 export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
@@ -65,6 +235,33 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
   // The first hand-off run leaves consent to another admin; by the next run they have granted it.
   let handedOff = false;
   let cancel: (() => void) | null = null;
+  /** The tenant and app of the current sign-in: a run's own when the sign-in was pinned to it. */
+  let signedIn: { tenant: Precheck["tenant"]; resume: Journal | null } | null = null;
+  const runOf = (tenantId: string, runId: string) => {
+    const run = fake.runList.find((r) => r.journal.tenantId === tenantId && r.journal.runId === runId);
+    if (!run) throw { code: "invalidInput", message: "This run is no longer recorded on this computer.", remedy: "Open the Runs page again.", requestId: null };
+    return run;
+  };
+  const secretOf = (tenantId: string, runId: string) => {
+    const run = runOf(tenantId, runId);
+    const secret = RUN_SECRETS[tenantId];
+    if (!run.secretInKeychain || run.state.kind === "cleanedUp" || !secret) {
+      throw { code: "secretMissing", message: "The client secret is no longer stored on this computer.", remedy: "Run the wizard again to make a new secret.", requestId: null };
+    }
+    return secret;
+  };
+  const waitForCancel = async (onEvent: EventHandler) => {
+    onEvent({ type: "waiting", step: "signIn", reason: "browserSignIn", seconds: 0 });
+    await new Promise<void>((resolve) => (cancel = resolve));
+    const error: ErrorInfo = {
+      code: "signInCancelled",
+      message: "Sign-in was cancelled (you cancelled it in the wizard).",
+      remedy: "Sign-in was cancelled. Start again and finish signing in in the browser.",
+      requestId: null,
+    };
+    onEvent({ type: "failed", step: "signIn", error });
+    throw error;
+  };
 
   const fake: FakeBackend = {
     calls: [],
@@ -72,6 +269,7 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
     copied: [],
     proceedCount: 0,
     stepsDone: 0,
+    runList: opts.runs ?? fakeRuns(Date.now(), opts.manyRuns),
     async plan(): Promise<PlanInfo> {
       fake.calls.push("plan");
       return PLAN;
@@ -86,28 +284,26 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
       onEvent({ type: "started", step: "signIn" });
       onEvent({ type: "signInUrl", url: SIGN_IN_URL });
       if (opts.signInError) throw opts.signInError;
-      if (opts.waitForBrowser) {
-        // As the engine does, practice or not: the sign-in waits for the browser (practice: its own HTTP client).
-        onEvent({ type: "waiting", step: "signIn", reason: "browserSignIn", seconds: 0 });
-        await new Promise<void>((resolve) => (cancel = resolve));
-        const error: ErrorInfo = {
-          code: "signInCancelled",
-          message: "Sign-in was cancelled (you cancelled it in the wizard).",
-          remedy: "Sign-in was cancelled. Start again and finish signing in in the browser.",
-          requestId: null,
-        };
-        onEvent({ type: "failed", step: "signIn", error });
-        throw error;
-      }
+      if (opts.waitForBrowser) await waitForCancel(onEvent);
       onEvent({ type: "done", step: "signIn", data: { kind: "signedIn", session: session(opts.guest) } });
+      // Pinned to a tenant with a run on this computer: that tenant, and its run to resume.
+      const pinned = options.practice ? undefined : fake.runList.find((r) => r.journal.tenantId === options.tenant && r.state.kind !== "cleanedUp");
+      signedIn = {
+        tenant: pinned
+          ? { tenantId: pinned.journal.tenantId, displayName: pinned.tenantName ?? "", defaultDomain: pinned.defaultDomain }
+          : { tenantId: TENANT_ID, displayName: "Contoso", defaultDomain: "contoso.onmicrosoft.com" },
+        resume: pinned?.journal ?? null,
+      };
+      const own = signedIn.resume?.app;
       return {
         session: session(opts.guest),
-        tenant: { tenantId: TENANT_ID, displayName: "Contoso", defaultDomain: "contoso.onmicrosoft.com" },
+        tenant: signedIn.tenant,
         roles: opts.roles ?? FULL_ROLES,
-        existing: opts.existing ?? [],
+        // The run's own app is among the apps of that name.
+        existing: own ? [{ objectId: own.objectId, appId: own.appId, displayName: "PMPC Recovery", createdDateTime: own.createdDateTime }] : (opts.existing ?? []),
         graphServicePrincipalId: "graph-sp",
         appRoleId: "b0afded3-3588-46d8-8b3d-9842eff778da",
-        resume: null,
+        resume: signedIn.resume,
       };
     },
     async cancelSignIn() {
@@ -116,20 +312,25 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
     },
     async run(choice: RunChoice, onEvent: EventHandler): Promise<Credentials> {
       fake.calls.push(`run ${JSON.stringify(choice)}`);
+      const tenantId = signedIn?.tenant.tenantId ?? TENANT_ID;
+      const resumed = signedIn?.resume?.app;
+      const ids = resumed
+        ? { tenantId, appId: resumed.appId, objectId: resumed.objectId, createdDateTime: resumed.createdDateTime, deadline: new Date(Date.parse(resumed.createdDateTime) + 72 * HOUR).toISOString() }
+        : { tenantId, appId: APP_ID, objectId: OBJECT_ID, createdDateTime: CREATED, deadline: DEADLINE };
       const steps: [Step, StepData][] = [
         ["findExisting", { kind: "existing", apps: opts.existing ?? [] }],
-        ["createApp", { kind: "app", app: { tenantId: TENANT_ID, appId: APP_ID, objectId: OBJECT_ID, createdDateTime: CREATED, deadline: DEADLINE }, reused: false }],
+        ["createApp", { kind: "app", app: ids, reused: false }],
         ["configurePermission", { kind: "permission", resourceAppId: "00000003-0000-0000-c000-000000000000", appRoleId: "b0afded3-3588-46d8-8b3d-9842eff778da", permission: "AuditLog.Read.All" }],
         ["createServicePrincipal", { kind: "servicePrincipal", id: "sp-1" }],
         ["grantConsent", { kind: "consent", assignmentId: "as-1" }],
         ["confirmConsent", { kind: "consentConfirmed", granted: true }],
         ["createSecret", { kind: "secret", keyId: "key-1", hint: "Xy7", endDateTime: "2026-12-05T09:00:00Z" }],
         ["storeSecret", { kind: "secretStored", keyId: "key-1" }],
-        ["verify", { kind: "verified", roles: ["AuditLog.Read.All"], deadline: DEADLINE }],
+        ["verify", { kind: "verified", roles: ["AuditLog.Read.All"], deadline: ids.deadline }],
       ];
       const handOffNow = choice.consent === "handOff" && !handedOff;
       handedOff ||= handOffNow;
-      const consentUrl = `https://login.microsoftonline.com/${TENANT_ID}/adminconsent?client_id=${APP_ID}`;
+      const consentUrl = `https://login.microsoftonline.com/${tenantId}/adminconsent?client_id=${ids.appId}`;
       let first = true;
       for (const [step, data] of steps) {
         if (handOffNow && (step === "confirmConsent" || step === "verify")) continue;
@@ -158,14 +359,14 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
         fake.stepsDone += 1;
       }
       return {
-        tenantId: TENANT_ID,
-        applicationId: APP_ID,
-        objectId: OBJECT_ID,
+        tenantId,
+        applicationId: ids.appId,
+        objectId: ids.objectId,
         clientSecret: null,
         secretHint: "Xy7",
         secretKeyId: "key-1",
         secretExpires: "2026-12-05T09:00:00Z",
-        deadline: "2026-12-01T09:00:00Z",
+        deadline: ids.deadline,
         verified: !handOffNow,
         adminConsentUrl: handOffNow ? consentUrl : null,
       };
@@ -222,6 +423,50 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
     async saveCalendar() {
       fake.calls.push("saveCalendar");
       return opts.cancelSave ? null : "/home/ada/Documents/PMPC Recovery deadline - Contoso - 2026-11-28.ics";
+    },
+    async runs() {
+      fake.calls.push("runs");
+      return structuredClone(fake.runList);
+    },
+    async revealRunSecret(tenantId: string, runId: string) {
+      fake.calls.push(`revealRunSecret ${tenantId}`);
+      return secretOf(tenantId, runId);
+    },
+    async copyRunSecret(tenantId: string, runId: string, withIds: boolean) {
+      fake.calls.push(`copyRunSecret ${tenantId} withIds=${withIds}`);
+      secretOf(tenantId, runId);
+      return { clearAfterSeconds: 30 };
+    },
+    async forgetRun(tenantId: string, runId: string) {
+      fake.calls.push(`forgetRun ${tenantId}`);
+      const before = fake.runList.length;
+      fake.runList = fake.runList.filter((r) => !(r.journal.tenantId === tenantId && r.journal.runId === runId));
+      return fake.runList.length < before;
+    },
+    async saveRunReceipt(tenantId: string, runId: string) {
+      fake.calls.push(`saveRunReceipt ${tenantId}`);
+      const run = runOf(tenantId, runId);
+      return opts.cancelSave ? null : `/home/ada/Documents/PMPC Recovery receipt - ${run.tenantName ?? tenantId} - 2026-11-28.html`;
+    },
+    async deleteRun(tenantId: string, runId: string, purge: boolean, options: StartOptions, onEvent: EventHandler) {
+      fake.calls.push(`deleteRun ${tenantId} purge=${purge}`);
+      fake.signIns.push({ ...options });
+      const run = runOf(tenantId, runId);
+      onEvent({ type: "started", step: "signIn" });
+      onEvent({ type: "signInUrl", url: SIGN_IN_URL.replace("/organizations/", `/${tenantId}/`) });
+      if (opts.deleteWaitsForBrowser) await waitForCancel(onEvent);
+      onEvent({ type: "done", step: "signIn", data: { kind: "signedIn", session: { ...session(), tenantId } } });
+      onEvent({ type: "started", step: "cleanup" });
+      if (opts.deleteError) {
+        onEvent({ type: "failed", step: "cleanup", error: opts.deleteError });
+        throw opts.deleteError;
+      }
+      const data: StepData = { kind: "cleanedUp", deleted: true, purged: purge, keychainForgotten: run.secretInKeychain };
+      onEvent({ type: "done", step: "cleanup", data });
+      fake.runList = fake.runList.map((r) =>
+        r === run ? { ...r, state: { kind: "cleanedUp" }, secretInKeychain: false, complete: false, expired: false } : r,
+      );
+      return { objectId: run.journal.app?.objectId ?? "", deleted: true, purged: purge, keychainForgotten: run.secretInKeychain };
     },
   };
   return fake;

@@ -29,4 +29,11 @@ export const tauriBackend: Backend = {
   openLogFolder: () => invoke("open_log_folder"),
   saveReceipt: () => invoke("save_receipt"),
   saveCalendar: () => invoke("save_calendar"),
+  runs: () => invoke("runs"),
+  revealRunSecret: (tenantId, runId) => invoke("reveal_run_secret", { tenantId, runId }),
+  copyRunSecret: (tenantId, runId, withIds) => invoke("copy_run_secret", { tenantId, runId, withIds }),
+  forgetRun: (tenantId, runId) => invoke("forget_run", { tenantId, runId }),
+  saveRunReceipt: (tenantId, runId) => invoke("save_run_receipt", { tenantId, runId }),
+  deleteRun: (tenantId, runId, purge, options, onEvent) =>
+    invoke("delete_run", { tenantId, runId, purge, options, onEvent: channel(onEvent) }),
 };

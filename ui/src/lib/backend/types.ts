@@ -52,4 +52,23 @@ export interface Backend {
   saveReceipt(): Promise<string | null>;
   /** Saves the deadline as a calendar file (.ics, a reminder 12 hours before); the path, or null. */
   saveCalendar(): Promise<string | null>;
+
+  // --- the Runs page: a run is named by its tenant ID and run ID --------------------------------
+  /** Every run on this computer, cleaned-up ones too, newest first (practice runs are not kept). */
+  runs(): Promise<RunStatus[]>;
+  /** A run's secret, for the user who asked to see it (while it is in the keychain). */
+  revealRunSecret(tenantId: string, runId: string): Promise<string>;
+  /** Copies a run's secret (alone, or with its three IDs as a labelled block) for a while. */
+  copyRunSecret(tenantId: string, runId: string, withIds: boolean): Promise<Copied>;
+  /** Drops a run's record and its secret from this computer; the app registration stays. */
+  forgetRun(tenantId: string, runId: string): Promise<boolean>;
+  /** Saves a run's receipt where the user picks; the HTML file's path, or null when cancelled. */
+  saveRunReceipt(tenantId: string, runId: string): Promise<string | null>;
+  /**
+   * Deletes a run's app registration: signs in to the run's tenant first (with `options`' method and
+   * sign-in app; the shell sets the tenant and cloud), unless the wizard is signed in there already.
+   * A session for another tenant is refused. Sign-in and cleanup events arrive on `onEvent`;
+   * `cancelSignIn` gives up on the sign-in.
+   */
+  deleteRun(tenantId: string, runId: string, purge: boolean, options: StartOptions, onEvent: EventHandler): Promise<CleanupReport>;
 }

@@ -29,6 +29,26 @@ export class Outcome {
     return !this.cleanedUp && (this.secret !== null || (this.earlier?.secretInKeychain ?? false));
   }
 
+  /** Forgets everything: the next tenant starts from nothing. */
+  reset(): void {
+    this.precheck = null;
+    this.handOff = false;
+    this.app = null;
+    this.consentUrl = null;
+    this.secret = null;
+    this.verifiedRoles = null;
+    this.credentials = null;
+    this.deadline = null;
+    this.earlier = null;
+    this.cleanedUp = false;
+  }
+
+  /** This outcome is about that run's app registration. */
+  isAbout(run: RunStatus): boolean {
+    const app = run.journal.app;
+    return app !== null && this.app?.objectId === app.objectId && this.app.tenantId === run.journal.tenantId;
+  }
+
   /** Takes in what an earlier session got done (its journal). */
   resume(earlier: RunStatus): void {
     this.earlier = earlier;

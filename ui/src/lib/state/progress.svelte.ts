@@ -17,8 +17,10 @@ export type Phase = "welcome" | "signingIn" | "confirmTenant" | "chooseApp" | "r
 export const WELCOME = "welcome";
 /** The page after them. */
 export const FINISH = "finish";
-/** A page: Welcome, one of the steps by its number, or Finish. */
-export type PageId = typeof WELCOME | number | typeof FINISH;
+/** Every run on this computer (beside the steps: reached from Welcome and Finish). */
+export const RUNS = "runs";
+/** A page: Welcome, one of the steps by its number, Finish, or the runs on this computer. */
+export type PageId = typeof WELCOME | number | typeof FINISH | typeof RUNS;
 
 export const pending = (): PageStatus => ({ state: "pending", note: null, until: null });
 
