@@ -698,3 +698,55 @@ async fn device_code_sign_ins_one_declined() {
     assert!(sim.snapshot().tenants[0].applications.is_empty());
     sim.shutdown().await;
 }
+
+/// One tenant named twice, by its domain and by its id: the first line runs, the second is
+/// reported as its duplicate once its sign-in shows the same tenant, and again from the journal
+/// (before any sign-in) on the next run.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_tenant_named_twice_runs_once() {
+    let (sim, admin, ids) = sim_with_tenants(&[]).await;
+    sim.set_auto_sign_in(Some(admin));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("customers.txt");
+    std::fs::write(
+        &file,
+        format!("contoso.onmicrosoft.com Contoso\n{}\n", ids[0]),
+    )
+    .unwrap();
+    let service = format!("pmpc-recovery-batchtest-{}-twice", std::process::id());
+    let common = against(&sim, &dir.path().join("data"), &service);
+    let file_arg = file.display().to_string();
+    for pass in ["first", "second"] {
+        let o = output(cli(
+            &["batch", &file_arg, "--json", "--http-browser"],
+            &common,
+        ))
+        .await;
+        let log = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!(o.status.code(), Some(1), "{pass}: {log}");
+        let report = json(&String::from_utf8_lossy(&o.stdout));
+        let tenants = report["tenants"].as_array().unwrap();
+        let first = if pass == "first" {
+            "verified"
+        } else {
+            "alreadyVerified"
+        };
+        assert_eq!(tenants[0]["result"], first, "{pass}: {report}");
+        assert_eq!(tenants[1]["result"], "duplicate", "{pass}: {report}");
+        assert_eq!(
+            tenants[1]["error"]["message"],
+            format!(
+                "line 2: {} is the same tenant ({}) as line 1",
+                ids[0], ids[0]
+            ),
+            "{pass}"
+        );
+        assert_eq!(
+            log.matches("Sign in: done").count(),
+            usize::from(pass == "first") * 2,
+            "{pass}: signs in to the second line to learn its tenant, then never again: {log}"
+        );
+        only_app(&sim, &ids[0]);
+    }
+    sim.shutdown().await;
+}

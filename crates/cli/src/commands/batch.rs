@@ -56,6 +56,9 @@ pub async fn batch(context: &Context, args: &BatchArgs) -> Result<Output, Error>
     if context.args.tenant.is_some() {
         eprintln!("Each line names its tenant: --tenant is not used by batch.");
     }
+    if context.args.remember {
+        eprintln!("Each tenant signs in on its own: --remember is not used by batch.");
+    }
     let mut batch = Batch::new(context, args).await?;
     let count = file.tenants.len();
     for (index, line) in file.tenants.iter().enumerate() {
