@@ -733,6 +733,12 @@ async fn the_same_tenant_named_twice_runs_once() {
         };
         assert_eq!(tenants[0]["result"], first, "{pass}: {report}");
         assert_eq!(tenants[1]["result"], "duplicate", "{pass}: {report}");
+        assert_eq!(tenants[1]["tenantId"], ids[0].as_str());
+        assert_eq!(
+            tenants[1]["applicationId"],
+            serde_json::Value::Null,
+            "one app, on line 1"
+        );
         assert_eq!(
             tenants[1]["error"]["message"],
             format!(

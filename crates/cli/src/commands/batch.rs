@@ -208,13 +208,15 @@ impl<'a> Batch<'a> {
     /// Reports the line from its earlier run, or signs it in and starts its run.
     async fn start(&mut self, line: &BatchLine, number: usize, count: usize) {
         let prefix = format!("[{}] ", line.name());
-        let report = TenantReport::new(line.line, &line.tenant, line.label.as_deref());
+        let mut report = TenantReport::new(line.line, &line.tenant, line.label.as_deref());
         let earlier = self
             .earlier
             .iter()
             .find(|s| s.journal.is_for(&line.tenant))
             .cloned();
         if let Some(run) = &earlier {
+            // What the earlier run got done stays in the report if this one fails early.
+            report = with_journal(report, run);
             if let Some(known) = self
                 .earlier_report(line, run, report.clone(), &prefix)
                 .await
@@ -246,7 +248,7 @@ impl<'a> Batch<'a> {
         prefix: &str,
     ) -> Option<TenantReport> {
         let tenant_id = run.journal.tenant_id.clone();
-        let mut report = with_journal(report, run);
+        let mut report = report;
         if let Some(first) = self.claimed.get(&tenant_id) {
             return Some(duplicate(report, line, *first, &tenant_id, prefix));
         }
@@ -262,19 +264,18 @@ impl<'a> Batch<'a> {
         }
         self.claimed.insert(tenant_id, line.line);
         report.result = Outcome::AlreadyVerified;
+        report.verified = true;
         if self.args.show_secrets {
             match keychain_secret(self.context, run).await {
                 Ok(secret) => report.client_secret = secret,
                 Err(e) => eprintln!("{prefix}The secret could not be read from the keychain: {e}"),
             }
         }
-        eprintln!(
-            "{prefix}Verified by an earlier run ({} left): skipped, no sign-in.",
-            run.deadline
-                .map(|d| time_left(d, OffsetDateTime::now_utc()))
-                .unwrap_or_default()
-                .trim_end_matches(" left")
-        );
+        let left = run
+            .deadline
+            .map(|d| format!(" ({})", time_left(d, OffsetDateTime::now_utc())))
+            .unwrap_or_default();
+        eprintln!("{prefix}Verified by an earlier run{left}: skipped, no sign-in.");
         Some(report)
     }
 
@@ -447,7 +448,8 @@ async fn finished(mut report: TenantReport, recovery: &Recovery, ran: Ran) -> Te
     report
 }
 
-/// The report filled in from a run's journal (no secret: that is for the caller to add).
+/// The report filled in from a run's journal: the tenant, the app's ids, the deadline (not
+/// whether it is verified, nor the secret: that is for the caller to say).
 fn with_journal(mut report: TenantReport, run: &RunStatus) -> TenantReport {
     let j = &run.journal;
     report.tenant_id = Some(j.tenant_id.clone());
@@ -458,7 +460,6 @@ fn with_journal(mut report: TenantReport, run: &RunStatus) -> TenantReport {
         report.application_id = Some(app.app_id.clone());
         report.object_id = Some(app.object_id.clone());
     }
-    report.verified = run.state == RunState::Verified;
     report.deadline = run.deadline;
     report.resumed = true;
     report
@@ -484,6 +485,10 @@ fn duplicate(
         request_id: None,
     };
     eprintln!("{prefix}{}: skipped.", info.message);
+    // The values are on the first line's row; one app, not two.
+    report.application_id = None;
+    report.object_id = None;
+    report.deadline = None;
     report.result = Outcome::Duplicate;
     report.error = Some(info);
     report
