@@ -31,7 +31,8 @@
 //!
 //! Run: `cargo bench -p recovery --bench flow` (env `BENCH_RUNS`: runs of ours per profile,
 //! default 3; `BENCH_PEER_RUNS`: runs of each model, default 1, they do not jitter;
-//! `BENCH_PEERS=0` skips the models; `BENCH_VERBOSE=1` prints every request).
+//! `BENCH_PEERS=0` skips the models; `BENCH_PROFILES=fast,slow` runs only those profiles;
+//! `BENCH_VERBOSE=1` prints every request).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -289,7 +290,11 @@ fn main() {
     );
 
     let mut summary = Vec::new();
-    for profile in profiles() {
+    let only = std::env::var("BENCH_PROFILES").unwrap_or_default();
+    for profile in profiles()
+        .into_iter()
+        .filter(|p| only.is_empty() || only.split(',').any(|o| o == p.name))
+    {
         let s = &profile.scenario;
         let floor = floor(s);
         println!();

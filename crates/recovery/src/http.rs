@@ -15,7 +15,10 @@ use crate::activity::ActivityLog;
 use crate::clock::SharedClock;
 use crate::error::{Error, GraphErrorInfo, Result};
 use crate::events::StepScope;
-use crate::retry::{classify, parse_retry_after, Jitter, Op, RetryPolicy, RetryReason, Verdict};
+use crate::retry::{
+    classify, parse_retry_after, Awaited, Jitter, Op, Replication, RetryPolicy, RetryReason,
+    Verdict,
+};
 
 /// Makes ring rustls' crypto provider for every HTTP client of the process; call before building
 /// one. reqwest verifies with the OS's own trust store (rustls-platform-verifier: the Windows and
@@ -96,6 +99,8 @@ pub struct Http {
     requests: Arc<AtomicU64>,
     /// What the runs through this client did, for the receipt (see [`crate::activity`]).
     pub activity: ActivityLog,
+    /// How long this run's writes took to become visible (see [`Replication`]).
+    replication: Arc<Replication>,
 }
 
 impl Http {
@@ -116,7 +121,16 @@ impl Http {
             jitter,
             requests: Arc::new(AtomicU64::new(0)),
             activity: ActivityLog::default(),
+            replication: Arc::default(),
         })
+    }
+
+    /// The same client, learning replication afresh: one per run.
+    pub fn for_run(&self) -> Self {
+        Self {
+            replication: Arc::default(),
+            ..self.clone()
+        }
     }
 
     /// The same client (and request count) retrying by another policy.
@@ -183,6 +197,7 @@ impl Http {
         mut attempt: impl FnMut(AttemptCtx) -> BoxFuture<'a, Result<T, Failure>>,
     ) -> Result<T> {
         let start = self.clock.instant();
+        let mut probe = self.awaited_write(op).await;
         let mut n = 0u32;
         let mut per_reason = std::collections::HashMap::<RetryReason, u32>::new();
         let mut malformed = 0u32;
@@ -191,6 +206,11 @@ impl Http {
             let attempt_started = self.clock.instant();
             let failure = match attempt(AttemptCtx { n, uncertain }).await {
                 Ok(v) => {
+                    let now = self.clock.instant();
+                    self.replication.attempted(op, attempt_started, now, true);
+                    if let Some(p) = probe.as_mut() {
+                        p.ok_answer = Some(now);
+                    }
                     // Only a benchmark's model of another tool settles after a write.
                     if let Some(d) = self
                         .policy
@@ -238,12 +258,28 @@ impl Http {
                 uncertain = true;
             }
             let count = per_reason.entry(reason).or_insert(0);
-            let mut delay = self.policy.delay(reason, *count, after, &self.jitter);
+            let waited = self.clock.instant().saturating_sub(start);
+            let mut delay = self
+                .policy
+                .delay(reason, *count, waited, after, &self.jitter);
             *count += 1;
             if reason.is_polling() {
                 // Polling for replication paces attempts start to start: the round trip itself
                 // is part of the wait, so the first attempt after the window closes comes soon.
                 delay = delay.saturating_sub(self.clock.instant().saturating_sub(attempt_started));
+            }
+            let answered = self.clock.instant();
+            self.replication
+                .attempted(op, attempt_started, answered, false);
+            if let Some(p) = probe
+                .as_ref()
+                .filter(|_| reason == RetryReason::Replication)
+            {
+                if let Some(next) = self.replication.next_start(&p.awaited, answered) {
+                    // Too early for what the run has seen: go when the write was visible by
+                    // last time.
+                    delay = next.saturating_sub(answered);
+                }
             }
             let elapsed = self.clock.instant().saturating_sub(start);
             if after.is_some_and(|a| a > self.policy.max_retry_after)
@@ -264,6 +300,43 @@ impl Http {
             self.clock.sleep(delay).await;
             n += 1;
         }
+    }
+}
+
+impl Http {
+    /// For a call that waits for one of this run's writes: waits for another call's probe if
+    /// one is under way, then until the write should be visible. None for other calls, and for
+    /// a benchmark's model of another tool (which waits its own way).
+    async fn awaited_write(&self, op: Op) -> Option<Probe<'_>> {
+        if self.policy.fixed_wait.is_some() {
+            return None;
+        }
+        let patience = self.clock.sleep(self.policy.replication_window);
+        let awaited = self.replication.before_first(op, patience).await?;
+        let go = self.replication.first_start(op, &awaited);
+        let now = self.clock.instant();
+        if go > now {
+            self.clock.sleep(go - now).await;
+        }
+        Some(Probe {
+            replication: &self.replication,
+            awaited,
+            ok_answer: None,
+        })
+    }
+}
+
+/// A call waiting for a write; tells the run's [`Replication`] what it saw when it ends,
+/// however it ends (also when its future is dropped).
+struct Probe<'a> {
+    replication: &'a Replication,
+    awaited: Awaited,
+    ok_answer: Option<Duration>,
+}
+
+impl Drop for Probe<'_> {
+    fn drop(&mut self) {
+        self.replication.done(&self.awaited, self.ok_answer);
     }
 }
 

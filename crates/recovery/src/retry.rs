@@ -56,7 +56,7 @@ impl RetryReason {
 /// The calls the engine makes; replication signatures differ per call (for example 400
 /// "does not reference a valid application object" when a new app's service principal is created
 /// too soon, <https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals>).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Op {
     GetOrganization,
     GetMyRoles,
@@ -110,6 +110,181 @@ impl Op {
             | Op::ListAppRoleAssignments => e.status == 404,
             _ => false,
         }
+    }
+}
+
+impl Op {
+    /// The write of this run whose replication this call waits for: a new app must be visible
+    /// before its service principal or a secret can be added to it, a new service principal
+    /// before it can be granted a role, a grant before it can be read back.
+    pub fn waits_for(self) -> Option<Op> {
+        match self {
+            Op::UpsertServicePrincipal | Op::AddPassword => Some(Op::UpsertApplication),
+            Op::GrantAppRole => Some(Op::UpsertServicePrincipal),
+            Op::ListAppRoleAssignments => Some(Op::GrantAppRole),
+            _ => None,
+        }
+    }
+
+    /// Sends a change (its round trip is a write's, longer than a read's).
+    fn writes(self) -> bool {
+        !matches!(
+            self,
+            Op::GetOrganization
+                | Op::GetMyRoles
+                | Op::GetGraphServicePrincipal
+                | Op::FindApplications
+                | Op::GetApplication
+                | Op::GetServicePrincipal
+                | Op::ListAppRoleAssignments
+                | Op::Token
+        )
+    }
+
+    /// A write another call may wait for (see [`Op::waits_for`]).
+    fn is_awaited(self) -> bool {
+        matches!(
+            self,
+            Op::UpsertApplication | Op::UpsertServicePrincipal | Op::GrantAppRole
+        )
+    }
+}
+
+/// What one run has learned about how long the directory takes to show its own writes, so that
+/// each later call that depends on a write goes when the write should be visible, instead of
+/// finding out by polling again.
+///
+/// - The first call that waits for a write probes (polls as [`RetryPolicy::delay`] says); a
+///   second call waiting for the same write (a new app's secret, beside its service principal)
+///   waits for the probe's answer instead of probing too, then goes at once.
+/// - A call that succeeded bounds the delay: at most from the write's answer to its own answer
+///   (the directory handled it before answering).
+/// - The next call that waits for a write is sent so that it reaches the directory when that
+///   bound has passed: the bound, less the round trip such calls took so far. If it is still too
+///   early, the next attempt goes at the bound itself, and only then does it poll again.
+///
+/// Times are the clock's monotonic readings ([`crate::Clock::instant`]).
+#[derive(Debug, Default)]
+pub struct Replication {
+    state: Mutex<ReplicationState>,
+    changed: tokio::sync::Notify,
+}
+
+#[derive(Debug, Default)]
+struct ReplicationState {
+    /// When each awaited write of this run was answered.
+    written: std::collections::HashMap<Op, Duration>,
+    /// Writes a call is probing for, and writes known to be visible.
+    probing: std::collections::HashSet<Op>,
+    visible: std::collections::HashSet<Op>,
+    /// The longest a write took to become visible, as far as this run can tell.
+    bound: Option<Duration>,
+    /// The last round trip of a write and of a read.
+    round_trip: std::collections::HashMap<bool, Duration>,
+}
+
+/// A dependent call's view of the write it waits for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Awaited {
+    pub write: Op,
+    /// When the write was answered.
+    pub at: Duration,
+    /// This call probes for the write (no other call is).
+    pub probing: bool,
+}
+
+impl Replication {
+    fn state(&self) -> std::sync::MutexGuard<'_, ReplicationState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records one attempt of `op`: its start and answer, and whether it succeeded.
+    pub fn attempted(&self, op: Op, started: Duration, answered: Duration, ok: bool) {
+        let mut st = self.state();
+        st.round_trip
+            .insert(op.writes(), answered.saturating_sub(started));
+        if ok && op.is_awaited() {
+            st.written.insert(op, answered);
+        }
+    }
+
+    /// Before `op`'s first attempt: the write of this run it waits for, if any. When another
+    /// call is probing for that write, waits (until `patience` ends) for it to find the write
+    /// visible or give up; otherwise this call becomes the probe.
+    pub async fn before_first(
+        &self,
+        op: Op,
+        patience: futures::future::BoxFuture<'static, ()>,
+    ) -> Option<Awaited> {
+        let write = op.waits_for()?;
+        let mut patience = patience;
+        loop {
+            let changed = self.changed.notified();
+            {
+                let mut st = self.state();
+                let at = *st.written.get(&write)?;
+                if st.visible.contains(&write) || st.bound.is_some() {
+                    return Some(Awaited {
+                        write,
+                        at,
+                        probing: false,
+                    });
+                }
+                if st.probing.insert(write) {
+                    return Some(Awaited {
+                        write,
+                        at,
+                        probing: true,
+                    });
+                }
+            }
+            tokio::select! {
+                () = changed => {}
+                () = &mut patience => {
+                    let at = *self.state().written.get(&write)?;
+                    return Some(Awaited { write, at, probing: false });
+                }
+            }
+        }
+    }
+
+    /// When `op`'s first attempt should start: at once for a probe or a write known visible,
+    /// else so that it reaches the directory when the bound has passed.
+    pub fn first_start(&self, op: Op, w: &Awaited) -> Duration {
+        let st = self.state();
+        if w.probing || st.visible.contains(&w.write) {
+            return w.at;
+        }
+        let trip = st.round_trip.get(&op.writes()).copied().unwrap_or_default();
+        st.bound.map_or(w.at, |b| (w.at + b).saturating_sub(trip))
+    }
+
+    /// After a too-early attempt answered at `answered`: when to go next, if the bound says
+    /// (None: poll as usual).
+    pub fn next_start(&self, w: &Awaited, answered: Duration) -> Option<Duration> {
+        let bound = self.state().bound?;
+        (answered < w.at + bound).then_some(w.at + bound)
+    }
+
+    /// The call ended: it succeeded, answered at `ok_answer` (the write is visible), or it failed
+    /// for good (None).
+    pub fn done(&self, w: &Awaited, ok_answer: Option<Duration>) {
+        {
+            let mut st = self.state();
+            if w.probing {
+                st.probing.remove(&w.write);
+            }
+            if let Some(answered) = ok_answer {
+                st.visible.insert(w.write);
+                let seen = answered.saturating_sub(w.at);
+                st.bound = Some(match st.bound {
+                    // A probe measured it; a call sent by the bound can only tighten it.
+                    Some(b) if !w.probing => b.min(seen),
+                    _ => seen,
+                });
+            }
+        }
+        self.changed.notify_waiters();
     }
 }
 
@@ -184,8 +359,9 @@ pub struct RetryPolicy {
     pub replication_cap: Duration,
     /// How long after our own write an answer "not found" may still be replication lag.
     pub replication_window: Duration,
-    /// First interval for polling the token endpoint (a new secret, a new permission); grows by
-    /// a quarter each time up to `token_poll_cap`, and never comes sooner than this. The identity
+    /// Polling the token endpoint (a new secret, a new permission): each interval is a fifth of
+    /// the time waited so far, at least this and at most `token_poll_cap`, so a short wait ends
+    /// within a second of the secret working and a long one costs few requests. The identity
     /// platform throttles bursts of client-credentials requests with 429 and Retry-After
     /// (<https://learn.microsoft.com/entra/msal/dotnet/advanced/exceptions/msal-throttling>).
     pub token_poll_base: Duration,
@@ -305,11 +481,13 @@ impl RetryPolicy {
         }
     }
 
-    /// The delay before attempt `attempt + 1` (attempt counts retries of this reason, from 0).
+    /// The delay before attempt `attempt + 1` (attempt counts retries of this reason, from 0;
+    /// `waited` is the time since the call's first attempt).
     pub fn delay(
         &self,
         reason: RetryReason,
         attempt: u32,
+        waited: Duration,
         retry_after: Option<Duration>,
         jitter: &Jitter,
     ) -> Duration {
@@ -325,13 +503,20 @@ impl RetryPolicy {
                 fixed.next_retries
             };
         }
+        if matches!(
+            reason,
+            RetryReason::SecretNotReady | RetryReason::PermissionNotEffective
+        ) {
+            // Never faster than the base: jitter only lengthens.
+            let share = (waited.as_secs_f64() / 5.0).clamp(
+                self.token_poll_base.as_secs_f64(),
+                self.token_poll_cap.as_secs_f64(),
+            );
+            return Duration::from_secs_f64(share * jitter.factor(1.0, 1.1));
+        }
         // (first delay, cap, growth per attempt, lowest jitter factor)
         let (base, cap, growth, lowest) = match reason {
             RetryReason::Replication => (self.replication_base, self.replication_cap, 1.5, 0.8),
-            // Never faster than the base: jitter only lengthens.
-            RetryReason::SecretNotReady | RetryReason::PermissionNotEffective => {
-                (self.token_poll_base, self.token_poll_cap, 1.25, 1.0)
-            }
             _ => (self.transient_base, self.transient_cap, 2.0, 0.8),
         };
         let raw = base.as_secs_f64() * growth_pow(growth, attempt);
@@ -362,21 +547,135 @@ mod tests {
     fn token_endpoint_polls_are_at_least_a_second_apart_and_back_off() {
         let p = RetryPolicy::default();
         let j = Jitter::new(7);
-        let delays: Vec<Duration> = (0..12)
-            .map(|n| p.delay(RetryReason::SecretNotReady, n, None, &j))
-            .collect();
+        // The polls of a 60-second wait, each paced by the time waited so far.
+        let mut waited = Duration::ZERO;
+        let mut delays = Vec::new();
+        for n in 0.. {
+            let d = p.delay(RetryReason::SecretNotReady, n, waited, None, &j);
+            delays.push(d);
+            waited += d;
+            if waited > Duration::from_secs(60) {
+                break;
+            }
+        }
         assert!(
             delays.iter().all(|d| *d >= Duration::from_secs(1)),
             "{delays:?}"
         );
-        assert!(delays[8] > delays[0] * 2, "{delays:?}");
+        // The first seconds are polled once a second, so a secret that works after 3 s is seen
+        // within a second of it; later polls spread out, up to the cap.
         assert!(
-            delays.iter().all(|d| *d <= p.token_poll_cap.mul_f64(1.2)),
+            delays[..4].iter().all(|d| *d < Duration::from_millis(1100)),
             "{delays:?}"
         );
+        assert!(
+            delays.last().unwrap() > &Duration::from_secs(3),
+            "{delays:?}"
+        );
+        assert!(
+            delays.iter().all(|d| *d <= p.token_poll_cap.mul_f64(1.1)),
+            "{delays:?}"
+        );
+        assert!(
+            delays.len() < 30,
+            "a minute's wait takes {} polls",
+            delays.len()
+        );
         // Retry-After from a throttled token endpoint is honoured, not shortened.
-        let after = p.delay(RetryReason::Throttled, 0, Some(Duration::from_secs(60)), &j);
+        let after = p.delay(
+            RetryReason::Throttled,
+            0,
+            Duration::ZERO,
+            Some(Duration::from_secs(60)),
+            &j,
+        );
         assert!(after >= Duration::from_secs(60));
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    fn forever() -> futures::future::BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(Duration::from_secs(3600)))
+    }
+
+    #[tokio::test]
+    async fn one_call_probes_for_a_write_and_the_other_waits_for_its_answer() {
+        let rep = std::sync::Arc::new(Replication::default());
+        // Nothing waits for a write this run did not make (a resumed run's app).
+        assert_eq!(
+            rep.before_first(Op::UpsertServicePrincipal, forever())
+                .await,
+            None
+        );
+        rep.attempted(Op::UpsertApplication, ms(1000), ms(1400), true);
+        let probe = rep
+            .before_first(Op::UpsertServicePrincipal, forever())
+            .await
+            .expect("waits for the app");
+        assert!(probe.probing && probe.at == ms(1400));
+        assert_eq!(
+            rep.first_start(Op::UpsertServicePrincipal, &probe),
+            ms(1400)
+        );
+        let sibling = tokio::spawn({
+            let rep = rep.clone();
+            async move { rep.before_first(Op::AddPassword, forever()).await }
+        });
+        tokio::time::sleep(ms(50)).await;
+        assert!(!sibling.is_finished(), "the secret waits for the probe");
+        // The probe got through: its answer came 1.2 s after the app's.
+        rep.attempted(Op::UpsertServicePrincipal, ms(2200), ms(2600), true);
+        rep.done(&probe, Some(ms(2600)));
+        let sibling = sibling.await.unwrap().expect("waits for the app");
+        assert!(!sibling.probing);
+        assert_eq!(
+            rep.first_start(Op::AddPassword, &sibling),
+            ms(1400),
+            "at once"
+        );
+
+        // The grant waits for the service principal: sent so that it arrives 1.2 s after it,
+        // less a write's round trip (400 ms).
+        let grant = rep.before_first(Op::GrantAppRole, forever()).await.unwrap();
+        assert!(!grant.probing && grant.at == ms(2600));
+        assert_eq!(rep.first_start(Op::GrantAppRole, &grant), ms(3400));
+        // Too early after all: next time at the bound itself, then poll as usual.
+        assert_eq!(rep.next_start(&grant, ms(3700)), Some(ms(3800)));
+        assert_eq!(rep.next_start(&grant, ms(3900)), None);
+    }
+
+    #[tokio::test]
+    async fn a_probe_that_fails_hands_the_probing_to_the_waiting_call() {
+        let rep = std::sync::Arc::new(Replication::default());
+        rep.attempted(Op::UpsertApplication, ms(0), ms(400), true);
+        let probe = rep
+            .before_first(Op::UpsertServicePrincipal, forever())
+            .await
+            .unwrap();
+        let sibling = tokio::spawn({
+            let rep = rep.clone();
+            async move { rep.before_first(Op::AddPassword, forever()).await }
+        });
+        tokio::time::sleep(ms(20)).await;
+        rep.done(&probe, None);
+        let sibling = sibling.await.unwrap().unwrap();
+        assert!(
+            sibling.probing,
+            "nothing was learned: the secret probes itself"
+        );
+        // A sibling whose patience ends goes on its own.
+        let third = rep
+            .before_first(Op::AddPassword, Box::pin(tokio::time::sleep(ms(10))))
+            .await
+            .unwrap();
+        assert!(!third.probing);
+        assert_eq!(
+            rep.first_start(Op::AddPassword, &third),
+            ms(400),
+            "no bound yet: at once"
+        );
     }
 
     #[test]
@@ -488,15 +787,16 @@ mod tests {
         let d = p.delay(
             RetryReason::Throttled,
             0,
+            Duration::ZERO,
             Some(Duration::from_millis(2128)),
             &j,
         );
         assert!(d >= Duration::from_millis(2128) && d <= Duration::from_millis(2128 + 250));
-        let first = p.delay(RetryReason::Replication, 0, None, &j);
+        let first = p.delay(RetryReason::Replication, 0, Duration::ZERO, None, &j);
         assert!(first >= Duration::from_millis(200) && first <= Duration::from_millis(300));
-        let late = p.delay(RetryReason::Replication, 20, None, &j);
+        let late = p.delay(RetryReason::Replication, 20, Duration::ZERO, None, &j);
         assert!(late <= p.replication_cap.mul_f64(1.2));
-        let t = p.delay(RetryReason::Unavailable, 3, None, &j);
+        let t = p.delay(RetryReason::Unavailable, 3, Duration::ZERO, None, &j);
         assert!(
             t >= Duration::from_millis(3200) && t <= Duration::from_millis(4800),
             "{t:?}"
@@ -505,8 +805,8 @@ mod tests {
         let (a, b) = (Jitter::new(9), Jitter::new(9));
         for n in 0..5 {
             assert_eq!(
-                p.delay(RetryReason::Network, n, None, &a),
-                p.delay(RetryReason::Network, n, None, &b)
+                p.delay(RetryReason::Network, n, Duration::ZERO, None, &a),
+                p.delay(RetryReason::Network, n, Duration::ZERO, None, &b)
             );
         }
     }

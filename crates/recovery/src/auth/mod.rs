@@ -197,9 +197,12 @@ impl Authenticator {
                 tracing::warn!(error = %e, "browser did not open; the sign-in link is shown instead");
             }
         });
-        let callback = loopback
-            .wait(state.secret().clone(), self.config.sign_in_timeout)
-            .await?;
+        let check = self.id_token_check();
+        let (callback, ()) = tokio::join!(
+            loopback.wait(state.secret().clone(), self.config.sign_in_timeout),
+            check.prefetch(),
+        );
+        let callback = callback?;
         let code = authorization_code(callback)?;
         self.redeem(code, verifier, redirect_uri, &nonce).await
     }
@@ -361,6 +364,7 @@ impl Authenticator {
             endpoints: &self.config.endpoints,
             client_id: &self.config.client_id,
             keys: &self.keys,
+            authority_tenant: &self.config.tenant,
         }
     }
 }

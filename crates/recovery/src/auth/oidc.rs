@@ -262,6 +262,8 @@ pub struct IdTokenCheck<'a> {
     pub endpoints: &'a crate::cloud::Endpoints,
     pub client_id: &'a str,
     pub keys: &'a KeyCache,
+    /// The tenant the sign-in goes to (`organizations`, or the one the user named).
+    pub authority_tenant: &'a str,
 }
 
 impl IdTokenCheck<'_> {
@@ -273,6 +275,18 @@ impl IdTokenCheck<'_> {
         // The tenant is read before the signature is checked only to know whose keys and which
         // issuer to check against; nothing else is trusted until the check passes.
         let tid = unverified_tid(token)?;
+        if let Some(keys) = self.prefetched(&tid).await {
+            // The multi-tenant authorities publish the tenant-independent keys Entra signs
+            // tokens with; the issuer is still checked against the token's own tenant
+            // (<https://learn.microsoft.com/entra/identity-platform/access-tokens#validate-tokens>).
+            // A key specific to the tenant is not among them: its kid falls through to the
+            // tenant's own keys.
+            match self.check(token, &tid, keys, nonce) {
+                Verdict::UnknownKey => {}
+                Verdict::Ok(claims) => return Ok(*claims),
+                Verdict::Refused(why) => return Err(Error::TokenInvalid(why)),
+            }
+        }
         let (jwks, fresh) = self.keys_of(&tid, false).await?;
         let verdict = match self.check(token, &tid, jwks, nonce) {
             // A key we have not seen: Entra rolled its keys over. Fetch them once more.
@@ -290,6 +304,32 @@ impl IdTokenCheck<'_> {
             )),
             Verdict::Refused(why) => Err(Error::TokenInvalid(why)),
         }
+    }
+
+    /// Fetches the sign-in authority's keys while the user signs in, so that verifying the
+    /// answer needs no round trip of its own. A failure is left for the verification to meet.
+    pub async fn prefetch(&self) {
+        if self
+            .keys
+            .keys
+            .lock()
+            .await
+            .contains_key(self.authority_tenant)
+        {
+            return;
+        }
+        if let Err(e) = self.keys_of(self.authority_tenant, false).await {
+            tracing::debug!(error = %e, "signing keys not fetched ahead");
+        }
+    }
+
+    /// The authority's keys fetched ahead, when the token's tenant has none of its own cached.
+    async fn prefetched(&self, tid: &str) -> Option<CoreJsonWebKeySet> {
+        let cache = self.keys.keys.lock().await;
+        if cache.contains_key(tid) {
+            return None;
+        }
+        cache.get(self.authority_tenant).cloned()
     }
 
     /// The tenant's keys, from the cache or fetched (always when `refresh`); and whether they

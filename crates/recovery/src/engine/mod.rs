@@ -331,7 +331,11 @@ impl Engine {
         j.graph_service_principal_id = Some(pre.graph_service_principal_id.clone());
         j.app_role_id = Some(pre.app_role_id.clone());
         self.save(&mut j)?;
-        let g = self.graph(session);
+        // One run: what it learns about replication serves its own later calls.
+        let g = Graph {
+            http: self.http.for_run(),
+            ..self.graph(session)
+        };
 
         let app = self
             .create_app(&g, &mut j, pre, &choice.app, route, sink)
