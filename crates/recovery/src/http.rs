@@ -311,6 +311,15 @@ impl Http {
         if self.policy.fixed_wait.is_some() {
             return None;
         }
+        if op == Op::Token {
+            if let Some(go) = self.replication.token_start() {
+                let now = self.clock.instant();
+                if go > now {
+                    self.clock.sleep(go - now).await;
+                }
+            }
+            return None;
+        }
         let patience = self.clock.sleep(self.policy.replication_window);
         let awaited = self.replication.before_first(op, patience).await?;
         let go = self.replication.first_start(op, &awaited);

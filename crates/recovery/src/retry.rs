@@ -141,11 +141,12 @@ impl Op {
         )
     }
 
-    /// A write another call may wait for (see [`Op::waits_for`]).
+    /// A write another call may wait for (see [`Op::waits_for`] and
+    /// [`Replication::token_start`]).
     fn is_awaited(self) -> bool {
         matches!(
             self,
-            Op::UpsertApplication | Op::UpsertServicePrincipal | Op::GrantAppRole
+            Op::UpsertApplication | Op::UpsertServicePrincipal | Op::GrantAppRole | Op::AddPassword
         )
     }
 }
@@ -259,6 +260,20 @@ impl Replication {
         st.bound.map_or(w.at, |b| (w.at + b).saturating_sub(trip))
     }
 
+    /// When a token for the new app is first worth asking for: the later of its secret and its
+    /// grant cannot work in a token before the directory shows it, so the request is sent to
+    /// arrive when this run's bound has passed since then. None when this run learned no bound
+    /// or wrote neither (a resumed run: ask at once).
+    pub fn token_start(&self) -> Option<Duration> {
+        let st = self.state();
+        let at = [Op::GrantAppRole, Op::AddPassword]
+            .iter()
+            .filter_map(|o| st.written.get(o))
+            .max()?;
+        let trip = st.round_trip.get(&false).copied().unwrap_or_default();
+        Some((*at + st.bound?).saturating_sub(trip))
+    }
+
     /// After a too-early attempt answered at `answered`: when to go next, if the bound says
     /// (None: poll as usual).
     pub fn next_start(&self, w: &Awaited, answered: Duration) -> Option<Duration> {
@@ -354,7 +369,7 @@ pub struct RetryPolicy {
     /// Give up on one step after this long.
     pub budget: Duration,
     /// First interval (start to start) for replication polling; grows by half each time up to
-    /// `replication_cap`.
+    /// `replication_cap`, or to a fifth of the time waited so far if that is longer.
     pub replication_base: Duration,
     pub replication_cap: Duration,
     /// How long after our own write an answer "not found" may still be replication lag.
@@ -520,7 +535,12 @@ impl RetryPolicy {
             _ => (self.transient_base, self.transient_cap, 2.0, 0.8),
         };
         let raw = base.as_secs_f64() * growth_pow(growth, attempt);
-        let capped = raw.min(cap.as_secs_f64());
+        let mut capped = raw.min(cap.as_secs_f64());
+        if reason == RetryReason::Replication {
+            // A write that takes long to show is polled at a fifth of the wait so far: a slow
+            // tenant costs few requests, a fast one is still seen within the cap.
+            capped = capped.max(waited.as_secs_f64() / 5.0);
+        }
         Duration::from_secs_f64(capped * jitter.factor(lowest, 1.2))
     }
 }
@@ -644,6 +664,14 @@ mod tests {
         // Too early after all: next time at the bound itself, then poll as usual.
         assert_eq!(rep.next_start(&grant, ms(3700)), Some(ms(3800)));
         assert_eq!(rep.next_start(&grant, ms(3900)), None);
+
+        // The app's token: not before the later of secret and grant has had as long, less a
+        // read's round trip (a token request is no write: 200 ms).
+        assert_eq!(rep.token_start(), None, "neither written yet");
+        rep.attempted(Op::AddPassword, ms(2700), ms(3100), true);
+        rep.attempted(Op::GrantAppRole, ms(3400), ms(3850), true);
+        rep.attempted(Op::ListAppRoleAssignments, ms(3900), ms(4100), true);
+        assert_eq!(rep.token_start(), Some(ms(3850 + 1200 - 200)));
     }
 
     #[tokio::test]
@@ -796,6 +824,18 @@ mod tests {
         assert!(first >= Duration::from_millis(200) && first <= Duration::from_millis(300));
         let late = p.delay(RetryReason::Replication, 20, Duration::ZERO, None, &j);
         assert!(late <= p.replication_cap.mul_f64(1.2));
+        // A long wait spreads its polls out.
+        let slow = p.delay(
+            RetryReason::Replication,
+            20,
+            Duration::from_secs(10),
+            None,
+            &j,
+        );
+        assert!(
+            slow >= Duration::from_millis(1600) && slow <= Duration::from_millis(2400),
+            "{slow:?}"
+        );
         let t = p.delay(RetryReason::Unavailable, 3, Duration::ZERO, None, &j);
         assert!(
             t >= Duration::from_millis(3200) && t <= Duration::from_millis(4800),

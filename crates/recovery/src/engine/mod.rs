@@ -358,7 +358,7 @@ impl Engine {
             if consent.is_none() {
                 return Ok(false);
             }
-            self.verify(&cell, &tid, &app, &secret, sink)
+            self.verify(&g.http, &cell, &tid, &app, &secret, sink)
                 .await
                 .map(|_| true)
         };

@@ -16,8 +16,11 @@ use super::*;
 impl Engine {
     /// Proves the credentials: a client-credentials token whose `roles` claim holds
     /// AuditLog.Read.All, waiting out secret and permission replication.
+    /// `http`: the run's client, which knows how long the run's writes took to show.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn verify(
         &self,
+        http: &Http,
         cell: &JournalCell,
         tid: &str,
         app: &AppRecord,
@@ -26,9 +29,7 @@ impl Engine {
     ) -> Result<Vec<String>> {
         let s = sink.step(Step::Verify);
         s.begin().await;
-        let http = self
-            .http
-            .with_policy(self.http.policy.with_budget(self.cfg.verify_budget));
+        let http = http.with_policy(http.policy.with_budget(self.cfg.verify_budget));
         let endpoints = &self.cfg.endpoints;
         let result = http
             .retry(Op::Token, &s, |_| {
