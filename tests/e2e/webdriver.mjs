@@ -1,6 +1,7 @@
 // A minimal W3C WebDriver client over fetch, plus the tauri-driver process that serves it.
 // tauri-driver listens on 4444 and drives the real app window through WebKitWebDriver.
 import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const DRIVER = "http://127.0.0.1:4444";
@@ -37,8 +38,40 @@ export async function startDriver() {
   }
 }
 
+/** The processes running `binary` (Linux: /proc; elsewhere none are seen). */
+function instancesOf(binary) {
+  if (!existsSync("/proc/self/exe")) return [];
+  const target = realpathSync(binary);
+  const pids = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/exe`).replace(/ \(deleted\)$/, "") === target) pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return pids;
+}
+
+/**
+ * Waits until no earlier window of the app is still running: the app allows one instance at a time,
+ * so a window still closing (the previous test's, under load) would be handed the new launch, and
+ * the new process would exit instead of opening the window WebDriver waits for.
+ */
+async function noEarlierInstance(binary, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pids = instancesOf(binary);
+    if (pids.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`an earlier ${binary} (pid ${pids.join(", ")}) is still running after ${timeoutMs / 1000} s`);
+    await sleep(200);
+  }
+}
+
 export class Session {
   static async open(application) {
+    await noEarlierInstance(application);
     const value = await call("POST", "/session", {
       capabilities: { alwaysMatch: { "tauri:options": { application } } },
     });

@@ -10,6 +10,7 @@
 //   announcer the live region's words for screen readers
 //   runs      the Runs page: every run on this computer, and deletions under way
 import type { AppChoice } from "./bindings/AppChoice";
+import type { CleanupReport } from "./bindings/CleanupReport";
 import type { ConsentPlan } from "./bindings/ConsentPlan";
 import type { Diagnostics } from "./bindings/Diagnostics";
 import type { ErrorInfo } from "./bindings/ErrorInfo";
@@ -357,9 +358,9 @@ export class Wizard {
 
   /**
    * Deletes a run's app registration (after the page asked), signing in to the run's tenant.
-   * Returns whether it was deleted; what happened is in `runs.work`.
+   * Returns what was deleted, or null when it failed (why is in `runs.work`).
    */
-  async deleteRun(run: RunStatus, purge: boolean): Promise<boolean> {
+  async deleteRun(run: RunStatus, purge: boolean): Promise<CleanupReport | null> {
     const { runs, outcome } = this;
     const id = run.journal.runId;
     runs.work[id] = { phase: "signingIn", error: null };
@@ -367,7 +368,7 @@ export class Wizard {
     runs.signingIn = id;
     this.trouble.note(`delete run tenant=${run.journal.tenantId} purge=${purge}`);
     try {
-      await this.backend.deleteRun(run.journal.tenantId, id, purge, this.deletionOptions(), (e) => {
+      const report = await this.backend.deleteRun(run.journal.tenantId, id, purge, this.deletionOptions(), (e) => {
         if (e.type === "signInUrl") runs.signIn.url = e.url;
         else if (e.type === "deviceCode") runs.signIn.userCode = { code: e.userCode, uri: e.verificationUri };
         else if (e.type === "started" && e.step === "cleanup") {
@@ -383,12 +384,12 @@ export class Wizard {
         outcome.secret = null;
         outcome.deadline = null;
       }
-      return true;
+      return report;
     } catch (err) {
       const info = toErrorInfo(err);
       runs.work[id] = { phase: "failed", error: info };
       this.trouble.note(`delete run failed code=${info.code} request-id=${info.requestId ?? "-"}`);
-      return false;
+      return null;
     } finally {
       runs.signingIn = null;
       runs.signIn.clear();
