@@ -126,19 +126,20 @@ impl Op {
         }
     }
 
-    /// Sends a change (its round trip is a write's, longer than a read's).
-    fn writes(self) -> bool {
-        !matches!(
-            self,
+    /// Which calls take about as long as this one: a token request, a Graph read, or a Graph
+    /// write (longer than a read).
+    fn trip_class(self) -> u8 {
+        match self {
+            Op::Token => 0,
             Op::GetOrganization
-                | Op::GetMyRoles
-                | Op::GetGraphServicePrincipal
-                | Op::FindApplications
-                | Op::GetApplication
-                | Op::GetServicePrincipal
-                | Op::ListAppRoleAssignments
-                | Op::Token
-        )
+            | Op::GetMyRoles
+            | Op::GetGraphServicePrincipal
+            | Op::FindApplications
+            | Op::GetApplication
+            | Op::GetServicePrincipal
+            | Op::ListAppRoleAssignments => 1,
+            _ => 2,
+        }
     }
 
     /// A write another call may wait for (see [`Op::waits_for`] and
@@ -180,8 +181,10 @@ struct ReplicationState {
     visible: std::collections::HashSet<Op>,
     /// The longest a write took to become visible, as far as this run can tell.
     bound: Option<Duration>,
-    /// The last round trip of a write and of a read.
-    round_trip: std::collections::HashMap<bool, Duration>,
+    /// The shortest round trip of each [`Op::trip_class`] seen so far: a call sent by the bound
+    /// counts on no less, so it arrives late by a little rather than early by a little (which
+    /// would cost a whole round trip more).
+    round_trip: std::collections::HashMap<u8, Duration>,
 }
 
 /// A dependent call's view of the write it waits for.
@@ -202,8 +205,11 @@ impl Replication {
     /// Records one attempt of `op`: its start and answer, and whether it succeeded.
     pub fn attempted(&self, op: Op, started: Duration, answered: Duration, ok: bool) {
         let mut st = self.state();
+        let trip = answered.saturating_sub(started);
         st.round_trip
-            .insert(op.writes(), answered.saturating_sub(started));
+            .entry(op.trip_class())
+            .and_modify(|t| *t = (*t).min(trip))
+            .or_insert(trip);
         if ok && op.is_awaited() {
             st.written.insert(op, answered);
         }
@@ -256,13 +262,18 @@ impl Replication {
         if w.probing || st.visible.contains(&w.write) {
             return w.at;
         }
-        let trip = st.round_trip.get(&op.writes()).copied().unwrap_or_default();
+        let trip = st
+            .round_trip
+            .get(&op.trip_class())
+            .copied()
+            .unwrap_or_default();
         st.bound.map_or(w.at, |b| (w.at + b).saturating_sub(trip))
     }
 
     /// When a token for the new app is first worth asking for: the later of its secret and its
     /// grant cannot work in a token before the directory shows it, so the request is sent to
-    /// arrive when this run's bound has passed since then. None when this run learned no bound
+    /// arrive when this run's bound has passed since then (it has no other evidence: a
+    /// client-credentials request before that would fail, costing a request). None when this run learned no bound
     /// or wrote neither (a resumed run: ask at once).
     pub fn token_start(&self) -> Option<Duration> {
         let st = self.state();
@@ -270,7 +281,12 @@ impl Replication {
             .iter()
             .filter_map(|o| st.written.get(o))
             .max()?;
-        let trip = st.round_trip.get(&false).copied().unwrap_or_default();
+        // No token asked for yet in this run: a Graph read's round trip is the nearest.
+        let trip = [Op::Token, Op::GetApplication]
+            .iter()
+            .find_map(|o| st.round_trip.get(&o.trip_class()))
+            .copied()
+            .unwrap_or_default();
         Some((*at + st.bound?).saturating_sub(trip))
     }
 
@@ -665,13 +681,15 @@ mod tests {
         assert_eq!(rep.next_start(&grant, ms(3700)), Some(ms(3800)));
         assert_eq!(rep.next_start(&grant, ms(3900)), None);
 
-        // The app's token: not before the later of secret and grant has had as long, less a
-        // read's round trip (a token request is no write: 200 ms).
+        // The app's token: not before the later of secret and grant has had as long, less the
+        // shortest token request's round trip (the sign-in's: 250 ms).
         assert_eq!(rep.token_start(), None, "neither written yet");
+        rep.attempted(Op::Token, ms(0), ms(300), true);
+        rep.attempted(Op::Token, ms(300), ms(550), true);
         rep.attempted(Op::AddPassword, ms(2700), ms(3100), true);
         rep.attempted(Op::GrantAppRole, ms(3400), ms(3850), true);
         rep.attempted(Op::ListAppRoleAssignments, ms(3900), ms(4100), true);
-        assert_eq!(rep.token_start(), Some(ms(3850 + 1200 - 200)));
+        assert_eq!(rep.token_start(), Some(ms(3850 + 1200 - 250)));
     }
 
     #[tokio::test]
