@@ -10,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "cleanup",
     "reveal_secret",
     "copy_secret",
+    "copy_text",
     "forget_secrets",
     "save_receipt",
     "save_calendar",

@@ -50,6 +50,11 @@ impl SecretClipboard {
         Ok(())
     }
 
+    /// Puts `text` (an ID, a link, the diagnostics) on the clipboard, where it stays.
+    pub fn copy(&self, text: String) -> Result<(), String> {
+        self.with(|c| c.set_text(text))
+    }
+
     fn with<T>(
         &self,
         f: impl FnOnce(&mut arboard::Clipboard) -> Result<T, arboard::Error>,

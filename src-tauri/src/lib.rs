@@ -24,6 +24,7 @@ macro_rules! app_commands {
             commands::wizard::cleanup,
             commands::vault::reveal_secret,
             commands::vault::copy_secret,
+            commands::vault::copy_text,
             commands::vault::forget_secrets,
             commands::records::save_receipt,
             commands::records::save_calendar,
@@ -44,7 +45,6 @@ macro_rules! app_commands {
 /// Tauri's mock runtime.
 pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder
-        .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .manage(AppState::default())

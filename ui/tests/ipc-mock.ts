@@ -50,7 +50,7 @@ const commands: Record<string, (a: Args) => Promise<unknown>> = {
   forget_run: (a) => fake.forgetRun(a.tenantId, a.runId),
   save_run_receipt: (a) => fake.saveRunReceipt(a.tenantId, a.runId),
   delete_run: (a) => fake.deleteRun(a.tenantId, a.runId, a.purge, a.options, channel(a.onEvent)),
-  "plugin:clipboard-manager|write_text": (a) => fake.copyText(a.text),
+  copy_text: (a) => fake.copyText(a.text),
   "plugin:opener|open_url": (a) => fake.openUrl(a.url),
 };
 

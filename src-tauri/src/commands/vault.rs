@@ -56,6 +56,19 @@ pub(crate) async fn copy(state: &AppState, h: &Handover, with_ids: bool) -> IpcR
     })
 }
 
+/// Copies what the page shows (an ID, a link, the diagnostics): plainly, and it stays. Through
+/// the app's own clipboard handle, as the secret is, so no clipboard plugin (and its image
+/// support) ships.
+#[tauri::command]
+pub async fn copy_text(state: State<'_, AppState>, text: String) -> IpcResult<()> {
+    let clipboard = state.clipboard.clone();
+    tauri::async_runtime::spawn_blocking(move || clipboard.copy(text))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r)
+        .map_err(|e| IpcError::new(Code::Internal, format!("Could not use the clipboard: {e}")))
+}
+
 /// Removes the client secret from this computer's keychain (the app registration stays).
 #[tauri::command]
 pub async fn forget_secrets(state: State<'_, AppState>) -> IpcResult<()> {

@@ -1,6 +1,5 @@
 // The only module that talks to Tauri. Every command is gated per window in src-tauri/capabilities.
 import { Channel, invoke } from "@tauri-apps/api/core";
-import { writeText } from "@tauri-apps/plugin-clipboard-manager";
 import { openUrl } from "@tauri-apps/plugin-opener";
 import type { Event } from "../bindings/Event";
 import type { Backend, EventHandler } from "./types";
@@ -20,7 +19,7 @@ export const tauriBackend: Backend = {
   proceed: () => invoke("proceed"),
   revealSecret: () => invoke("reveal_secret"),
   copySecret: (withIds) => invoke("copy_secret", { withIds }),
-  copyText: (text) => writeText(text),
+  copyText: (text) => invoke("copy_text", { text }),
   openUrl: (url) => openUrl(url),
   cleanup: (purge, onEvent) => invoke("cleanup", { purge, onEvent: channel(onEvent) }),
   forgetSecrets: () => invoke("forget_secrets"),
