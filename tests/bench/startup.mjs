@@ -8,7 +8,7 @@
 // env: APP_BINARY, BARE_BINARY (required); APP_BUTTON (default "Sign in to Microsoft"), BARE_BUTTON
 // (default "Start"); APP_DEB, BARE_DEB (installers, optional); RUNS (default 5).
 import { readFileSync, readdirSync, statSync } from "node:fs";
-import { Session, startDriver } from "../e2e/webdriver.mjs";
+import { Session, noEarlierInstance, startDriver } from "../e2e/webdriver.mjs";
 
 const runs = Math.max(5, Number(process.env.RUNS ?? 5));
 const apps = [
@@ -62,16 +62,28 @@ function memoryKiB(pid) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const results = new Map(apps.map((a) => [a.name, { startups: [], memories: [] }]));
+const results = new Map(apps.map((a) => [a.name, { startups: [], memories: [], phases: [] }]));
 const driver = await startDriver();
 try {
   for (let i = 0; i < runs; i++) {
     for (const a of apps) {
       const r = results.get(a.name);
+      // The previous run's window may still be closing: not part of this start.
+      await noEarlierInstance(a.binary);
+      const launched = Date.now();
       const t0 = performance.now();
       const session = await Session.open(a.binary);
-      await session.button(a.button, 30_000);
+      await session.button(a.button, 30_000, 10);
       r.startups.push(performance.now() - t0);
+      // Where the time went, on the same (wall) clock: the page's own navigation timing.
+      const nav = await session.execute(
+        "const n = performance.getEntriesByType('navigation')[0] || {}; return { origin: performance.timeOrigin, response: n.responseEnd, dcl: n.domContentLoadedEventEnd, now: performance.now() };",
+      );
+      r.phases.push({
+        webview: nav.origin - launched,
+        page: nav.dcl ?? nav.response ?? 0,
+        shown: nav.now,
+      });
       await new Promise((res) => setTimeout(res, 1500)); // let the page settle before reading memory
       r.memories.push(appTree(a.binary).map((p) => ({ ...p, ...memoryKiB(p.pid) })));
       await session.close();
@@ -99,6 +111,11 @@ for (const a of apps) {
   console.log(`${a.name}: ${a.binary}`);
   console.log(`  cold start to interactive first page, ${runs} runs (ms): ${startups.map((t) => t.toFixed(0)).join(" ")}`);
   console.log(`    median ${median(startups).toFixed(0)} ms, min ${Math.min(...startups).toFixed(0)} ms, max ${Math.max(...startups).toFixed(0)} ms`);
+  const phases = results.get(a.name).phases;
+  const med = (key) => median(phases.map((p) => p[key])).toFixed(0);
+  console.log(
+    `    where it goes (medians): launch to the page's first request ${med("webview")} ms, page loaded (DOMContentLoaded) ${med("page")} ms after that, button found ${med("shown")} ms after that request`,
+  );
   console.log(`  memory after the first page (app + WebKit processes), median of ${runs}: PSS ${mib(median(pss))} MiB, RSS ${mib(median(rss))} MiB`);
   for (const p of memories.at(-1)) console.log(`    ${p.name.padEnd(24)} PSS ${mib(p.pss).padStart(7)} MiB  RSS ${mib(p.rss).padStart(7)} MiB`);
 }

@@ -59,7 +59,7 @@ function instancesOf(binary) {
  * so a window still closing (the previous test's, under load) would be handed the new launch, and
  * the new process would exit instead of opening the window WebDriver waits for.
  */
-async function noEarlierInstance(binary, timeoutMs = 60_000) {
+export async function noEarlierInstance(binary, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const pids = instancesOf(binary);
@@ -87,8 +87,8 @@ export class Session {
     return found.map((e) => e[ELEMENT] ?? Object.values(e)[0]);
   }
 
-  /** Polls until `css` matches at least `count` elements or the time is up. */
-  async waitForAll(css, count, timeoutMs = 20_000, using = "css selector") {
+  /** Polls (every `pollMs`) until `css` matches at least `count` elements or the time is up. */
+  async waitForAll(css, count, timeoutMs = 20_000, using = "css selector", pollMs = 150) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = await this.findAll(css, using);
@@ -96,13 +96,13 @@ export class Session {
       if (Date.now() > deadline) {
         throw new Error(`expected ${count} elements matching ${css}, found ${found.length}`);
       }
-      await sleep(150);
+      await sleep(pollMs);
     }
   }
 
   /** The first button whose text is exactly `text`, once it exists. */
-  async button(text, timeoutMs = 60_000) {
-    const [el] = await this.waitForAll(`//button[normalize-space()=${JSON.stringify(text)}]`, 1, timeoutMs, "xpath");
+  async button(text, timeoutMs = 60_000, pollMs = 150) {
+    const [el] = await this.waitForAll(`//button[normalize-space()=${JSON.stringify(text)}]`, 1, timeoutMs, "xpath", pollMs);
     return el;
   }
 
