@@ -257,21 +257,28 @@ pub fn status_text(runs: &[RecordedRun], now: OffsetDateTime) -> String {
         .join("\n\n")
 }
 
-/// Where a run stands, in words: `Verified`, `Waiting for admin consent`, `Failed at step 13
-/// (Create the client secret): what to do [code]`, `Stopped before step 11 (…)`, `Cleaned up`.
+/// Where a run stands, in the words of the app's Runs page: `Ready`, `Waiting for consent`,
+/// `Failed at step 13 (Certificates & secrets): what to do [code]`, `Stopped before step 11
+/// (Grant admin consent); …`, `Deleted`. Steps are named by their number and title among the 16.
 pub fn state_text(state: &RunState) -> String {
+    let title = |n: u8| {
+        recovery::PLAN
+            .iter()
+            .find(|s| s.number == n)
+            .map_or("", |s| s.title)
+    };
     match state {
-        RunState::Verified => "Verified".into(),
-        RunState::WaitingForConsent => "Waiting for admin consent".into(),
+        RunState::Verified => "Ready: the secret works and the app has its permission".into(),
+        RunState::WaitingForConsent => {
+            "Waiting for consent from a Global Administrator or Privileged Role Administrator"
+                .into()
+        }
         RunState::Failed {
-            step,
             portal_step,
             error_code,
+            ..
         } => {
-            let mut text = format!(
-                "Failed at step {portal_step} ({})",
-                crate::progress::step_title(*step)
-            );
+            let mut text = format!("Failed at step {portal_step} ({})", title(*portal_step));
             if let Some(code) = error_code {
                 let remedy =
                     serde_json::from_value::<Code>(serde_json::Value::String(code.clone()))
@@ -281,11 +288,11 @@ pub fn state_text(state: &RunState) -> String {
             }
             text
         }
-        RunState::Stopped { step, portal_step } => format!(
+        RunState::Stopped { portal_step, .. } => format!(
             "Stopped before step {portal_step} ({}); run it again to continue",
-            crate::progress::step_title(*step)
+            title(*portal_step)
         ),
-        RunState::CleanedUp => "Cleaned up".into(),
+        RunState::CleanedUp => "Deleted: the app registration and its secret are gone".into(),
     }
 }
 
@@ -507,7 +514,7 @@ mod tests {
         assert_eq!(
             status_text(&[verified, bare], now),
             "Contoso — Contoso Ltd (contoso.com)\n  \
-             State:                    Verified\n  \
+             State:                    Ready: the secret works and the app has its permission\n  \
              Directory (tenant) ID:    tenant\n  \
              Application (client) ID:  client\n  \
              Object ID:                object\n  \
@@ -517,7 +524,7 @@ mod tests {
              Client secret:            abc~secret\n\
              \n\
              tenant\n  \
-             State:                    Stopped before step 2 (Create the app registration); run it again to continue\n  \
+             State:                    Stopped before step 2 (New registration); run it again to continue\n  \
              Directory (tenant) ID:    tenant\n  \
              Started:                  2025-01-01T12:00:00Z\n  \
              Secret in keychain:       no"
@@ -534,7 +541,7 @@ mod tests {
         assert_eq!(
             state_text(&failed),
             format!(
-                "Failed at step 13 (Create the client secret): {} [retriesExhausted]",
+                "Failed at step 13 (Certificates & secrets): {} [retriesExhausted]",
                 Code::RetriesExhausted.remedy()
             )
         );
@@ -545,13 +552,16 @@ mod tests {
         };
         assert_eq!(
             state_text(&unknown),
-            "Failed at step 16 (Verify the credentials): [somethingNew]"
+            "Failed at step 16 (Note the secret value): [somethingNew]"
         );
         assert_eq!(
             state_text(&RunState::WaitingForConsent),
-            "Waiting for admin consent"
+            "Waiting for consent from a Global Administrator or Privileged Role Administrator"
         );
-        assert_eq!(state_text(&RunState::CleanedUp), "Cleaned up");
+        assert_eq!(
+            state_text(&RunState::CleanedUp),
+            "Deleted: the app registration and its secret are gone"
+        );
         let at = datetime!(2025-01-04 12:00 UTC);
         let left = |d: time::Duration| time_left(at, at - d);
         assert_eq!(left(time::Duration::minutes(-1)), "expired");
@@ -573,10 +583,7 @@ mod tests {
         closed.status.state = RunState::CleanedUp;
         closed.status.secret_in_keychain = false;
         let text = status_text(&[closed], datetime!(2025-01-02 12:00 UTC));
-        assert!(
-            text.contains("State:                    Cleaned up"),
-            "{text}"
-        );
+        assert!(text.contains("State:                    Deleted"), "{text}");
         assert!(
             text.contains("(cleaned up)") && text.contains("Secret in keychain:       no"),
             "{text}"
@@ -593,7 +600,7 @@ mod tests {
         assert_eq!(shown["runs"][0]["state"]["kind"], "stopped");
         assert_eq!(
             shown["runs"][0]["stateText"],
-            "Stopped before step 11 (Create the enterprise app); run it again to continue"
+            "Stopped before step 11 (Grant admin consent); run it again to continue"
         );
         let hidden = status_json(&[recorded_run(None)]);
         assert!(hidden.starts_with(r#"{"runs":[{"complete":false,"deadline":"#));
