@@ -46,6 +46,8 @@ describe("the Runs page", () => {
     expect(within(fabrikam).getByTestId("run-state").textContent).toContain("Failed at step 13");
     expect(fabrikam.textContent).toContain("Certificates & secrets");
     expect(fabrikam.textContent).toContain("secretPolicyBlocked");
+    // What to do, in the core's words, beside the code.
+    expect(within(fabrikam).getByTestId("run-remedy").textContent).toContain("does not allow client secrets");
     expect(within(fabrikam).getByTestId("run-expired").textContent).toBe("Past the deadline");
     expect(within(fabrikam).getByRole("timer").textContent).toContain("passed");
     // Only Contoso's secret is in the keychain; an expired run is not continued.

@@ -8,7 +8,7 @@
 
 use std::io::Write;
 
-use recovery::{CleanupReport, Code, Credentials, Error, ErrorInfo, Precheck, RunState, RunStatus};
+use recovery::{CleanupReport, Credentials, Error, ErrorInfo, Precheck, RunState, RunStatus};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -276,14 +276,12 @@ pub fn state_text(state: &RunState) -> String {
         RunState::Failed {
             portal_step,
             error_code,
+            remedy,
             ..
         } => {
             let mut text = format!("Failed at step {portal_step} ({})", title(*portal_step));
             if let Some(code) = error_code {
-                let remedy =
-                    serde_json::from_value::<Code>(serde_json::Value::String(code.clone()))
-                        .map(|c| format!("{} ", c.remedy()))
-                        .unwrap_or_default();
+                let remedy = remedy.as_ref().map(|r| format!("{r} ")).unwrap_or_default();
                 text.push_str(&format!(": {remedy}[{code}]"));
             }
             text
@@ -400,7 +398,7 @@ pub fn sign_out_text(forgot_remembered_session: bool) -> String {
 #[cfg(test)]
 mod tests {
     use recovery::journal::{AppRecord, PasswordRecord};
-    use recovery::{Journal, Step};
+    use recovery::{Code, Journal, Step};
     use time::macros::datetime;
 
     use super::*;
@@ -537,6 +535,7 @@ mod tests {
             step: Step::CreateSecret,
             portal_step: 13,
             error_code: Some("retriesExhausted".into()),
+            remedy: Some(Code::RetriesExhausted.remedy().into()),
         };
         assert_eq!(
             state_text(&failed),
@@ -549,6 +548,7 @@ mod tests {
             step: Step::Verify,
             portal_step: 16,
             error_code: Some("somethingNew".into()),
+            remedy: None,
         };
         assert_eq!(
             state_text(&unknown),

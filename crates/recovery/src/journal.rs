@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use ts_rs::TS;
 
 use crate::activity::{Activity, StepOutcome};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::events::Step;
 
 pub const JOURNAL_VERSION: u32 = 1;
@@ -185,10 +185,15 @@ impl Journal {
             _ => None,
         });
         if let Some((step, StepOutcome::Failed, error_code)) = last_step {
+            let remedy = error_code
+                .as_ref()
+                .and_then(|c| serde_json::from_value::<Code>(c.as_str().into()).ok())
+                .map(|c| c.remedy().to_string());
             return RunState::Failed {
                 step,
                 portal_step: portal_step(step),
                 error_code,
+                remedy,
             };
         }
         let done = self.done_steps();
@@ -251,6 +256,8 @@ pub enum RunState {
         step: Step,
         portal_step: u8,
         error_code: Option<String>,
+        /// What to do about it, for a code this version knows.
+        remedy: Option<String>,
     },
     /// The run stopped (closed or killed) before this step; continuing picks up here.
     #[serde(rename_all = "camelCase")]
@@ -516,7 +523,8 @@ mod tests {
             RunState::Failed {
                 step: Step::CreateSecret,
                 portal_step: 13,
-                error_code: Some("graph".into())
+                error_code: Some("graph".into()),
+                remedy: Some(Code::Graph.remedy().into()),
             }
         );
         // A later attempt that got further is what counts.

@@ -133,7 +133,14 @@ export function fakeRuns(now = Date.now(), many = false): RunStatus[] {
     }),
     {
       doneSteps: ["signIn", "readTenant", "findExisting", "createApp", "configurePermission", "createServicePrincipal", "grantConsent", "confirmConsent"],
-      state: { kind: "failed", step: "createSecret", portalStep: 13, errorCode: "secretPolicyBlocked" },
+      state: {
+        kind: "failed",
+        step: "createSecret",
+        portalStep: 13,
+        errorCode: "secretPolicyBlocked",
+        remedy:
+          "Your tenant's app management policy does not allow client secrets for this app. An administrator must allow password credentials (Entra ID > App registrations policies) or exempt this app.",
+      },
       expired: true,
       tenantName: "Fabrikam",
       defaultDomain: "fabrikam.onmicrosoft.com",

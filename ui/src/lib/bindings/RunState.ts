@@ -4,4 +4,8 @@ import type { Step } from "./Step";
 /**
  * Where a run stands, as the Runs page and `status` show it.
  */
-export type RunState = { "kind": "verified" } | { "kind": "waitingForConsent" } | { "kind": "failed", step: Step, portalStep: number, errorCode: string | null, } | { "kind": "stopped", step: Step, portalStep: number, } | { "kind": "cleanedUp" };
+export type RunState = { "kind": "verified" } | { "kind": "waitingForConsent" } | { "kind": "failed", step: Step, portalStep: number, errorCode: string | null, 
+/**
+ * What to do about it, for a code this version knows.
+ */
+remedy: string | null, } | { "kind": "stopped", step: Step, portalStep: number, } | { "kind": "cleanedUp" };
