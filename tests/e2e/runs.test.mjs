@@ -124,6 +124,9 @@ async function shot(name) {
 }
 
 test("the Runs page lists both runs, counts down, and reveals the secret the CLI stored", async () => {
+  // Welcome settles first: the earlier run it finds on start-up adds a section above the button,
+  // and a click while that shifts the page can land on another button.
+  await session.waitForAll(`//h3[normalize-space()="You already made one on this computer"]`, 1, 20_000, "xpath");
   await session.click(await session.button("Your runs on this computer"));
   await session.waitForAll(`//h2[normalize-space()="Your runs on this computer"]`, 1, 20_000, "xpath");
   const cards = await session.waitForAll('[data-testid="run"]', 2);
