@@ -17,7 +17,6 @@ impl Engine {
     /// Proves the credentials: a client-credentials token whose `roles` claim holds
     /// AuditLog.Read.All, waiting out secret and permission replication.
     /// `http`: the run's client, which knows how long the run's writes took to show.
-    #[allow(clippy::too_many_arguments)]
     pub(super) async fn verify(
         &self,
         http: &Http,
