@@ -128,7 +128,7 @@ impl Http {
     /// The same client, learning replication afresh: one per run.
     pub fn for_run(&self) -> Self {
         Self {
-            replication: Arc::default(),
+            replication: Arc::new(self.replication.next_run()),
             ..self.clone()
         }
     }

@@ -202,6 +202,19 @@ impl Replication {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// A new run's: nothing written or learned yet, but the round trips seen so far (the sign-in's
+    /// and the pre-check's), so the run's first timed call knows how long a request takes.
+    pub fn next_run(&self) -> Self {
+        let round_trip = self.state().round_trip.clone();
+        Self {
+            state: Mutex::new(ReplicationState {
+                round_trip,
+                ..ReplicationState::default()
+            }),
+            changed: tokio::sync::Notify::new(),
+        }
+    }
+
     /// Records one attempt of `op`: its start and answer, and whether it succeeded.
     pub fn attempted(&self, op: Op, started: Duration, answered: Duration, ok: bool) {
         let mut st = self.state();
@@ -690,6 +703,12 @@ mod tests {
         rep.attempted(Op::GrantAppRole, ms(3400), ms(3850), true);
         rep.attempted(Op::ListAppRoleAssignments, ms(3900), ms(4100), true);
         assert_eq!(rep.token_start(), Some(ms(3850 + 1200 - 250)));
+
+        // The next run starts afresh but knows how long requests take.
+        let next = rep.next_run();
+        assert_eq!(next.token_start(), None);
+        assert_eq!(next.before_first(Op::GrantAppRole, forever()).await, None);
+        assert_eq!(next.state().round_trip, rep.state().round_trip);
     }
 
     #[tokio::test]
