@@ -114,7 +114,12 @@ async function waitForText(tenantId, testid, re, timeoutMs = 60_000) {
   for (;;) {
     const text = await textIn(tenantId, testid).catch(() => "");
     if (re.test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`${testid} of ${tenantId} never matched ${re}: "${text}"`);
+    if (Date.now() > deadline) {
+      // What the window showed instead, for whoever reads the failure.
+      await shot(`runs-failure-${testid}`).catch(() => {});
+      const page = await session.execute("return document.querySelector('main')?.innerText ?? document.body.innerText;").catch((e) => String(e));
+      throw new Error(`${testid} of ${tenantId} never matched ${re}: "${text}"; the page said: ${String(page).slice(0, 1500)}`);
+    }
     await sleep(150);
   }
 }

@@ -330,9 +330,14 @@ impl JournalStore {
     }
 
     pub fn save(&self, j: &Journal) -> Result<()> {
+        self.write_atomically(&self.path(&j.tenant_id), j)
+    }
+
+    /// Writes `j` to a temporary file beside `p`, then renames it over `p`: a reader (the Runs
+    /// page, `status`, another process) sees the old journal or the new one, never half of one.
+    fn write_atomically(&self, p: &Path, j: &Journal) -> Result<()> {
         let err = |e: std::io::Error| Error::Journal(format!("{}: {e}", self.dir.display()));
         std::fs::create_dir_all(&self.dir).map_err(err)?;
-        let p = self.path(&j.tenant_id);
         let tmp = p.with_extension(format!("json.{}.tmp", std::process::id()));
         let bytes = serde_json::to_vec_pretty(j).map_err(|e| Error::Journal(e.to_string()))?;
         {
@@ -341,7 +346,7 @@ impl JournalStore {
             f.write_all(&bytes).map_err(err)?;
             f.sync_all().map_err(err)?;
         }
-        std::fs::rename(&tmp, &p).map_err(err)
+        std::fs::rename(&tmp, p).map_err(err)
     }
 
     fn closed_path(&self, j: &Journal) -> PathBuf {
@@ -356,10 +361,7 @@ impl JournalStore {
     /// run: [`JournalStore::load`] and [`JournalStore::all`] do not see it, so the next run of
     /// the tenant starts afresh.
     pub fn save_closed(&self, j: &Journal) -> Result<()> {
-        let err = |e: std::io::Error| Error::Journal(format!("{}: {e}", self.dir.display()));
-        std::fs::create_dir_all(&self.dir).map_err(err)?;
-        let bytes = serde_json::to_vec_pretty(j).map_err(|e| Error::Journal(e.to_string()))?;
-        std::fs::write(self.closed_path(j), bytes).map_err(err)
+        self.write_atomically(&self.closed_path(j), j)
     }
 
     /// The tenant's most recently cleaned-up run, if any.
