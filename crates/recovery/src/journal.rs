@@ -421,8 +421,12 @@ impl JournalStore {
         for entry in rd.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
             if name.starts_with(prefix) && name.ends_with(".json") {
-                let bytes =
-                    std::fs::read(entry.path()).map_err(|e| Error::Journal(e.to_string()))?;
+                let bytes = match std::fs::read(entry.path()) {
+                    Ok(bytes) => bytes,
+                    // Removed since the listing (a run forgotten or cleaned up meanwhile).
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(Error::Journal(e.to_string())),
+                };
                 if let Ok(j) = serde_json::from_slice::<Journal>(&bytes) {
                     out.push(j);
                 }

@@ -510,6 +510,10 @@ async fn a_keychain_that_refuses_the_secret_leaves_no_usable_credential_behind()
             .is_empty(),
         "the unstorable secret was removed"
     );
+    // A keychain that cannot answer does not hide the run: it is listed, its secret not found.
+    let listed = r.runs().await.expect("the list despite the keychain");
+    assert_eq!(listed.len(), 1);
+    assert!(!listed[0].secret_in_keychain);
     vault.fail_with(None);
     assert!(
         r.run(&session, &pre, &RunChoice::default(), &rec.sink())

@@ -31,9 +31,15 @@ impl Engine {
         let secret_in_keychain = match &j.app {
             Some(a) if !closed => {
                 let acc = vault::client_secret_account(&j.tenant_id, &a.app_id);
-                vault::blocking(&self.vault, move |v| v.get(&acc))
-                    .await?
-                    .is_some()
+                // A keychain that fails to answer (locked, busy) must not hide the list: the run
+                // is shown without its secret, and revealing it says what is wrong.
+                match vault::blocking(&self.vault, move |v| v.get(&acc)).await {
+                    Ok(found) => found.is_some(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not look for a run's secret in the keychain");
+                        false
+                    }
+                }
             }
             _ => false,
         };
