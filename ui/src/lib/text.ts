@@ -5,6 +5,7 @@ import type { WaitReason } from "./bindings/WaitReason";
 import type { Cloud } from "./bindings/Cloud";
 import type { RunState } from "./bindings/RunState";
 import type { StepData } from "./bindings/StepData";
+import { formatDateTime } from "./time";
 
 export const CLOUDS: { value: Cloud; label: string; portal: string }[] = [
   { value: "global", label: "Worldwide (also GCC)", portal: "https://portal.azure.com" },
@@ -144,16 +145,8 @@ export function runStateText(state: RunState, title: (step: number) => string): 
   }
 }
 
-export function formatDateTime(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, {
-    weekday: "short",
-    day: "numeric",
-    month: "short",
-    year: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-  });
-}
+// Times are written by one formatter (lib/time.ts): the zone named, UTC beside it.
+export { formatDateTime };
 
 /** One line on what a finished step did, for its page. */
 export function summary(data: StepData): string | null {

@@ -42,6 +42,9 @@ export interface Question {
   text: string;
 }
 
+/** How long the pages wait for the earlier run before they show without it. */
+const STATUS_WAIT_MS = 3000;
+
 /** Which existing app to use, or a new one. */
 export type AppPick = { createNew: true } | { reuse: string };
 
@@ -57,6 +60,8 @@ export class Wizard {
   readonly runs = new Runs();
   /** A cleanup is under way. */
   busy = $state(false);
+  /** The earlier run came in after the pages showed (see `load`): it is shown where it moves nothing. */
+  earlierLate = $state(false);
   /** "Recover another tenant" left this tenant's values behind (on the Runs page). */
   previousTenant: string | null = $state(null);
 
@@ -100,18 +105,34 @@ export class Wizard {
   }
 
   async load(): Promise<void> {
+    // The plan and the earlier run are asked for together, and the pages show only once both are
+    // in (in the same update), so Welcome's section about the earlier run, the header's countdown
+    // and the step list's marks never push a button the user is about to click. Should the earlier
+    // run take longer than STATUS_WAIT_MS (a slow keychain), the page shows without it and gets it
+    // later where it moves nothing (`earlierLate`).
+    const status = this.backend.status().then(
+      (earlier) => earlier,
+      (err) => {
+        // Not fatal: a new run works without it, and tells the user if the keychain is the problem.
+        this.trouble.note(`no earlier run: ${toErrorInfo(err).code}`);
+        return null;
+      },
+    );
+    const late = Symbol("late");
+    let plan;
     try {
-      this.progress.load(await this.backend.plan());
+      plan = await this.backend.plan();
     } catch (err) {
       this.fail(toErrorInfo(err), null);
       return;
     }
-    let earlier = null;
-    try {
-      earlier = await this.backend.status();
-    } catch (err) {
-      // Not fatal: a new run works without it, and tells the user if the keychain is the problem.
-      this.trouble.note(`no earlier run: ${toErrorInfo(err).code}`);
+    let earlier = await Promise.race([status, new Promise<typeof late>((r) => setTimeout(() => r(late), STATUS_WAIT_MS))]);
+    if (earlier === late) {
+      this.earlierLate = true;
+      this.progress.load(plan);
+      earlier = await status;
+    } else {
+      this.progress.load(plan);
     }
     if (!earlier) return;
     this.outcome.resume(earlier);

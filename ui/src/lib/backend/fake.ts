@@ -209,6 +209,8 @@ export interface FakeOptions {
   /** Sign-in waits for the browser until cancelled. */
   waitForBrowser?: boolean;
   earlier?: RunStatus | null;
+  /** The earlier run on this computer is the first of `runs` (Contoso, verified). */
+  earlierRun?: boolean;
   /** Signed in as a guest of the tenant (an account from another organization). */
   guest?: boolean;
   /** The user cancels the save dialog. */
@@ -221,7 +223,12 @@ export interface FakeOptions {
   deleteWaitsForBrowser?: boolean;
   /** A deletion fails with this error after signing in. */
   deleteError?: ErrorInfo;
+  /** `status` (the earlier run) and `runs` answer after this long, as the shell does when it reads journals and the keychain. */
+  statusDelayMs?: number;
+  runsDelayMs?: number;
 }
+
+const later = (ms: number | undefined) => (ms ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
 
 /** Records what the UI asked for, so tests can assert on it. */
 export interface FakeBackend extends Backend {
@@ -282,7 +289,8 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
       return PLAN;
     },
     async status() {
-      return opts.earlier ?? null;
+      await later(opts.statusDelayMs);
+      return opts.earlier ?? (opts.earlierRun ? structuredClone(fake.runList[0]) : null);
     },
     async signIn(options: StartOptions, onEvent: EventHandler): Promise<Precheck> {
       fake.calls.push(`signIn practice=${options.practice}`);
@@ -433,6 +441,7 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
     },
     async runs() {
       fake.calls.push("runs");
+      await later(opts.runsDelayMs);
       return structuredClone(fake.runList);
     },
     async revealRunSecret(tenantId: string, runId: string) {
