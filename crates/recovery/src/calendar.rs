@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
 use crate::journal::Journal;
+use crate::untrusted::ics_text;
 
 /// How long before the deadline the reminder goes off.
 pub const REMINDER_BEFORE: time::Duration = time::Duration::hours(12);
@@ -59,15 +60,15 @@ pub fn deadline_ics(j: &Journal, tenant_name: Option<&str>, now: OffsetDateTime)
         format!("DTSTART:{}", utc(deadline)),
         // An instant, not a meeting: a DATE-TIME start without an end is an event of no length
         // (RFC 5545, 3.6.1).
-        format!("SUMMARY:{}", text(&summary)),
-        format!("DESCRIPTION:{}", text(&description)),
+        format!("SUMMARY:{}", ics_text(&summary)),
+        format!("DESCRIPTION:{}", ics_text(&description)),
         "TRANSP:TRANSPARENT".into(),
         "CLASS:PRIVATE".into(),
         "SEQUENCE:0".into(),
         "BEGIN:VALARM".into(),
         "ACTION:DISPLAY".into(),
         "TRIGGER;RELATED=START:-PT12H".into(),
-        format!("DESCRIPTION:{}", text(&alarm)),
+        format!("DESCRIPTION:{}", ics_text(&alarm)),
         "END:VALARM".into(),
         "END:VEVENT".into(),
         "END:VCALENDAR".into(),
@@ -92,22 +93,6 @@ fn utc(t: OffsetDateTime) -> String {
         t.minute(),
         t.second()
     )
-}
-
-/// A TEXT value (RFC 5545, 3.3.11): backslash, semicolon, comma and newline escaped.
-fn text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A content line folded at 75 octets (never inside a UTF-8 character), ending in CRLF
@@ -141,7 +126,6 @@ mod tests {
         }
         let unfolded = folded.replace("\r\n ", "");
         assert_eq!(unfolded.trim_end(), long);
-        assert_eq!(text("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
     }
 
     #[test]

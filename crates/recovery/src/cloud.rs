@@ -176,16 +176,20 @@ impl Endpoints {
 
     /// The admin-consent link a Global or Privileged Role Administrator opens to grant steps 11–12.
     /// The app must have `redirect_uri` registered (AADSTS500113 otherwise).
+    /// Each value is encoded for its place (the tenant as one path segment, the ids as query
+    /// values): they come from Microsoft's answers, and a `/`, `?`, `#` or `&` in one must not
+    /// point the administrator's browser at another page or add a parameter.
     pub fn admin_consent_url(&self, tenant: &str, app_id: &str, redirect_uri: &str) -> String {
-        let mut url = format!(
-            "{}/{tenant}/adminconsent?client_id={app_id}",
-            self.authority_host.as_str().trim_end_matches('/')
-        );
-        url.push_str("&redirect_uri=");
-        url.extend(url::form_urlencoded::byte_serialize(
-            redirect_uri.as_bytes(),
-        ));
-        url
+        let mut url = self.authority_host.clone();
+        url.set_query(None);
+        url.set_fragment(None);
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().push(tenant).push("adminconsent");
+        }
+        url.query_pairs_mut()
+            .append_pair("client_id", app_id)
+            .append_pair("redirect_uri", redirect_uri);
+        url.into()
     }
 }
 
@@ -255,5 +259,45 @@ mod tests {
         assert_eq!(e.issuer("t1"), "http://127.0.0.1:9000/t1/v2.0");
         assert!(Endpoints::custom(Cloud::Global, Some("http://evil.example"), None).is_err());
         assert!(Endpoints::custom(Cloud::Global, None, Some("ftp://x")).is_err());
+    }
+
+    #[test]
+    fn the_admin_consent_url_encodes_tenant_and_app_ids() {
+        let e = Cloud::Global.endpoints();
+        assert_eq!(
+            e.admin_consent_url(
+                "6babcaad-604b-40ac-a9d7-9fd97c0b779f",
+                "2d1e4d4b-8f8a-4b8e-9d0d-6c0f3a7f9e11",
+                "http://localhost"
+            ),
+            "https://login.microsoftonline.com/6babcaad-604b-40ac-a9d7-9fd97c0b779f/adminconsent?client_id=2d1e4d4b-8f8a-4b8e-9d0d-6c0f3a7f9e11&redirect_uri=http%3A%2F%2Flocalhost"
+        );
+        let hostile = e.admin_consent_url(
+            "evil.example/x?y=1#",
+            "a&redirect_uri=https://evil.example",
+            "http://localhost",
+        );
+        let url = Url::parse(&hostile).unwrap();
+        assert_eq!(url.host_str(), Some("login.microsoftonline.com"));
+        assert_eq!(url.path_segments().map(|s| s.count()), Some(2), "{hostile}");
+        assert!(url.path().ends_with("/adminconsent"), "{hostile}");
+        assert_eq!(url.fragment(), None, "{hostile}");
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        assert_eq!(
+            pairs,
+            [
+                (
+                    "client_id".into(),
+                    "a&redirect_uri=https://evil.example".into()
+                ),
+                ("redirect_uri".into(), "http://localhost".into())
+            ],
+            "{hostile}"
+        );
+        let sim = Endpoints::custom(Cloud::Global, Some("http://127.0.0.1:9000"), None).unwrap();
+        assert_eq!(
+            sim.admin_consent_url("t", "a", "http://localhost:1"),
+            "http://127.0.0.1:9000/t/adminconsent?client_id=a&redirect_uri=http%3A%2F%2Flocalhost%3A1"
+        );
     }
 }

@@ -22,7 +22,9 @@ pub mod paths;
 pub mod plan;
 pub mod receipt;
 pub mod retry;
+pub mod save;
 pub mod secret;
+pub mod untrusted;
 pub mod vault;
 
 pub use activity::{Activity, StepOutcome};

@@ -326,19 +326,15 @@ impl Receipt {
     }
 }
 
-/// `"{what} - {tenant} - YYYY-MM-DD.{extension}"`, with characters no file system takes replaced.
+/// `"{what} - {tenant} - YYYY-MM-DD.{extension}"`. The tenant's name is made safe for a file
+/// name by the one sanitising place: no character a file system refuses, no bidi control (which
+/// could make the extension read backwards), and at most
+/// [`FILE_NAME_PART_MAX_BYTES`](crate::untrusted::FILE_NAME_PART_MAX_BYTES) bytes, so the whole
+/// name stays under the 255 bytes file systems allow however long the tenant's name is.
 pub fn file_name(what: &str, tenant: &str, date: OffsetDateTime, extension: &str) -> String {
-    let tenant: String = tenant
-        .chars()
-        .map(|c| {
-            if c.is_control() || r#"<>:"/\|?*"#.contains(c) {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let tenant = tenant.trim().trim_end_matches('.');
+    let tenant =
+        crate::untrusted::file_name_part(tenant, crate::untrusted::FILE_NAME_PART_MAX_BYTES)
+            .unwrap_or_else(|| "tenant".to_string());
     format!(
         "{what} - {tenant} - {:04}-{:02}-{:02}.{extension}",
         date.year(),
@@ -540,20 +536,15 @@ pub fn when(t: OffsetDateTime) -> String {
 mod html {
     use super::*;
 
-    /// Text for HTML element content and attribute values.
+    /// Text for HTML element content and attribute values (the one sanitising place's HTML).
     pub fn escape(s: &str) -> String {
-        let mut out = String::with_capacity(s.len());
-        for c in s.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' => out.push_str("&quot;"),
-                '\'' => out.push_str("&#39;"),
-                c => out.push(c),
-            }
-        }
-        out
+        crate::untrusted::html(s)
+    }
+
+    /// A name from the tenant inside our sentence: escaped and isolated in `<bdi>`, so it never
+    /// reorders the words around it.
+    fn name(s: &str) -> String {
+        crate::untrusted::html_name(s)
     }
 
     fn time(t: Option<OffsetDateTime>) -> String {
@@ -720,8 +711,8 @@ footer { margin-top: 2rem; border-top: 1px solid #d0d7de; padding-top: .6rem; fo
         b.push_str("<header>\n");
         b.push_str(&format!(
             "<h1>PMPC Recovery receipt</h1>\n<p>Changes made in the Entra ID tenant <strong>{}</strong> to recover the company in Patch My PC Cloud: the app registration <strong>{}</strong> with the Microsoft Graph permission {} and a client secret.</p>\n",
-            escape(&tenant_label),
-            escape(&r.app_name),
+            name(&tenant_label),
+            name(&r.app_name),
             escape(&r.permission.permission)
         ));
         if r.practice {
@@ -729,7 +720,7 @@ footer { margin-top: 2rem; border-top: 1px solid #d0d7de; padding-top: .6rem; fo
         }
         b.push_str(&format!(
             "<p class=\"meta\">Made by {} on {}. Run {}.</p>\n",
-            escape(&r.made_by),
+            name(&r.made_by),
             time(Some(r.generated_at)),
             id(&r.run_id)
         ));
@@ -763,12 +754,12 @@ footer { margin-top: 2rem; border-top: 1px solid #d0d7de; padding-top: .6rem; fo
             r.tenant
                 .name
                 .as_deref()
-                .map(escape)
+                .map(name)
                 .unwrap_or_else(|| "<span class=\"none\">not recorded</span>".into()),
         ));
         b.push_str(&row("Directory (tenant) ID", id(&r.tenant.tenant_id)));
         if let Some(d) = &r.tenant.default_domain {
-            b.push_str(&row("Default domain", escape(d)));
+            b.push_str(&row("Default domain", name(d)));
         }
         b.push_str(&row("Cloud", escape(cloud)));
         if r.signed_in.is_empty() {
@@ -778,16 +769,16 @@ footer { margin-top: 2rem; border-top: 1px solid #d0d7de; padding-top: .6rem; fo
             ));
         }
         for s in &r.signed_in {
-            let name = match &s.display_name {
+            let who = match &s.display_name {
                 Some(n) if !n.is_empty() => {
-                    format!("{} ({})", escape(n), escape(&s.user_principal_name))
+                    format!("{} ({})", name(n), name(&s.user_principal_name))
                 }
-                _ => escape(&s.user_principal_name),
+                _ => name(&s.user_principal_name),
             };
             b.push_str(&row(
                 "Signed in as",
                 format!(
-                    "{name}{}<br><span class=\"small\">object id {} · from {}</span>",
+                    "{who}{}<br><span class=\"small\">object id {} · from {}</span>",
                     if s.guest {
                         ", a guest of this tenant"
                     } else {
@@ -813,7 +804,7 @@ footer { margin-top: 2rem; border-top: 1px solid #d0d7de; padding-top: .6rem; fo
                     "App registration",
                     format!(
                         "{} ({})",
-                        escape(&r.app_name),
+                        name(&r.app_name),
                         if a.reused {
                             "an existing app, reused"
                         } else {
@@ -1186,6 +1177,19 @@ mod tests {
         assert_eq!(
             file_name("x", "a/b:c?", datetime!(2026-01-02 00:00 UTC), "ics"),
             "x - a_b_c_ - 2026-01-02.ics"
+        );
+        let long = file_name(
+            "PMPC Recovery receipt",
+            &format!("\u{202E}{}\x07", "Ä".repeat(300)),
+            datetime!(2026-01-02 00:00 UTC),
+            "html",
+        );
+        assert!(long.len() < 255, "{} bytes", long.len());
+        assert!(!long.contains(['\u{202E}', '\x07']), "{long}");
+        assert!(long.ends_with(" - 2026-01-02.html"), "{long}");
+        assert_eq!(
+            file_name("x", " .. ", datetime!(2026-01-02 00:00 UTC), "ics"),
+            "x - tenant - 2026-01-02.ics"
         );
     }
 }
