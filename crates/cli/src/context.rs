@@ -118,7 +118,7 @@ impl PracticeTenant {
             .await
             .map_err(io)?;
         let data_dir = tempfile::tempdir().map_err(io)?;
-        eprintln!(
+        crate::progress::say!(
             "Practice mode: a simulated tenant at {} (nothing real is touched).",
             sim.origin()
         );

@@ -20,7 +20,7 @@ fn main() {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start: {e}");
+            progress::say!("error: cannot start: {e}");
             std::process::exit(1);
         }
     };
@@ -43,11 +43,13 @@ fn main() {
 }
 
 /// Log lines (not progress) on stderr, filtered by `PMPC_RECOVERY_LOG` (default: warnings).
+/// Each record is one line whatever a server's message holds ([`progress::LogLines`]).
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PMPC_RECOVERY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_writer(progress::LogLines)
         .init();
 }

@@ -1,6 +1,12 @@
 //! The step-by-step progress lines on stderr, one per engine event. Never prints a secret: events
 //! carry none.
+//!
+//! Every line the CLI writes on stderr goes through [`say`] (the `say!` macro): the crate's
+//! `clippy.toml` forbids `eprintln!` and its kin, so a new message cannot skip it. A line holds
+//! names a tenant chose and messages a server wrote; [`recovery::untrusted::terminal`] keeps
+//! each on its one line with nothing in it that a terminal would act on.
 
+use recovery::untrusted;
 use recovery::{Event, EventSink, Step, StepData, WaitReason};
 
 use crate::args::GlobalArgs;
@@ -29,6 +35,64 @@ impl SignInUrlMode {
     }
 }
 
+/// Writes one line on stderr, made safe for the terminal: a value's line break becomes a space,
+/// an escape sequence or bidi control a visible U+FFFD.
+pub fn say_line(line: &str) {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{}", untrusted::terminal(line));
+}
+
+/// `say!("…", args)`: [`say_line`] with `format!`'s arguments. Several lines are several calls.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::progress::say_line(&format!($($arg)*))
+    };
+}
+pub(crate) use say;
+
+/// The log's `MakeWriter` (`PMPC_RECOVERY_LOG`): each record is written to stderr as one line,
+/// through [`untrusted::log_line`], so a server message holding `\r\n` cannot forge a record
+/// and an escape sequence in one reaches the terminal as text.
+#[derive(Debug, Clone, Copy)]
+pub struct LogLines;
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogLines {
+    type Writer = LogRecord;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        LogRecord(Vec::new())
+    }
+}
+
+/// One log record, collected whole and written when the formatter is done with it.
+#[derive(Debug)]
+pub struct LogRecord(Vec<u8>);
+
+impl std::io::Write for LogRecord {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for LogRecord {
+    fn drop(&mut self) {
+        if self.0.is_empty() {
+            return;
+        }
+        let text = String::from_utf8_lossy(&self.0);
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr().lock(),
+            untrusted::log_line(&text).as_bytes(),
+        );
+    }
+}
+
 /// The sink that prints each event's line on stderr.
 pub fn sink(mode: SignInUrlMode) -> EventSink {
     prefixed_sink(mode, String::new())
@@ -38,7 +102,7 @@ pub fn sink(mode: SignInUrlMode) -> EventSink {
 pub fn prefixed_sink(mode: SignInUrlMode, prefix: String) -> EventSink {
     EventSink::new(move |event| {
         if let Some(line) = progress_line(&event, mode) {
-            eprintln!("{prefix}{line}");
+            say!("{prefix}{line}");
         }
     })
 }
@@ -62,7 +126,13 @@ pub fn progress_line(event: &Event, mode: SignInUrlMode) -> Option<String> {
             format!("{}: FAILED ({:?})", step_heading(*step), error.code)
         }
         Event::SignInUrl { url } => sign_in_url_line(url, mode),
-        Event::DeviceCode { message, .. } => message.clone(),
+        // Our own words around the server's URI and code, never its free-text `message`: that
+        // could name another address than `verification_uri` or hold lines of its own.
+        Event::DeviceCode {
+            user_code,
+            verification_uri,
+            ..
+        } => format!("To sign in, open {verification_uri} and enter the code {user_code}"),
     };
     Some(line)
 }

@@ -8,14 +8,20 @@
 
 use std::io::Write;
 
+use recovery::untrusted::terminal;
 use recovery::{CleanupReport, Credentials, Error, ErrorInfo, Precheck, RunState, RunStatus};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-/// Prints one result on stdout, with a newline, and flushes.
+use crate::progress::say;
+
+/// Prints one result on stdout, with a newline, and flushes. Text or JSON, it passes the one
+/// sanitising place's last guard for the terminal: names and messages in text were already kept
+/// on their lines by [`terminal`]; nothing on stdout can be an escape sequence or a bidi control
+/// (in JSON they are written `\uXXXX`, which is the same JSON).
 pub fn print_stdout(text: &str) {
     let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{text}");
+    let _ = writeln!(stdout, "{}", recovery::untrusted::terminal_lines(text));
     let _ = stdout.flush();
 }
 
@@ -31,10 +37,12 @@ pub fn report_error(error: &Error, json: bool) {
     if json {
         print_stdout(&sorted_json_line(&ErrorJson { error: &info }));
     }
-    eprintln!("error: {}", info.message);
-    eprintln!("what to do: {}", info.remedy);
+    // The message may carry a server's words: `say!` keeps a `\r\nWhat to do: …` in it on this
+    // line, so the only "what to do" line is ours.
+    say!("error: {}", info.message);
+    say!("what to do: {}", info.remedy);
     if let Some(id) = info.request_id {
-        eprintln!("request id (for Microsoft support): {id}");
+        say!("request id (for Microsoft support): {id}");
     }
 }
 
@@ -130,10 +138,10 @@ pub fn sign_in_json(pre: &Precheck) -> String {
 pub fn sign_in_text(pre: &Precheck) -> String {
     format!(
         "Signed in as {} to {} ({}).\nRoles: {}\n{}",
-        pre.session.user_principal_name,
-        pre.tenant.display_name,
-        pre.tenant.tenant_id,
-        role_list(&pre.roles.roles),
+        terminal(&pre.session.user_principal_name),
+        terminal(&pre.tenant.display_name),
+        terminal(&pre.tenant.tenant_id),
+        terminal(&role_list(&pre.roles.roles)),
         pre.roles.explanation
     )
 }
@@ -183,9 +191,9 @@ pub fn credentials_text(c: &Credentials, show_secret: bool) -> String {
         ),
     };
     [
-        format!("Directory (tenant) ID:    {}", c.tenant_id),
-        format!("Application (client) ID:  {}", c.application_id),
-        format!("Object ID:                {}", c.object_id),
+        format!("Directory (tenant) ID:    {}", terminal(&c.tenant_id)),
+        format!("Application (client) ID:  {}", terminal(&c.application_id)),
+        format!("Object ID:                {}", terminal(&c.object_id)),
         format!("Client secret:            {secret}"),
         format!("Secret expires:           {}", rfc3339(c.secret_expires)),
         format!(
@@ -299,18 +307,20 @@ fn recorded_run_lines(run: &RecordedRun, now: OffsetDateTime) -> Vec<String> {
     let (status, journal) = (&run.status, &run.status.journal);
     let name = status.tenant_name.as_deref().unwrap_or(&journal.tenant_id);
     let mut heading = match &journal.label {
-        Some(label) => format!("{label} — {name}"),
-        None => name.to_string(),
+        Some(label) => format!("{} — {}", terminal(label), terminal(name)),
+        None => terminal(name).into_owned(),
     };
     if let Some(domain) = status
         .default_domain
         .as_ref()
         .or(journal.requested_tenant.as_ref())
     {
-        heading.push_str(&format!(" ({domain})"));
+        heading.push_str(&format!(" ({})", terminal(domain)));
     }
     let mut lines = vec![heading];
-    let mut value = |name: &str, v: &str| lines.push(format!("  {name:<25} {v}"));
+    // Each value on its own line: a tenant's name or a journal's text cannot add a line such as
+    // a forged `State: Ready`.
+    let mut value = |name: &str, v: &str| lines.push(format!("  {name:<25} {}", terminal(v)));
     value("State:", &state_text(&status.state));
     value("Directory (tenant) ID:", &journal.tenant_id);
     if let Some(app) = &journal.app {
@@ -366,7 +376,7 @@ pub fn cleanup_text(report: &CleanupReport, purge_asked: bool) -> String {
     };
     format!(
         "App registration {}: {deleted}{deleted_items}. Keychain entry {keychain}.",
-        report.object_id
+        terminal(&report.object_id)
     )
 }
 

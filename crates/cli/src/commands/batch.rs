@@ -30,6 +30,7 @@ use crate::commands::sign_in::new_session;
 use crate::commands::status::keychain_secret;
 use crate::commands::Output;
 use crate::context::Context;
+use crate::progress::say;
 use crate::progress::{self, SignInUrlMode};
 use crate::render::{rfc3339, time_left};
 
@@ -51,13 +52,13 @@ pub async fn batch(context: &Context, args: &BatchArgs) -> Result<Output, Error>
     }
     let csv = csv_path(args)?;
     for bad in &file.bad {
-        eprintln!("{} (skipped)", bad.message);
+        say!("{} (skipped)", bad.message);
     }
     if context.args.tenant.is_some() {
-        eprintln!("Each line names its tenant: --tenant is not used by batch.");
+        say!("Each line names its tenant: --tenant is not used by batch.");
     }
     if context.args.remember {
-        eprintln!("Each tenant signs in on its own: --remember is not used by batch.");
+        say!("Each tenant signs in on its own: --remember is not used by batch.");
     }
     let mut batch = Batch::new(context, args).await?;
     let count = file.tenants.len();
@@ -70,11 +71,11 @@ pub async fn batch(context: &Context, args: &BatchArgs) -> Result<Output, Error>
         secrets_shown: args.show_secrets,
         csv: None,
     };
-    let written = write_csv(&csv, &report, args.show_secrets);
+    let written = batch_report::write_csv(&csv, &report, args.show_secrets);
     if written {
         report.csv = Some(csv);
     }
-    eprintln!("{}", report.summary());
+    say!("{}", report.summary());
     Ok(Output {
         stdout: if context.args.json {
             batch_report::to_json(&report)
@@ -114,45 +115,6 @@ fn csv_path(args: &BatchArgs) -> Result<PathBuf, Error> {
         )));
     }
     Ok(csv)
-}
-
-/// Writes the CSV and says where (and, with the secrets, that it holds them). On Unix a file
-/// with secrets is readable by its owner only.
-fn write_csv(path: &Path, report: &BatchReport, with_secrets: bool) -> bool {
-    let text = batch_report::to_csv(report);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    if with_secrets {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let written = options
-        .open(path)
-        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
-    match written {
-        Ok(()) if with_secrets => {
-            eprintln!(
-                "Wrote the report to {}. IT HOLDS THE CLIENT SECRETS (--show-secrets): keep it safe and delete it once PMPC has them.",
-                path.display()
-            );
-            true
-        }
-        Ok(()) => {
-            eprintln!(
-                "Wrote the report to {} (no secrets in it: they are in this computer's keychain).",
-                path.display()
-            );
-            true
-        }
-        Err(e) => {
-            eprintln!(
-                "error: could not write the report to {}: {e}",
-                path.display()
-            );
-            false
-        }
-    }
 }
 
 /// A tenant's line on its way: what is known, and the run still going, if any.
@@ -224,13 +186,13 @@ impl<'a> Batch<'a> {
                 self.pending.push(Pending::known(known));
                 return;
             }
-            eprintln!(
+            say!(
                 "{prefix}Continuing the run started {}: {}",
                 rfc3339(run.started),
                 crate::render::state_text(&run.state)
             );
         }
-        eprintln!(
+        say!(
             "{prefix}Signing in to {} ({number} of {count})…",
             line.tenant
         );
@@ -256,7 +218,7 @@ impl<'a> Batch<'a> {
             self.claimed.insert(tenant_id, line.line);
             report.result = Outcome::Expired;
             report.error = Some(expired(line, run));
-            eprintln!("{prefix}EXPIRED: its deadline passed; see the report for what to do.");
+            say!("{prefix}EXPIRED: its deadline passed; see the report for what to do.");
             return Some(report);
         }
         if run.state != RunState::Verified || !run.secret_in_keychain {
@@ -268,14 +230,14 @@ impl<'a> Batch<'a> {
         if self.args.show_secrets {
             match keychain_secret(self.context, run).await {
                 Ok(secret) => report.client_secret = secret,
-                Err(e) => eprintln!("{prefix}The secret could not be read from the keychain: {e}"),
+                Err(e) => say!("{prefix}The secret could not be read from the keychain: {e}"),
             }
         }
         let left = run
             .deadline
             .map(|d| format!(" ({})", time_left(d, OffsetDateTime::now_utc())))
             .unwrap_or_default();
-        eprintln!("{prefix}Verified by an earlier run{left}: skipped, no sign-in.");
+        say!("{prefix}Verified by an earlier run{left}: skipped, no sign-in.");
         Some(report)
     }
 
@@ -375,7 +337,7 @@ async fn run_tenant(
     };
     if let Some(note) = missing_consent_role_note(&precheck, options.hand_off_consent) {
         for line in note.lines() {
-            eprintln!("{prefix}{line}");
+            say!("{prefix}{line}");
         }
     }
     let choose = format!(
@@ -394,12 +356,12 @@ async fn run_tenant(
         Err(e) => Err(e),
     };
     match &outcome {
-        Ok(c) if c.verified => eprintln!(
+        Ok(c) if c.verified => say!(
             "{prefix}Verified: application (client) ID {}; use it before {}.",
             c.application_id,
             rfc3339(c.deadline)
         ),
-        Ok(c) => eprintln!(
+        Ok(c) => say!(
             "{prefix}Done but for admin consent: {}",
             c.admin_consent_url.as_deref().unwrap_or_default()
         ),
@@ -484,7 +446,7 @@ fn duplicate(
         ),
         request_id: None,
     };
-    eprintln!("{prefix}{}: skipped.", info.message);
+    say!("{prefix}{}: skipped.", info.message);
     // The values are on the first line's row; one app, not two.
     report.application_id = None;
     report.object_id = None;
@@ -520,6 +482,6 @@ fn waiting_for_consent(c: &Credentials) -> ErrorInfo {
 }
 
 fn print_failure(prefix: &str, info: &ErrorInfo) {
-    eprintln!("{prefix}FAILED: {}", info.message);
-    eprintln!("{prefix}What to do: {}", info.remedy);
+    say!("{prefix}FAILED: {}", info.message);
+    say!("{prefix}What to do: {}", info.remedy);
 }

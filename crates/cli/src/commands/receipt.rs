@@ -7,6 +7,7 @@ use recovery::{Error, RunStatus};
 
 use crate::args::{ReceiptArgs, ReceiptFormat};
 use crate::context::Context;
+use crate::progress::say;
 
 impl ReceiptFormat {
     /// `.json` is JSON; anything else HTML.
@@ -82,20 +83,22 @@ pub fn save_receipt(
     file: &Path,
 ) -> Result<(), Error> {
     write(file, &receipt_text(context, tenant, format)?)?;
-    eprintln!("Saved the receipt to {}", file.display());
+    say!("Saved the receipt to {}", file.display());
     Ok(())
 }
 
 pub fn save_calendar(context: &Context, tenant: &str, file: &Path) -> Result<(), Error> {
     write(file, &context.recovery.calendar(tenant)?)?;
-    eprintln!(
+    say!(
         "Saved the deadline to {} (one calendar event with a reminder 12 hours before)",
         file.display()
     );
     Ok(())
 }
 
+/// A fresh file renamed into place (`recovery::save`): a symlink at the path is replaced, not
+/// written through. No secret is in a receipt or a calendar file, so the usual access.
 fn write(file: &Path, text: &str) -> Result<(), Error> {
-    std::fs::write(file, text)
+    recovery::save::replace(file, text.as_bytes(), recovery::save::Access::Usual)
         .map_err(|e| Error::InvalidInput(format!("cannot write {}: {e}", file.display())))
 }

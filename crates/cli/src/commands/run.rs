@@ -16,7 +16,9 @@ pub async fn run(context: &Context, args: RunArgs) -> Result<String, Error> {
         .precheck(&session, &context.progress)
         .await?;
     if let Some(note) = missing_consent_role_note(&precheck, args.hand_off_consent) {
-        eprintln!("{note}");
+        for line in note.lines() {
+            crate::progress::say_line(line);
+        }
     }
     let options = AppOptions {
         reuse: args.reuse.as_deref(),

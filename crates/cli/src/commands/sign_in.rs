@@ -61,7 +61,7 @@ pub async fn new_session(
 async fn remembered_session(context: &Context) -> Option<Session> {
     match context.recovery.resume_session().await {
         Ok(Some(session)) => {
-            eprintln!(
+            crate::progress::say!(
                 "Using the remembered sign-in of {}.",
                 session.info().user_principal_name
             );
@@ -69,7 +69,9 @@ async fn remembered_session(context: &Context) -> Option<Session> {
         }
         Ok(None) => None,
         Err(e) => {
-            eprintln!("The remembered sign-in could not be used ({e}); signing in again.");
+            crate::progress::say!(
+                "The remembered sign-in could not be used ({e}); signing in again."
+            );
             None
         }
     }
