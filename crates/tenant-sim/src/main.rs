@@ -1,4 +1,5 @@
-//! `tenant-sim serve --addr 127.0.0.1:0 [--seed N] [--auto-sign-in UPN] [--scenario file.json]`
+//! `tenant-sim serve --addr 127.0.0.1:0 [--seed N] [--auto-sign-in UPN] [--scenario file.json]
+//! [--public-origin https://host]`
 //!
 //! Prints the Startup JSON as its first stdout line, then serves until Ctrl-C / SIGTERM.
 
@@ -35,6 +36,10 @@ enum Cmd {
         /// A Scenario as JSON (see README).
         #[arg(long)]
         scenario: Option<PathBuf>,
+        /// The origin clients reach it by behind an HTTPS front, e.g. https://login.sim.test
+        /// (default: each request's X-Forwarded-Proto/-Host, else the listening address).
+        #[arg(long)]
+        public_origin: Option<String>,
     },
 }
 
@@ -46,6 +51,7 @@ async fn main() -> anyhow::Result<()> {
         seed,
         auto_sign_in,
         scenario,
+        public_origin,
     } = cli.cmd;
     let scenario = match scenario {
         Some(p) => {
@@ -61,6 +67,7 @@ async fn main() -> anyhow::Result<()> {
         seed,
         auto_sign_in,
         scenario,
+        public_origin,
     })
     .await?;
     {

@@ -25,6 +25,11 @@ pub struct Options {
     /// Sign this user (UPN) in at /authorize without a page, and approve device codes as them.
     pub auto_sign_in: Option<String>,
     pub scenario: Scenario,
+    /// The origin clients reach the simulator by when it sits behind a front (e.g.
+    /// `https://login.sim.test`): discovery's endpoints and issuer, the device code's
+    /// `verification_uri` and `message`, `@odata.context` and `Location` headers name it. None:
+    /// each request's `X-Forwarded-Proto`/`X-Forwarded-Host` when present, else `http://{addr}`.
+    pub public_origin: Option<String>,
 }
 
 impl Default for Options {
@@ -34,6 +39,7 @@ impl Default for Options {
             seed: 1,
             auto_sign_in: None,
             scenario: Scenario::default(),
+            public_origin: None,
         }
     }
 }
@@ -42,7 +48,11 @@ impl Default for Options {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Startup {
+    /// Where it listens (`http://127.0.0.1:PORT`): what scripts connect to.
     pub origin: String,
+    /// `Options::public_origin`, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_origin: Option<String>,
     pub tenant_id: String,
     pub tenant_name: String,
     pub users: Vec<StartupUser>,
@@ -72,12 +82,20 @@ pub async fn start(opts: Options) -> std::io::Result<RunningSim> {
     let listener = tokio::net::TcpListener::bind(opts.addr).await?;
     let addr = listener.local_addr()?;
     let origin = format!("http://{addr}");
-    let sim = state::Sim::new(
+    let mut sim = state::Sim::new(
         origin.clone(),
         opts.seed,
         opts.auto_sign_in.clone(),
         opts.scenario,
     );
+    if let Some(public) = &opts.public_origin {
+        sim.public_origin = Some(checked_origin(public).ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("public origin {public}: expected scheme://host[:port] without a path"),
+            )
+        })?);
+    }
     if let Some(upn) = &opts.auto_sign_in {
         if sim.find_user(upn).is_none() {
             return Err(std::io::Error::new(
@@ -112,6 +130,7 @@ pub(crate) fn startup_of(shared: &Shared) -> Startup {
     let tenant = sim.default_tenant();
     Startup {
         origin: sim.origin.clone(),
+        public_origin: sim.public_origin.clone(),
         tenant_id: tenant.id.clone(),
         tenant_name: tenant.display_name.clone(),
         users: tenant
@@ -163,7 +182,62 @@ fn router(shared: Shared) -> Router {
             shared.clone(),
             faults::layer,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            public_origin_layer,
+        ))
         .with_state(shared)
+}
+
+/// Serves the request with its public origin in scope (`Sim::public_origin` reads it).
+async fn public_origin_layer(
+    axum::extract::State(shared): axum::extract::State<Shared>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let origin = {
+        let sim = shared.lock();
+        public_origin_of(&sim, req.headers())
+    };
+    crate::shared::REQUEST_ORIGIN
+        .scope(origin, next.run(req))
+        .await
+}
+
+/// The request's public origin: `Options::public_origin`; else, behind a reverse proxy,
+/// `X-Forwarded-Proto` (default `http`) and `X-Forwarded-Host` (the first value of each, as the
+/// proxy nearest the client set it); else the listening origin.
+fn public_origin_of(sim: &state::Sim, headers: &axum::http::HeaderMap) -> String {
+    if let Some(public) = &sim.public_origin {
+        return public.clone();
+    }
+    let first = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let Some(host) = first("x-forwarded-host") else {
+        return sim.origin.clone();
+    };
+    let proto = first("x-forwarded-proto").unwrap_or_else(|| "http".into());
+    checked_origin(&format!("{proto}://{host}")).unwrap_or_else(|| sim.origin.clone())
+}
+
+/// `scheme://host[:port]` (http or https, no path, query or credentials), without a trailing
+/// slash; None for anything else.
+fn checked_origin(s: &str) -> Option<String> {
+    let u = url::Url::parse(s).ok()?;
+    let plain = matches!(u.scheme(), "http" | "https")
+        && u.host_str().is_some()
+        && u.username().is_empty()
+        && u.password().is_none()
+        && u.path() == "/"
+        && u.query().is_none()
+        && u.fragment().is_none();
+    plain.then(|| u.as_str().trim_end_matches('/').to_string())
 }
 
 impl RunningSim {

@@ -123,8 +123,8 @@ async fn patch_validates_like_graph() {
     .await
     .body;
     assert_eq!(
-        app["signInAudience"], "AzureADandPersonalMicrosoftAccount",
-        "Graph's default, not the portal's"
+        app["signInAudience"], "AzureADMyOrg",
+        "today's default on the v1.0 application page (the 2019/2022 docs examples show the old one)"
     );
     let p = format!("/applications/{}", app["id"].as_str().unwrap());
     let ok = json!({

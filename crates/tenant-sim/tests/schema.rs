@@ -163,7 +163,7 @@ impl Schema {
                 }
                 continue;
             }
-            match self.prop(&ty, k) {
+            match self.prop(&ty, k).or_else(|| dynamic_property(&ty, k)) {
                 Some(p) => self.value(val, &p.ty, p.nullable, &format!("{path}.{k}"), errs),
                 None => errs.push(format!(
                     "{path}.{k}: not a property of microsoft.graph.{ty}"
@@ -312,6 +312,22 @@ impl Schema {
             self.object(body, &ty, label, errs);
         }
     }
+}
+
+/// Dynamic properties Graph returns on an open type (`OpenType="true"` in the CSDL) that the
+/// schema does not declare: one row each, no wildcard. servicePrincipal `createdDateTime`: absent
+/// from the v1.0 servicePrincipal page and schema, returned by the service (null for Microsoft's
+/// own service principals), issue 19.
+fn dynamic_property(ty: &str, name: &str) -> Option<Prop> {
+    const DYNAMIC: &[(&str, &str, &str)] =
+        &[("servicePrincipal", "createdDateTime", "Edm.DateTimeOffset")];
+    DYNAMIC
+        .iter()
+        .find(|(t, n, _)| *t == ty && *n == name)
+        .map(|(_, _, edm)| Prop {
+            ty: (*edm).to_string(),
+            nullable: true,
+        })
 }
 
 /// The OData error envelope (not in CSDL; shape from Graph's docs and the SDKs' ODataError).

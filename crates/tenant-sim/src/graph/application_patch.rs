@@ -219,19 +219,32 @@ fn apply_structured_property(
             let filled = app_roles(value).ok_or_else(|| invalid(name))?;
             doc.insert(name.to_string(), filled);
         }
+        // Certificates are not emulated, but clients (azure-cli, Terraform) send the empty list,
+        // which Graph accepts.
+        "keyCredentials" if empty_array(value) => {
+            doc.insert(name.to_string(), json!([]));
+        }
+        "optionalClaims" => {
+            let normalized = optional_claims(value).ok_or_else(|| invalid(name))?;
+            doc.insert(name.to_string(), normalized);
+        }
         "uniqueName" => set_unique_name(doc, value, creating)?,
         "publicClient" | "spa" => merge_object(doc, name, value, &[("redirectUris", uri_array)])?,
-        "web" => merge_object(
-            doc,
-            name,
-            value,
-            &[
-                ("redirectUris", uri_array),
-                ("homePageUrl", nullable_string),
-                ("logoutUrl", nullable_string),
-                ("implicitGrantSettings", implicit_grant),
-            ],
-        )?,
+        "web" => {
+            merge_object(
+                doc,
+                name,
+                value,
+                &[
+                    ("redirectUris", uri_array),
+                    ("homePageUrl", nullable_string),
+                    ("logoutUrl", nullable_string),
+                    ("implicitGrantSettings", implicit_grant),
+                    ("redirectUriSettings", redirect_uri_settings),
+                ],
+            )?;
+            mirror_redirect_uri_settings(doc);
+        }
         "info" => merge_object(
             doc,
             name,
@@ -299,7 +312,106 @@ fn required_resource_access(value: &Value) -> Option<Value> {
     Some(Value::Array(out))
 }
 
-/// `appRoles` with `isEnabled` defaulted to true; None when malformed.
+/// webApplication's `redirectUriSettings` in the v1.0 schema: a collection of
+/// `{index Int32 (nullable), uri String}`. Clients that read an app and write `web` back (as
+/// this wizard's engine does) send it along.
+fn redirect_uri_settings(v: &Value) -> bool {
+    v.as_array().is_some_and(|a| {
+        a.iter().all(|s| {
+            s.as_object().is_some_and(|o| {
+                o.iter().all(|(k, v)| match k.as_str() {
+                    "uri" => nullable_string(v),
+                    "index" => nullable_int(v),
+                    _ => false,
+                })
+            })
+        })
+    })
+}
+
+/// `web.redirectUriSettings` follows `web.redirectUris`: one `{uri, index}` per URI, the index
+/// kept from a setting given for that URI, else null, as Graph answers.
+fn mirror_redirect_uri_settings(doc: &mut Map<String, Value>) {
+    let Some(Value::Object(web)) = doc.get_mut("web") else {
+        return;
+    };
+    let given = web
+        .get("redirectUriSettings")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let index_of = |uri: &Value| {
+        given
+            .iter()
+            .find(|s| s.get("uri") == Some(uri))
+            .and_then(|s| s.get("index").cloned())
+            .unwrap_or(Value::Null)
+    };
+    let settings: Vec<Value> = web
+        .get("redirectUris")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|uri| json!({"uri": uri, "index": index_of(uri)}))
+        .collect();
+    web.insert("redirectUriSettings".into(), Value::Array(settings));
+}
+
+/// `optionalClaims` (the optionalClaims resource: `idToken`, `accessToken`, `saml2Token`, each a
+/// collection of optionalClaim `{name, source, essential, additionalProperties}`, `name`
+/// required), rendered with every collection and member present as Graph returns them; None when
+/// malformed. `null` clears it.
+fn optional_claims(value: &Value) -> Option<Value> {
+    if value.is_null() {
+        return Some(Value::Null);
+    }
+    let given = value.as_object()?;
+    let mut out = Map::new();
+    for kind in ["accessToken", "idToken", "saml2Token"] {
+        let claims = match given.get(kind) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(v) => v
+                .as_array()?
+                .iter()
+                .map(optional_claim)
+                .collect::<Option<Vec<Value>>>()?,
+        };
+        out.insert(kind.to_string(), Value::Array(claims));
+    }
+    given
+        .keys()
+        .all(|k| {
+            matches!(
+                k.as_str(),
+                "accessToken" | "idToken" | "saml2Token" | "@odata.type"
+            )
+        })
+        .then_some(Value::Object(out))
+}
+
+fn optional_claim(v: &Value) -> Option<Value> {
+    let o = v.as_object()?;
+    let valid = o.iter().all(|(k, v)| match k.as_str() {
+        "name" => v.as_str().is_some_and(|s| !s.is_empty()),
+        "source" => nullable_string(v),
+        "essential" => v.is_boolean(),
+        "additionalProperties" => string_array(v),
+        _ => false,
+    });
+    (valid && o.contains_key("name")).then(|| {
+        json!({
+            "additionalProperties": o.get("additionalProperties").cloned().unwrap_or_else(|| json!([])),
+            "essential": o.get("essential").cloned().unwrap_or(json!(false)),
+            "name": o["name"],
+            "source": o.get("source").cloned().unwrap_or(Value::Null),
+        })
+    })
+}
+
+/// `appRoles` with `isEnabled` defaulted to true and `origin` "Application" (the appRole page:
+/// `origin` "Specifies if the app role is defined on the application object or on the
+/// servicePrincipal entity … Read-only"; Graph answers "Application" on an application);
+/// None when malformed.
 fn app_roles(value: &Value) -> Option<Value> {
     let valid = value.as_array()?.iter().all(|role| {
         role.as_object().is_some_and(|o| {
@@ -325,6 +437,7 @@ fn app_roles(value: &Value) -> Option<Value> {
             if role.get("isEnabled").is_none() {
                 role["isEnabled"] = json!(true);
             }
+            role["origin"] = json!("Application");
             role
         })
         .collect();

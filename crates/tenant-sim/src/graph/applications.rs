@@ -14,7 +14,9 @@ use super::odata::no_content;
 use super::service_principals::move_sp_to_deleted_items;
 use super::{passwords, resolve_key, Call, Key};
 use crate::permissions::Op;
-use crate::state::{new_app_doc, App, Deleted, DeletedObject, Sim, Tenant};
+use crate::state::{
+    default_access_token_version, new_app_doc, App, Deleted, DeletedObject, Sim, Tenant,
+};
 
 pub(super) fn route(
     sim: &mut Sim,
@@ -146,13 +148,14 @@ pub(super) fn create(
     let app_id = sim.guid();
     let wall = sim.clock.wall();
     let visible_at = sim.new_visible_at();
-    let origin = sim.origin.clone();
+    let origin = sim.public_origin();
     let tenant = call.caller.tenant_mut(sim)?;
     let mut doc = new_app_doc(&id, &app_id, wall, &tenant.domain);
     if let Some(u) = &unique_name {
         doc.insert("uniqueName".into(), json!(u));
     }
     apply_app_patch(&mut doc, &body, true)?;
+    default_access_token_version(&mut doc);
     if doc.get("displayName").is_none_or(Value::is_null) {
         return Err(GraphError::bad(
             "Invalid value specified for property 'displayName' of resource 'Application'.",
@@ -175,13 +178,19 @@ pub(super) fn create(
         "application",
         StatusCode::CREATED,
     )?;
+    set_location(&mut response, &origin, &tenant_id, &id);
+    Ok(response)
+}
+
+/// Graph's `Location` for an application: `{origin}/v2/{tid}/directoryObjects/{id}/Microsoft.DirectoryServices.Application`
+/// (the directory's own address of the object, not itself served).
+pub(super) fn set_location(response: &mut Response, origin: &str, tenant_id: &str, id: &str) {
     let location = format!(
         "{origin}/v2/{tenant_id}/directoryObjects/{id}/Microsoft.DirectoryServices.Application"
     );
     if let Ok(v) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, v);
     }
-    Ok(response)
 }
 
 /// 403 unless the caller may register apps; 409 when an upsert's `uniqueName` is taken.

@@ -65,7 +65,7 @@ fn dispatch(
         .collect();
     let caller = authenticate(sim, headers)?;
     let request = GraphRequest {
-        origin: sim.origin.clone(),
+        origin: sim.public_origin(),
         method,
         query: parse_query(uri)?,
         headers,

@@ -108,7 +108,8 @@ fn unsupported_query() -> GraphError {
     )
 }
 
-/// `$filter`: `prop eq 'v'` or `startswith(prop,'v')`, optionally joined with `and`.
+/// `$filter`: `prop eq 'v'`, `startswith(prop,'v')` or `prop/any(c:c eq 'v')`, optionally joined
+/// with `and`.
 pub(super) fn filter_matches(
     properties: &Map<String, Value>,
     filter: &Option<String>,
@@ -120,6 +121,7 @@ pub(super) fn filter_matches(
         let clause = clause.trim();
         let matched = match clause.strip_prefix("startswith(") {
             Some(arguments) => starts_with_matches(properties, arguments)?,
+            None if clause.contains("/any(") => any_matches(properties, clause)?,
             None => equals_matches(properties, clause)?,
         };
         if !matched {
@@ -142,6 +144,40 @@ fn starts_with_matches(
         .and_then(Value::as_str)
         .unwrap_or("");
     Ok(value.to_lowercase().starts_with(&literal.to_lowercase()))
+}
+
+/// `prop/any(c:c eq 'v')` on a string collection: "The any operator is required for filter
+/// expressions on multi-valued properties" (servicePrincipal resource page, `servicePrincipalNames`;
+/// the same for `identifierUris` and `tags` on application), e.g.
+/// `servicePrincipalNames/any(c:c eq 'https://graph.microsoft.com')`.
+fn any_matches(properties: &Map<String, Value>, clause: &str) -> Result<bool, GraphError> {
+    let (property, lambda) = clause.split_once("/any(").ok_or_else(unsupported_query)?;
+    let lambda = lambda.strip_suffix(')').ok_or_else(unsupported_query)?;
+    let (variable, body) = lambda.split_once(':').ok_or_else(unsupported_query)?;
+    let (variable, body) = (variable.trim(), body.trim());
+    let mut parts = body.splitn(3, ' ');
+    let (Some(subject), Some(operator), Some(literal)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(unsupported_query());
+    };
+    if variable.is_empty() || subject != variable || !operator.eq_ignore_ascii_case("eq") {
+        return Err(unsupported_query());
+    }
+    let literal = unquote(literal.trim()).ok_or_else(unsupported_query)?;
+    let Some(Value::Array(items)) = properties.get(property.trim()) else {
+        return Err(GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "Request_UnsupportedQuery",
+            format!(
+                "Unsupported or invalid query filter clause specified for property '{}'.",
+                property.trim()
+            ),
+        ));
+    };
+    Ok(items
+        .iter()
+        .filter_map(Value::as_str)
+        .any(|v| v.eq_ignore_ascii_case(&literal)))
 }
 
 /// `prop eq 'v'`.

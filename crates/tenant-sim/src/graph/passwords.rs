@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use super::applications::{key_matches, manageable_app};
+use super::applications::{key_matches, manageable_app, set_location};
 use super::error::GraphError;
 use super::odata::{json_response, no_content};
 use super::{Call, Key};
@@ -57,14 +57,21 @@ pub(super) fn add(sim: &mut Sim, call: &Call, key: &Key) -> Result<Response, Gra
             .context_url("microsoft.graph.passwordCredential")),
     );
     let now = sim.clock.now();
+    let origin = sim.public_origin();
     let tenant = call.caller.tenant_mut(sim)?;
+    let tenant_id = tenant.id.clone();
     let app = tenant
         .apps
         .iter_mut()
         .find(|a| now >= a.visible_at && key_matches(a, key))
         .ok_or_else(|| GraphError::not_found(&key.1))?;
     app.passwords.push(password);
-    Ok(json_response(StatusCode::OK, Value::Object(out)))
+    // Graph answers addPassword with the application's Location, as it does a create (the
+    // issue-19 capture of Microsoft's answer; the addPassword page's example shows only the
+    // Content-type header of a 200 with the passwordCredential).
+    let mut response = json_response(StatusCode::OK, Value::Object(out));
+    set_location(&mut response, &origin, &tenant_id, &app.id);
+    Ok(response)
 }
 
 fn requested_password(

@@ -198,9 +198,10 @@ fn create(sim: &mut Sim, call: &Call, body: &Map<String, Value>) -> Result<Respo
     let app = backing_app(sim, call, &app_id)?;
     let id = sim.guid();
     let visible_at = sim.new_visible_at();
-    let origin = sim.origin.clone();
+    let origin = sim.public_origin();
+    let created = sim.clock.wall();
     let tenant = call.caller.tenant_mut(sim)?;
-    let mut doc = new_sp_doc(&id, &app, &tenant.id);
+    let mut doc = new_sp_doc(&id, &app, &tenant.id, created);
     let mut rest = body.clone();
     rest.remove("appId");
     apply_sp_patch(&mut doc, &rest)?;

@@ -41,6 +41,7 @@ pub async fn adminconsent_get(
         code_challenge: String::new(),
         response_mode: "query".into(),
         admin_consent: true,
+        client_info: false,
     };
     if let Some(upn) = sim.auto_sign_in.clone() {
         return complete_sign_in(&mut sim, &pending, auth_tenant.as_deref(), &upn);
@@ -124,10 +125,11 @@ pub(super) fn finish_admin_consent(
         Err(response) => return *response,
     };
     let visible_at = sim.new_visible_at();
+    let created = sim.clock.wall();
     let sp = existing_sp.unwrap_or_else(|| {
         let sp_id = sim.guid();
         Sp {
-            doc: new_sp_doc(&sp_id, &app, tenant_id),
+            doc: new_sp_doc(&sp_id, &app, tenant_id, created),
             id: sp_id,
             app_id: app.app_id.clone(),
             visible_at,

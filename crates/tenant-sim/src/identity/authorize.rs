@@ -10,6 +10,7 @@ use axum::response::Response;
 use axum::Form;
 
 use super::admin_consent::finish_admin_consent;
+use super::client_info::client_info;
 use super::pages::{error_page, error_redirect, redirect_to_client, sign_in_page};
 use super::token::parse_scopes;
 use super::{authority, is_guid, EntraError, Params};
@@ -130,6 +131,7 @@ fn pending_request(query: &Params) -> Result<PendingAuthorize, Box<Response>> {
             .cloned()
             .unwrap_or_else(|| "query".into()),
         admin_consent: false,
+        client_info: query.get("client_info").is_some_and(|v| v == "1"),
     })
 }
 
@@ -237,6 +239,10 @@ pub(super) fn complete_sign_in(
     }
     let code = format!("1.{}", sim.token(48));
     let expires = sim.clock.now() + CODE_LIFETIME;
+    let info = pending
+        .client_info
+        .then(|| client_info(sim, &tenant_id, &user_id))
+        .flatten();
     sim.codes.insert(
         code.clone(),
         AuthCode {
@@ -254,6 +260,9 @@ pub(super) fn complete_sign_in(
     let mut params = vec![("code", code)];
     if let Some(s) = &pending.state {
         params.push(("state", s.clone()));
+    }
+    if let Some(info) = info {
+        params.push(("client_info", info));
     }
     params.push(("session_state", sim.guid()));
     redirect_to_client(&pending.redirect_uri, &pending.response_mode, &params)

@@ -64,7 +64,7 @@ pub async fn devicecode(
             status: DeviceStatus::Pending,
         },
     );
-    let uri = format!("{}/devicelogin", sim.origin);
+    let uri = format!("{}/devicelogin", sim.public_origin());
     Ok(Json(json!({
         "user_code": user_code,
         "device_code": device_code,

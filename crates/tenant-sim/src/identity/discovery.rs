@@ -20,7 +20,7 @@ pub async fn openid_configuration(
         Authority::Multi => (sim.issuer("{tenantid}"), Value::Null),
         Authority::Tenant(t) => (sim.issuer(&t.id), json!("NA")),
     };
-    Ok(Json(configuration(&sim.origin, &tenant, issuer, region)).into_response())
+    Ok(Json(configuration(&sim.public_origin(), &tenant, issuer, region)).into_response())
 }
 
 fn configuration(origin: &str, tenant: &str, issuer: String, region: Value) -> Value {

@@ -6,6 +6,7 @@
 //! - `discovery`: the OpenID configuration and the JWKS;
 //! - `pages`: the HTML pages (sign-in, errors) and redirects back to the client;
 //! - `authorize`: `/authorize` and signing a user in;
+//! - `client_info`: the `client_info` MSAL asks for (`uid`, `utid` of the home account);
 //! - `token`: `/token`, one module per grant, the scopes and the tokens issued;
 //! - `device_code`: `/devicecode` and the `/devicelogin` page;
 //! - `admin_consent`: `/adminconsent`;
@@ -13,6 +14,7 @@
 
 mod admin_consent;
 mod authorize;
+mod client_info;
 mod device_code;
 mod discovery;
 mod error;

@@ -8,13 +8,24 @@ use super::{graph_time, obj, App};
 use crate::catalog::{self, GRAPH_APP_ID, MICROSOFT_SERVICES_TENANT};
 
 /// A new application's property set, as Graph returns it after `POST /applications`.
+///
+/// Defaults follow the application resource page
+/// (<https://learn.microsoft.com/graph/api/resources/application?view=graph-rest-1.0>):
+/// `signInAudience` "AzureADMyOrg (default)"; `servicePrincipalLockConfiguration` "`null` by
+/// default"; and the apiApplication page: `requestedAccessTokenVersion` may be `null` ("defaults
+/// to 1") and "must be 2" only when the audience includes personal Microsoft accounts
+/// ([`default_access_token_version`] applies that once the body is known). The docs' 2019/2022
+/// create examples (AzureADandPersonalMicrosoftAccount, version 2) predate today's default.
+/// `nativeAuthenticationApisEnabled`, `samlMetadataUrl`, `requestSignatureVerification` and
+/// `web.redirectUriSettings` are in the v1.0 schema and in Graph's answers (null, null, null, one
+/// `{uri, index: null}` per web redirect URI).
 pub fn new_app_doc(
     id: &str,
     app_id: &str,
     created: OffsetDateTime,
     publisher_domain: &str,
 ) -> Map<String, Value> {
-    obj(json!({
+    let mut doc = obj(json!({
         "id": id,
         "deletedDateTime": null,
         "appId": app_id,
@@ -30,7 +41,7 @@ pub fn new_app_doc(
         "notes": null,
         "publisherDomain": publisher_domain,
         "serviceManagementReference": null,
-        "signInAudience": "AzureADandPersonalMicrosoftAccount",
+        "signInAudience": "AzureADMyOrg",
         "tags": [],
         "tokenEncryptionKeyId": null,
         "uniqueName": null,
@@ -41,7 +52,7 @@ pub fn new_app_doc(
         "api": {
             "acceptMappedClaims": null,
             "knownClientApplications": [],
-            "requestedAccessTokenVersion": 2,
+            "requestedAccessTokenVersion": null,
             "oauth2PermissionScopes": [],
             "preAuthorizedApplications": []
         },
@@ -72,15 +83,54 @@ pub fn new_app_doc(
             "implicitGrantSettings": {
                 "enableAccessTokenIssuance": false,
                 "enableIdTokenIssuance": false
-            }
+            },
+            "redirectUriSettings": []
         },
         "spa": { "redirectUris": [] }
-    }))
+    }));
+    // Newer v1.0 properties, kept out of the literal above (json!'s recursion limit).
+    for newer in [
+        "nativeAuthenticationApisEnabled",
+        "samlMetadataUrl",
+        "requestSignatureVerification",
+        "servicePrincipalLockConfiguration",
+    ] {
+        doc.insert(newer.into(), Value::Null);
+    }
+    doc
+}
+
+/// `api.requestedAccessTokenVersion` of a new app whose body did not set it: 2 when its
+/// audience includes personal Microsoft accounts (the apiApplication page: "If signInAudience on
+/// the application is configured as AzureADandPersonalMicrosoftAccount or
+/// PersonalMicrosoftAccount, the value for this property must be 2"), else null.
+pub fn default_access_token_version(doc: &mut Map<String, Value>) {
+    let personal = matches!(
+        doc.get("signInAudience").and_then(Value::as_str),
+        Some("AzureADandPersonalMicrosoftAccount" | "PersonalMicrosoftAccount")
+    );
+    if let Some(Value::Object(api)) = doc.get_mut("api") {
+        if personal
+            && api
+                .get("requestedAccessTokenVersion")
+                .is_none_or(Value::is_null)
+        {
+            api.insert("requestedAccessTokenVersion".into(), json!(2));
+        }
+    }
 }
 
 /// A new service principal for `app`, as Graph returns it after `POST /servicePrincipals`.
 /// (`publisherName` is in Graph's docs example but not in the v1.0 CSDL, so it is left out.)
-pub fn new_sp_doc(id: &str, app: &App, tenant_id: &str) -> Map<String, Value> {
+///
+/// `createdDateTime` is not in the v1.0 schema or resource page, but servicePrincipal is an open
+/// type and Graph returns it (null for Microsoft's own service principals, see [`graph_sp_doc`]).
+pub fn new_sp_doc(
+    id: &str,
+    app: &App,
+    tenant_id: &str,
+    created: OffsetDateTime,
+) -> Map<String, Value> {
     let name = app.display_name();
     let app_roles = app
         .doc
@@ -114,6 +164,7 @@ pub fn new_sp_doc(id: &str, app: &App, tenant_id: &str) -> Map<String, Value> {
         "applicationTemplateId": null,
         "appOwnerOrganizationId": tenant_id,
         "appRoleAssignmentRequired": false,
+        "createdDateTime": graph_time(created),
         "description": null,
         "disabledByMicrosoftStatus": null,
         "displayName": name,
@@ -193,6 +244,7 @@ pub(super) fn graph_sp_doc(id: &str) -> Map<String, Value> {
         "applicationTemplateId": null,
         "appOwnerOrganizationId": MICROSOFT_SERVICES_TENANT,
         "appRoleAssignmentRequired": false,
+        "createdDateTime": null,
         "description": null,
         "disabledByMicrosoftStatus": null,
         "displayName": "Microsoft Graph",

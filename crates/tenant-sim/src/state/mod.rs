@@ -31,7 +31,7 @@ use sha2::{Digest, Sha256};
 use crate::scenario::{Route, Scenario};
 
 pub use clock::{graph_time, short_time, Clock};
-pub use documents::{new_app_doc, new_sp_doc};
+pub use documents::{default_access_token_version, new_app_doc, new_sp_doc};
 pub use objects::{App, Assignment, Deleted, DeletedObject, GuestOf, Password, Sp, User};
 pub use setup::NewUser;
 pub use sign_in::{AuthCode, DeviceGrant, DeviceStatus, PendingAuthorize, RefreshGrant};
@@ -70,7 +70,11 @@ pub struct RequestRecord {
 /// Everything mutable in a running simulator.
 #[derive(Debug)]
 pub struct Sim {
+    /// Where the simulator listens: `http://127.0.0.1:PORT`.
     pub origin: String,
+    /// `Options::public_origin`: the origin clients reach it by (an HTTPS front), named in
+    /// every URL the simulator hands out. None: the request's `X-Forwarded-*`, else `origin`.
+    pub public_origin: Option<String>,
     pub clock: Clock,
     pub rng: StdRng,
     pub scenario: Scenario,
@@ -108,6 +112,7 @@ impl Sim {
     ) -> Self {
         let mut sim = Self {
             origin,
+            public_origin: None,
             clock: Clock::new(),
             rng: StdRng::seed_from_u64(seed),
             scenario,

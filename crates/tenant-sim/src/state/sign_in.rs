@@ -14,6 +14,8 @@ pub struct PendingAuthorize {
     pub response_mode: String,
     /// An /adminconsent request rather than an /authorize one.
     pub admin_consent: bool,
+    /// The request asked for `client_info=1` (MSAL does): the redirect carries `client_info`.
+    pub client_info: bool,
 }
 
 #[derive(Debug, Clone)]

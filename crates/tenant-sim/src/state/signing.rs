@@ -38,14 +38,26 @@ impl Sim {
         tokens::verify_with(&self.published_keys(), token, self.clock.unix())
     }
 
-    /// The v2.0 issuer of tenant `tid`: `{issuerHost or origin}/{tid}/v2.0`.
+    /// The v2.0 issuer of tenant `tid`: `{issuerHost or the public origin}/{tid}/v2.0`.
     pub fn issuer(&self, tid: &str) -> String {
-        let host = self
-            .scenario
-            .issuer_host
-            .as_deref()
-            .unwrap_or(&self.origin)
-            .trim_end_matches('/');
+        let host = match &self.scenario.issuer_host {
+            Some(h) => h.trim_end_matches('/').to_string(),
+            None => self.public_origin(),
+        };
         format!("{host}/{tid}/v2.0")
+    }
+
+    /// The origin clients reach the simulator by, named in discovery, device codes, issuers,
+    /// `@odata.context` and `Location` headers: `Options::public_origin`, else the current
+    /// request's `X-Forwarded-Proto`/`X-Forwarded-Host` (see `server::public_origin_of`), else
+    /// the listening origin. Entra's discovery never names two hosts, so neither does this.
+    pub fn public_origin(&self) -> String {
+        crate::shared::REQUEST_ORIGIN
+            .try_with(Clone::clone)
+            .unwrap_or_else(|_| {
+                self.public_origin
+                    .clone()
+                    .unwrap_or_else(|| self.origin.clone())
+            })
     }
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::user_tokens::{user_tokens, Grant};
-use super::{missing, EntraError, Params};
+use super::{missing, wants_client_info, EntraError, Params};
 use crate::state::{AuthCode, Sim};
 
 pub(super) fn redeem(
@@ -54,6 +54,7 @@ pub(super) fn redeem(
             client_id: &issued.client_id,
             scope: &issued.scope,
             nonce: issued.nonce.as_deref(),
+            client_info: wants_client_info(form),
         },
     )
 }

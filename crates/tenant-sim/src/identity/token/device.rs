@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::user_tokens::{user_tokens, Grant};
-use super::{missing, EntraError, Params};
+use super::{missing, wants_client_info, EntraError, Params};
 use crate::state::{DeviceStatus, Sim};
 
 pub(super) fn poll(
@@ -65,6 +65,7 @@ pub(super) fn poll(
             client_id: &client_id,
             scope: &scope,
             nonce: None,
+            client_info: wants_client_info(form),
         },
     )
 }

@@ -40,6 +40,11 @@ pub async fn token(
         .into_response())
 }
 
+/// `client_info=1` on a token request (MSAL sends it): user-token responses carry `client_info`.
+fn wants_client_info(form: &Params) -> bool {
+    form.get("client_info").is_some_and(|v| v == "1")
+}
+
 /// The token response of the form's `grant_type`.
 fn grant(
     sim: &mut Sim,

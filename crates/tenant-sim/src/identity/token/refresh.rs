@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::user_tokens::{user_tokens, Grant};
-use super::{missing, EntraError, Params};
+use super::{missing, wants_client_info, EntraError, Params};
 use crate::state::Sim;
 
 pub(super) fn redeem(
@@ -55,6 +55,7 @@ pub(super) fn redeem(
             client_id: &issued.client_id,
             scope: &scope,
             nonce: None,
+            client_info: wants_client_info(form),
         },
     )
 }

@@ -11,6 +11,7 @@ use super::scopes::{parse_scopes, Scopes};
 use super::{EntraError, TOKEN_LIFETIME_SECS};
 use crate::catalog::{GRAPH_APP_ID, GRAPH_RESOURCE};
 use crate::identity::authorize::restricted;
+use crate::identity::client_info::client_info;
 use crate::state::{RefreshGrant, Sim, User};
 
 /// "Default directory role" every member user holds (shows up in `wids`).
@@ -24,6 +25,8 @@ pub(super) struct Grant<'a> {
     pub client_id: &'a str,
     pub scope: &'a str,
     pub nonce: Option<&'a str>,
+    /// The token request sent `client_info=1`: the response carries `client_info`.
+    pub client_info: bool,
 }
 
 /// The token response for a signed-in user.
@@ -56,6 +59,11 @@ pub(super) fn user_tokens(sim: &mut Sim, grant: &Grant) -> Result<Value, EntraEr
     }
     if scopes.offline {
         body["refresh_token"] = json!(new_refresh_token(sim, grant));
+    }
+    if grant.client_info {
+        if let Some(info) = client_info(sim, grant.tenant_id, grant.user_id) {
+            body["client_info"] = json!(info);
+        }
     }
     Ok(body)
 }
