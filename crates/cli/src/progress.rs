@@ -121,7 +121,22 @@ pub fn progress_line(event: &Event, mode: SignInUrlMode) -> Option<String> {
             WaitReason::BrowserSignIn | WaitReason::DeviceCode => return None,
             other => format!("      waiting {seconds:.1} s: {}", wait_text(*other)),
         },
-        Event::Retrying { .. } => return None,
+        // A long wait says so (past 20 s, then each minute), and how to stop and continue.
+        Event::Retrying {
+            waited_seconds,
+            delay_seconds,
+            ..
+        } => {
+            let (from, to) = (*waited_seconds, waited_seconds + delay_seconds);
+            let crosses = |t: f64| from < t && to >= t;
+            if !(crosses(20.0) || (1..=60).any(|m| crosses(f64::from(m) * 60.0))) {
+                return None;
+            }
+            format!(
+                "      still waiting ({} so far); it goes on by itself. To stop and continue later, press Ctrl+C and run the same command again: it continues from here",
+                waited_words(to)
+            )
+        }
         Event::Failed { step, error } => {
             format!("{}: FAILED ({:?})", step_heading(*step), error.code)
         }
@@ -135,6 +150,17 @@ pub fn progress_line(event: &Event, mode: SignInUrlMode) -> Option<String> {
         } => format!("To sign in, open {verification_uri} and enter the code {user_code}"),
     };
     Some(line)
+}
+
+/// "45 s", "3 min 5 s".
+fn waited_words(seconds: f64) -> String {
+    // Whole seconds of a wait: never negative, never more than a day.
+    let s = seconds.clamp(0.0, 86_400.0) as u64;
+    if s < 60 {
+        format!("{s} s")
+    } else {
+        format!("{} min {} s", s / 60, s % 60)
+    }
 }
 
 fn sign_in_url_line(url: &str, mode: SignInUrlMode) -> String {
@@ -231,6 +257,31 @@ fn describe(data: &StepData) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_wait_says_so_past_20_seconds_and_each_minute() {
+        let retry = |waited: f64, delay: f64| Event::Retrying {
+            step: Step::Verify,
+            reason: recovery::RetryReason::SecretNotReady,
+            attempt: 3,
+            delay_seconds: delay,
+            waited_seconds: waited,
+            error: recovery::GraphErrorInfo {
+                status: 401,
+                code: "invalid_client".into(),
+                message: "AADSTS7000222".into(),
+                request_id: None,
+            },
+        };
+        let mode = SignInUrlMode::Browser;
+        assert_eq!(progress_line(&retry(10.0, 2.0), mode), None);
+        let line = progress_line(&retry(18.5, 2.0), mode).unwrap();
+        assert!(line.contains("still waiting (20 s so far)"), "{line}");
+        assert!(line.contains("Ctrl+C") && line.contains("continues from here"));
+        assert_eq!(progress_line(&retry(30.0, 4.0), mode), None);
+        let line = progress_line(&retry(58.0, 4.0), mode).unwrap();
+        assert!(line.contains("(1 min 2 s so far)"), "{line}");
+    }
 
     #[test]
     fn plan_labels_are_five_characters_or_a_range() {

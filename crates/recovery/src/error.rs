@@ -63,7 +63,7 @@ impl Code {
             Code::InsufficientPrivileges => "Your account lacks the admin role this step needs. Sign in as a Global Administrator or Privileged Role Administrator, or ask one to do it.",
             Code::ConsentRequiresPrivilegedRole => "Granting a Microsoft Graph application permission needs a Global Administrator or a Privileged Role Administrator. Send them the admin-consent link, or sign in as one of them and run the wizard again: it picks up where it stopped.",
             Code::StoppedBeforeCreating => "Nothing was created. Sign in as a Global Administrator or Privileged Role Administrator, or choose to continue and hand the consent step to one of them.",
-            Code::AppNotFound => "The app registration no longer exists. Run the wizard again to create a new one.",
+            Code::AppNotFound => "The app registration is gone: someone deleted it (in the Azure portal, for example) after the wizard made or chose it. Run the wizard again: it makes a new one (nothing of the old one is reused).",
             Code::SecretPolicyBlocked => "Your tenant's app management policy does not allow client secrets for this app. An administrator must allow password credentials (Entra ID > App registrations policies) or exempt this app.",
             Code::SecretLifetimeTooLong => "Your tenant's policy caps how long a client secret may live. Choose a shorter lifetime (the secret is needed for 72 hours only).",
             Code::KeychainUnavailable => "The system keychain is not available. On Linux, start a desktop session with a Secret Service (GNOME Keyring or KWallet) and try again.",

@@ -105,6 +105,10 @@ pub enum Event {
         attempt: u32,
         #[serde(rename = "delaySeconds")]
         delay_seconds: f64,
+        /// How long this call has been waiting so far (since its first attempt): a front end
+        /// says so once a wait grows long, and offers to stop and continue later.
+        #[serde(rename = "waitedSeconds")]
+        waited_seconds: f64,
         error: GraphErrorInfo,
     },
     Done {
@@ -461,6 +465,7 @@ impl StepScope {
         reason: RetryReason,
         attempt: u32,
         delay: std::time::Duration,
+        waited: std::time::Duration,
         error: GraphErrorInfo,
     ) {
         self.sink.emit(Event::Retrying {
@@ -468,6 +473,7 @@ impl StepScope {
             reason,
             attempt,
             delay_seconds: delay.as_secs_f64(),
+            waited_seconds: waited.as_secs_f64(),
             error,
         });
         let wait = match reason {
@@ -495,6 +501,7 @@ mod tests {
             reason: RetryReason::Replication,
             attempt: 2,
             delay_seconds: 0.5,
+            waited_seconds: 21.5,
             error: GraphErrorInfo {
                 status: 404,
                 code: "Request_ResourceNotFound".into(),
@@ -507,6 +514,7 @@ mod tests {
         assert_eq!(v["step"], "grantConsent");
         assert_eq!(v["reason"], "replication");
         assert_eq!(v["delaySeconds"], 0.5);
+        assert_eq!(v["waitedSeconds"], 21.5);
         assert_eq!(v["error"]["requestId"], "rid");
         let back: Event = serde_json::from_value(v).unwrap();
         assert_eq!(back, e);

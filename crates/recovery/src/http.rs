@@ -16,8 +16,8 @@ use crate::clock::SharedClock;
 use crate::error::{Error, GraphErrorInfo, Result};
 use crate::events::StepScope;
 use crate::retry::{
-    classify, parse_retry_after, Awaited, Jitter, Op, Replication, RetryPolicy, RetryReason,
-    Verdict,
+    classify, pace, parse_retry_after, AppOrigin, Awaited, Jitter, Op, Replication, RetryPolicy,
+    RetryReason, Verdict,
 };
 
 /// Makes ring rustls' crypto provider for every HTTP client of the process; call before building
@@ -141,6 +141,12 @@ impl Http {
         }
     }
 
+    /// Tells this run's retries where its app came from, so that "not found" for an app that
+    /// is not new fails at once ([`Op::app_missing`]).
+    pub fn note_app(&self, origin: AppOrigin) {
+        self.replication.note_app(origin);
+    }
+
     /// How many HTTP requests were sent (sign-in and Graph together).
     pub fn request_count(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
@@ -227,6 +233,19 @@ impl Http {
             let (reason, after, info) = match failure {
                 Failure::Final(e) => return Err(e),
                 Failure::Http { error, retry_after } => match classify(op, &error, retry_after) {
+                    // An app that existed before this run, or was created long enough ago, is
+                    // not replicating: it is gone. Say so at once instead of polling.
+                    Verdict::Retry {
+                        reason: RetryReason::Replication,
+                        ..
+                    } if op.app_missing(&error)
+                        && !self.replication.app_may_be_replicating(
+                            self.clock.now(),
+                            self.policy.budget.max(self.policy.replication_window),
+                        ) =>
+                    {
+                        return Err(Error::AppNotFound(error.to_string()))
+                    }
                     Verdict::Retry { reason, after } => (reason, after, error),
                     Verdict::Fail => return Err(map_http_error(op, error)),
                 },
@@ -259,9 +278,9 @@ impl Http {
             }
             let count = per_reason.entry(reason).or_insert(0);
             let waited = self.clock.instant().saturating_sub(start);
-            let mut delay = self
-                .policy
-                .delay(reason, *count, waited, after, &self.jitter);
+            let mut delay =
+                self.policy
+                    .delay(pace(op, reason), *count, waited, after, &self.jitter);
             *count += 1;
             if reason.is_polling() {
                 // Polling for replication paces attempts start to start: the round trip itself
@@ -296,7 +315,7 @@ impl Http {
                 });
             }
             tracing::info!(?op, ?reason, attempt = n + 1, delay_ms = delay.as_millis() as u64, error = %info, "retrying");
-            scope.retrying(reason, n + 1, delay, info);
+            scope.retrying(reason, n + 1, delay, elapsed, info);
             self.clock.sleep(delay).await;
             n += 1;
         }

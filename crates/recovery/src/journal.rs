@@ -101,6 +101,10 @@ pub struct Journal {
     /// The user's name for this customer (a batch file's label).
     #[serde(default)]
     pub label: Option<String>,
+    /// The grant did not read back in time, but the app's own token carried AuditLog.Read.All:
+    /// the stronger proof, which the receipt names instead of the read-back.
+    #[serde(default)]
+    pub consent_proved_by_token: bool,
 }
 
 impl Journal {
@@ -128,6 +132,7 @@ impl Journal {
             started: Some(now),
             requested_tenant: None,
             label: None,
+            consent_proved_by_token: false,
         }
     }
 

@@ -97,6 +97,10 @@ pub struct PermissionPart {
     pub granted_at: Option<OffsetDateTime>,
     /// The grant was read back (the portal's green tick).
     pub grant_confirmed: bool,
+    /// The read-back was slow, but the app's own token carried the permission: the stronger
+    /// proof (then `grant_confirmed` is false).
+    #[serde(default)]
+    pub grant_proved_by_token: bool,
     /// Consent was left to another administrator (the admin-consent link).
     pub consent_handed_off: bool,
 }
@@ -279,7 +283,8 @@ impl Receipt {
                 app_role_id: j.app_role_id.clone(),
                 grant_assignment_id: j.assignment_id.clone(),
                 granted_at,
-                grant_confirmed: j.consent_confirmed,
+                grant_confirmed: j.consent_confirmed && !j.consent_proved_by_token,
+                grant_proved_by_token: j.consent_proved_by_token,
                 consent_handed_off: j.consent_handed_off,
             },
             secret: j.password.as_ref().map(|p| SecretPart {
@@ -460,7 +465,8 @@ fn describe(d: &StepData) -> String {
         StepData::ConsentConfirmed { granted } => if *granted {
             "The grant reads back as granted (the portal's green tick)"
         } else {
-            "The grant does not read back yet"
+            "The grant did not read back in time, but the app's own token carries the \
+             permission, which is the stronger proof"
         }
         .into(),
         StepData::Secret {
@@ -852,6 +858,9 @@ footer { margin-top: 2rem; border-top: 1px solid #d0d7de; padding-top: .6rem; fo
                 id(a),
                 if r.permission.grant_confirmed {
                     "; confirmed by reading it back"
+                } else if r.permission.grant_proved_by_token {
+                    "; the read-back was slow, but the app's own token carries AuditLog.Read.All, \
+                     which is the stronger proof"
                 } else {
                     ""
                 }

@@ -114,6 +114,27 @@ impl Op {
 }
 
 impl Op {
+    /// An answer that says the app itself is not there (yet): a 404 on the app or on a call
+    /// made on it, or a service principal refused for want of its application object. Within the
+    /// app's replication window that is lag; after it, the app is gone (someone deleted it in
+    /// the portal between two runs) and waiting cannot help.
+    pub fn app_missing(self, e: &GraphErrorInfo) -> bool {
+        let msg = e.message.to_ascii_lowercase();
+        match self {
+            Op::GetApplication | Op::PatchApplication | Op::AddPassword | Op::RemovePassword => {
+                e.status == 404
+            }
+            Op::UpsertServicePrincipal => {
+                (e.status == 400
+                    && (msg.contains("does not reference a valid application object")
+                        || e.code.contains("NoBackingApplicationObject")
+                        || msg.contains("nobackingapplicationobject")))
+                    || (e.status == 403 && msg.contains("backing application"))
+            }
+            _ => false,
+        }
+    }
+
     /// The write of this run whose replication this call waits for: a new app must be visible
     /// before its service principal or a secret can be added to it, a new service principal
     /// before it can be granted a role, a grant before it can be read back.
@@ -185,6 +206,8 @@ struct ReplicationState {
     /// counts on no less, so it arrives late by a little rather than early by a little (which
     /// would cost a whole round trip more).
     round_trip: std::collections::HashMap<u8, Duration>,
+    /// Where the run's app came from.
+    app: AppOrigin,
 }
 
 /// A dependent call's view of the write it waits for.
@@ -212,6 +235,22 @@ impl Replication {
                 ..ReplicationState::default()
             }),
             changed: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// The engine tells where the run's app came from.
+    pub fn note_app(&self, origin: AppOrigin) {
+        self.state().app = origin;
+    }
+
+    /// Whether "not found" for the run's app can still be replication lag at `now`: for an app
+    /// this run created less than `window` ago (and while the run has not said where its app
+    /// came from), not for one that existed before or was created longer ago.
+    pub fn app_may_be_replicating(&self, now: OffsetDateTime, window: Duration) -> bool {
+        match self.state().app {
+            AppOrigin::Unknown => true,
+            AppOrigin::Existing => false,
+            AppOrigin::CreatedAt(t) => now - t < window,
         }
     }
 
@@ -332,6 +371,32 @@ impl Replication {
     }
 }
 
+/// The reason whose pace a retry of `op` waits by: every wait at the token endpoint (for the
+/// app, its service principal, the secret or the permission) goes at the token pace, never at
+/// the Graph pace, since the identity platform answers bursts of client-credentials requests
+/// with 429 and `Retry-After: 60`
+/// (<https://learn.microsoft.com/entra/msal/dotnet/advanced/exceptions/msal-throttling>).
+pub fn pace(op: Op, reason: RetryReason) -> RetryReason {
+    if op == Op::Token && reason == RetryReason::Replication {
+        RetryReason::SecretNotReady
+    } else {
+        reason
+    }
+}
+
+/// Whether the app a run works on may still be replicating (so that "not found" is lag), as the
+/// engine tells the run's [`Replication`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AppOrigin {
+    /// Not told (a cleanup, a read before the run knows its app): "not found" is lag, as always.
+    #[default]
+    Unknown,
+    /// This run (or the interrupted run it resumes) created it at this time.
+    CreatedAt(OffsetDateTime),
+    /// It existed before: the user chose to reuse it.
+    Existing,
+}
+
 /// What to do after a failed attempt.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -447,10 +512,16 @@ impl FixedWait {
     }
 }
 
+/// How long one call may keep retrying in the real cloud. Terraform's azuread provider gives an
+/// app role assignment 5 minutes to be created, and admins report that 5 minutes after creating
+/// a service principal were not always enough for `appRoleAssignedTo`; an admin has 72 hours,
+/// so waiting is cheap and failing is not.
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(360);
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
-            budget: Duration::from_secs(180),
+            budget: DEFAULT_BUDGET,
             replication_base: Duration::from_millis(250),
             replication_cap: Duration::from_millis(600),
             replication_window: Duration::from_secs(30),
@@ -639,6 +710,66 @@ mod tests {
             &j,
         );
         assert!(after >= Duration::from_secs(60));
+    }
+
+    #[test]
+    fn every_wait_at_the_token_endpoint_goes_at_the_token_pace() {
+        // 700016 / 7000229 (the app or its service principal not known to the sign-in service
+        // yet) were polled at Graph's pace, 250-600 ms: 13 requests in 10 s.
+        assert_eq!(
+            pace(Op::Token, RetryReason::Replication),
+            RetryReason::SecretNotReady
+        );
+        assert_eq!(
+            pace(Op::GrantAppRole, RetryReason::Replication),
+            RetryReason::Replication
+        );
+        let p = RetryPolicy::default();
+        let j = Jitter::new(3);
+        for n in 0..5 {
+            let d = p.delay(
+                pace(Op::Token, RetryReason::Replication),
+                n,
+                Duration::ZERO,
+                None,
+                &j,
+            );
+            assert!(d >= Duration::from_secs(1), "{d:?}");
+        }
+        assert!(
+            p.budget >= Duration::from_secs(300),
+            "the grant gets 5 minutes at least"
+        );
+    }
+
+    #[test]
+    fn not_found_is_lag_only_for_a_young_app_of_this_run() {
+        let rep = Replication::default();
+        let t = datetime!(2026-12-05 04:00:00 UTC);
+        let window = Duration::from_secs(360);
+        assert!(rep.app_may_be_replicating(t, window), "not told: as before");
+        rep.note_app(AppOrigin::CreatedAt(t));
+        assert!(rep.app_may_be_replicating(t + Duration::from_secs(300), window));
+        assert!(!rep.app_may_be_replicating(t + Duration::from_secs(361), window));
+        rep.note_app(AppOrigin::Existing);
+        assert!(!rep.app_may_be_replicating(t, window));
+        let gone = err(
+            404,
+            "Request_ResourceNotFound",
+            "Resource 'x' does not exist",
+        );
+        assert!(Op::AddPassword.app_missing(&gone));
+        assert!(
+            !Op::GrantAppRole.app_missing(&gone),
+            "the grant waits for its own write"
+        );
+        let no_app = err(
+            400,
+            "Request_BadRequest",
+            "The appId 'x' of the service principal does not reference a valid application object.",
+        );
+        assert!(Op::UpsertServicePrincipal.app_missing(&no_app));
+        assert!(!Op::UpsertServicePrincipal.app_missing(&err(409, "x", "y")));
     }
 
     fn ms(n: u64) -> Duration {

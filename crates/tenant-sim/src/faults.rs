@@ -27,6 +27,7 @@ fn fault_name(k: &FaultKind) -> &'static str {
         FaultKind::MalformedJson => "malformedJson",
         FaultKind::NonJson => "nonJson",
         FaultKind::NonJsonOk => "nonJsonOk",
+        FaultKind::Refuse { .. } => "refuse",
     }
 }
 
@@ -202,6 +203,33 @@ fn fault_response(
         FaultKind::NonJson => gateway_error_page(StatusCode::BAD_GATEWAY),
         FaultKind::NonJsonOk => gateway_error_page(StatusCode::OK),
         FaultKind::Slow(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        FaultKind::Refuse { status, message } => refuse(*status, message, graph, ctx, wall),
+    }
+}
+
+/// An error whose message is the scenario's text, word for word.
+fn refuse(
+    status: u16,
+    message: &str,
+    graph: bool,
+    ctx: &RequestCtx,
+    wall: time::OffsetDateTime,
+) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    if graph {
+        let code = if status.is_server_error() {
+            "serviceNotAvailable"
+        } else {
+            "Request_BadRequest"
+        };
+        error_response(status, code, message, &[], ctx, wall)
+    } else {
+        let error = if status.is_server_error() {
+            "temporarily_unavailable"
+        } else {
+            "invalid_request"
+        };
+        EntraError::new(status, error, 90033, message).into_response_with(ctx, wall)
     }
 }
 

@@ -49,6 +49,16 @@ pub struct Scenario {
     /// (a tenant that restricts e.g. Microsoft Graph Command Line Tools): sign-in fails with
     /// AADSTS50105.
     pub restricted_client_ids: Vec<String>,
+    /// While a new secret is not accepted yet (`secret_ready_delay`), /token answers
+    /// AADSTS7000222 "The provided client secret keys for app '…' are expired" instead of
+    /// AADSTS7000215. Admins report exactly that for a secret made seconds before, which works
+    /// when retried a little later
+    /// (<https://github.com/Azure-Samples/active-directory-dotnetcore-daemon-v2/issues/87>:
+    /// "Register Azure AD app … and immediately run the application"; also
+    /// <https://github.com/sjkp/letsencrypt-siteextension/issues/358>). Microsoft's error-code
+    /// reference names 7000222 `InvalidClientSecretExpiredKeysProvided`
+    /// (<https://learn.microsoft.com/entra/identity-platform/reference-error-codes>).
+    pub new_secret_reported_expired: bool,
 }
 
 /// How many client-credentials token requests one client may make in a window.
@@ -93,6 +103,7 @@ impl Default for Scenario {
             issuer_host: None,
             token_rate_limit: Some(TokenRateLimit::default()),
             restricted_client_ids: Vec::new(),
+            new_secret_reported_expired: false,
         }
     }
 }
@@ -179,6 +190,12 @@ pub enum FaultKind {
     NonJson,
     /// 200 with an HTML page (a captive portal or misrouted proxy).
     NonJsonOk,
+    /// An error of this status whose message is `message`, word for word: Graph routes answer
+    /// an OData error (`Request_BadRequest`, or `serviceNotAvailable` for a 5xx), identity
+    /// routes an Entra error (`invalid_request`, or `temporarily_unavailable`). The text is what
+    /// a server, or anything between it and the client, could put there; clients must treat it
+    /// as data (control characters, line breaks, a second "what to do").
+    Refuse { status: u16, message: String },
 }
 
 /// The form of the Retry-After header on a 429.

@@ -55,6 +55,56 @@ export function retryText(reason: RetryReason): string {
   }
 }
 
+/** A wait this long is worth saying so, and offering to stop and continue later. */
+export const LONG_WAIT_MS = 20_000;
+
+/** "45 s", "3 min 5 s": how long a wait has lasted. */
+export function formatWaited(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** What a long wait is for, and why it is normal, in words for an admin who is not a developer. */
+export function longWaitText(reason: RetryReason): { what: string; why: string } {
+  switch (reason) {
+    case "secretNotReady":
+      return {
+        what: "Waiting for Microsoft's sign-in service to accept the new client secret.",
+        why: "A new secret is copied to Microsoft's servers around the world first. That usually takes seconds, sometimes up to 10 minutes. Until then Microsoft may even call it \"expired\": that is normal for a new secret.",
+      };
+    case "permissionNotEffective":
+      return {
+        what: "Waiting for the granted permission (AuditLog.Read.All) to reach the app's sign-ins.",
+        why: "Microsoft copies a new permission to its servers first. That usually takes seconds, sometimes up to 10 minutes.",
+      };
+    case "replication":
+      return {
+        what: "Waiting for Microsoft to finish creating the app on all its servers.",
+        why: "Microsoft copies every new object to its servers around the world. That usually takes seconds, sometimes several minutes.",
+      };
+    case "throttled":
+      return {
+        what: "Microsoft asked the wizard to slow down, so it waits as long as Microsoft said.",
+        why: "Microsoft limits how many requests a tenant may send at once. The wizard goes on by itself when Microsoft allows it.",
+      };
+    case "unavailable":
+      return {
+        what: "Waiting for Microsoft's service, which is briefly unavailable.",
+        why: "Such outages usually pass within minutes. The wizard keeps trying by itself.",
+      };
+    case "network":
+      return {
+        what: "Waiting for the connection to Microsoft to come back.",
+        why: "Check this computer's internet connection. The wizard keeps trying by itself.",
+      };
+    case "malformed":
+      return {
+        what: "Waiting for a readable answer from Microsoft.",
+        why: "Microsoft's answer was garbled, which usually passes. The wizard keeps trying by itself.",
+      };
+  }
+}
+
 /** What the user can do about an error, as buttons on the error panel. */
 export type ErrorAction = "retry" | "signInAgain" | "handOffConsent" | "openPortal" | "startOver";
 

@@ -60,6 +60,8 @@ export class Wizard {
   readonly runs = new Runs();
   /** A cleanup is under way. */
   busy = $state(false);
+  /** The user asked to stop the run and continue later; the run has not stopped yet. */
+  stopping = $state(false);
   /** The earlier run came in after the pages showed (see `load`): it is shown where it moves nothing. */
   earlierLate = $state(false);
   /** "Recover another tenant" left this tenant's values behind (on the Runs page). */
@@ -229,8 +231,37 @@ export class Wizard {
       );
     } catch (err) {
       progress.awaitingNext = false;
-      this.fail(toErrorInfo(err), null);
+      const info = toErrorInfo(err);
+      if (this.stopping && info.code === "interrupted") {
+        this.stopped();
+      } else {
+        this.fail(info, null);
+      }
+    } finally {
+      this.stopping = false;
     }
+  }
+
+  /**
+   * "Stop and continue later" while the run waits for Microsoft: the run stops where it is, with
+   * everything done so far kept on this computer; the next run of this tenant continues there.
+   */
+  async stopAndContinueLater(): Promise<void> {
+    this.stopping = true;
+    this.trouble.note("stop and continue later");
+    await this.backend.stopRun();
+  }
+
+  /** The run stopped at the user's request: the pages it was busy on say that it continues there. */
+  private stopped(): void {
+    const { progress } = this;
+    const busy = progress.steps.filter((s) => ["active", "waiting"].includes(progress.statusOf(s.number).state)).map((s) => s.number);
+    progress.markPages(busy, { state: "stopped", note: null, until: null });
+    progress.phase = "stopped";
+    if (busy.length) progress.followTo(busy[0]);
+    this.say(
+      `Stopped${busy.length ? ` at step ${busy[0]}` : ""}. Everything done so far is saved on this computer. Run the wizard again and sign in to the same tenant to continue from there.`,
+    );
   }
 
   /** Step-by-step mode: the user read this page; let the engine do the next step. */
@@ -487,18 +518,26 @@ export class Wizard {
       case "waiting": {
         // Waiting for the user is work in progress, not a retry with a countdown.
         const text = waitText(e.reason, this.settings.practice);
+        // The retry that came with it knows since when, and for what, the step waits.
+        const { since, reason } = pages.length ? progress.statusOf(pages[0]) : {};
         progress.mark(
           e.step,
           e.reason === "browserSignIn" || e.reason === "deviceCode"
             ? { state: "active", note: `${text}…`, until: null }
-            : { state: "waiting", note: text, until: Date.now() + e.seconds * 1000 },
+            : { state: "waiting", note: text, until: Date.now() + e.seconds * 1000, since, reason },
         );
         if (pages.length) this.say(`${this.cap(this.where(e.step))}: ${text}.`);
         break;
       }
       case "retrying":
         this.trouble.note(`  attempt ${e.attempt}: ${e.error.status} ${e.error.code} request-id=${e.error.requestId ?? "-"}`);
-        progress.mark(e.step, { state: "waiting", note: retryText(e.reason), until: Date.now() + e.delaySeconds * 1000 });
+        progress.mark(e.step, {
+          state: "waiting",
+          note: retryText(e.reason),
+          until: Date.now() + e.delaySeconds * 1000,
+          since: Date.now() - e.waitedSeconds * 1000,
+          reason: e.reason,
+        });
         if (pages.length) this.say(`${this.cap(this.where(e.step))}: waiting. ${retryText(e.reason)}; the wizard tries again by itself.`);
         break;
       case "done":

@@ -161,13 +161,16 @@ impl Engine {
         Ok(self.consent_url(&pre.tenant.tenant_id, &app.app_id))
     }
 
-    /// Step 12: the green tick.
+    /// Step 12: the green tick. `proved` turns true when the app's own token carries
+    /// AuditLog.Read.All: a read-back still not done a little after that (or that gives up after
+    /// it) does not fail the run; the step and the receipt say the token proved the grant.
     pub(super) async fn confirm(
         &self,
         g: &Graph,
         cell: &JournalCell,
         app: &AppRecord,
         pre: &Precheck,
+        proved: tokio::sync::watch::Receiver<bool>,
         sink: &EventSink,
     ) -> Result<()> {
         let s = sink.step(Step::ConfirmConsent);
@@ -183,18 +186,62 @@ impl Engine {
             .ok_or_else(|| Error::Internal(format!("no service principal for {}", app.app_id)))?;
         s.begin().await;
         // The read-back is off the critical path (verification runs alongside): poll it gently.
-        g.with_policy(g.http.policy.gentle())
-            .confirm_assignment(
-                &sp_id,
-                &pre.graph_service_principal_id,
-                &pre.app_role_id,
-                &s,
-            )
-            .await
-            .reported(&s)?;
-        self.save_cell(cell, |j| j.consent_confirmed = true).await?;
+        let gentle = g.with_policy(g.http.policy.gentle());
+        let read_back = gentle.confirm_assignment(
+            &sp_id,
+            &pre.graph_service_principal_id,
+            &pre.app_role_id,
+            &s,
+        );
+        // Once the token proved the grant, the read-back gets a replication window more.
+        let grace = self.http.policy.replication_window;
+        let clock = self.http.clock.clone();
+        let mut proof = proved.clone();
+        let proved_then_grace = async move {
+            if proof.wait_for(|p| *p).await.is_err() {
+                // Verification failed: its error ends the run; the read-back goes on meanwhile.
+                futures::future::pending::<()>().await;
+            }
+            clock.sleep(grace).await;
+        };
+        let read_back = tokio::select! {
+            r = read_back => r,
+            () = proved_then_grace => Err(Error::RetriesExhausted {
+                attempts: 0,
+                seconds: grace.as_secs_f64(),
+                last: crate::error::GraphErrorInfo {
+                    status: 0,
+                    code: "ReadBackSlow".into(),
+                    message: "the grant did not read back yet".into(),
+                    request_id: None,
+                },
+            }),
+        };
+        let granted = match read_back {
+            Ok(_) => true,
+            // Waiting gave out (or the connection): the token decides, once verification ends.
+            Err(e @ (Error::RetriesExhausted { .. } | Error::Network(_))) => {
+                let mut proof = proved;
+                let token_proved = proof.wait_for(|p| *p).await.is_ok();
+                if !token_proved {
+                    s.failed(&e);
+                    return Err(e);
+                }
+                tracing::info!(error = %e, "the grant's read-back was slow; the app's token proved it");
+                false
+            }
+            Err(e) => {
+                s.failed(&e);
+                return Err(e);
+            }
+        };
+        self.save_cell(cell, |j| {
+            j.consent_confirmed = true;
+            j.consent_proved_by_token = !granted;
+        })
+        .await?;
         self.checkpoint(Checkpoint::ConsentConfirmed)?;
-        s.done(StepData::ConsentConfirmed { granted: true });
+        s.done(StepData::ConsentConfirmed { granted });
         Ok(())
     }
 }

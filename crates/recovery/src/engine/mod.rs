@@ -38,10 +38,16 @@ use crate::events::{
 use crate::graph::{Graph, AUDIT_LOG_READ_ALL, GRAPH_APP_ID};
 use crate::http::Http;
 use crate::journal::{AppRecord, Journal, JournalStore, RunState};
+use crate::retry::AppOrigin;
 use crate::vault::SharedVault;
 
 use app::summary;
 pub use roles::{role_check, role_templates};
+
+/// How far Microsoft's clock (an app's `createdDateTime`) may be from this computer's, for
+/// telling a new app still replicating from one deleted since (the same allowance
+/// `remove_orphans` makes).
+const APP_CLOCK_SKEW: time::Duration = time::Duration::minutes(10);
 
 /// Engine settings.
 #[derive(Debug, Clone)]
@@ -302,6 +308,44 @@ impl Engine {
         choice: &RunChoice,
         sink: &EventSink,
     ) -> Result<Credentials> {
+        let result = self.run_steps(session, pre, choice, sink).await;
+        if let Err(Error::AppNotFound(_)) = &result {
+            // The run's app is gone (deleted in the portal between two runs): the next run
+            // starts afresh with a new app instead of finding the same hole again.
+            self.forget_vanished_app(&session.tenant_id())?;
+        }
+        result
+    }
+
+    /// Drops a deleted app, and all that hung on it, from the tenant's journal (its activity
+    /// stays, for the receipt), with a new key for the next app.
+    fn forget_vanished_app(&self, tid: &str) -> Result<()> {
+        let _lock = self.journals.lock(tid)?;
+        let Some(mut j) = self.journals.load(tid)? else {
+            return Ok(());
+        };
+        let fresh = Journal::new(tid, &j.app_name, self.http.clock.now());
+        j.unique_name = fresh.unique_name;
+        j.app = None;
+        j.service_principal_id = None;
+        j.assignment_id = None;
+        j.consent_handed_off = false;
+        j.consent_redirect_registered = false;
+        j.consent_confirmed = false;
+        j.consent_proved_by_token = false;
+        j.password_pending_since = None;
+        j.password = None;
+        j.verified_at = None;
+        self.save(&mut j)
+    }
+
+    async fn run_steps(
+        &self,
+        session: &Session,
+        pre: &Precheck,
+        choice: &RunChoice,
+        sink: &EventSink,
+    ) -> Result<Credentials> {
         let tid = session.tenant_id();
         if pre.session.tenant_id != tid {
             return Err(Error::InvalidInput(
@@ -337,6 +381,15 @@ impl Engine {
             ..self.graph(session)
         };
 
+        // Where the app comes from decides whether "not found" can be replication lag.
+        g.http.note_app(match (&j.app, &choice.app) {
+            (Some(a), _) if a.reused => AppOrigin::Existing,
+            // Made by the interrupted run this one resumes: Microsoft's creation time, which
+            // may differ from this computer's clock (allowed for in the window).
+            (Some(a), _) => AppOrigin::CreatedAt(a.created_date_time + APP_CLOCK_SKEW),
+            (None, AppChoice::CreateNew) => AppOrigin::CreatedAt(self.http.clock.now()),
+            (None, AppChoice::Reuse { .. }) => AppOrigin::Existing,
+        });
         let app = self
             .create_app(&g, &mut j, pre, &choice.app, route, sink)
             .await?;
@@ -348,9 +401,15 @@ impl Engine {
         )?;
         let (secret_rec, secret) = secret;
 
+        // The app's token with AuditLog.Read.All proves the grant better than its read-back:
+        // once it is in hand, a slow read-back no longer holds up (or fails) the run.
+        let (proved_tx, proved) = tokio::sync::watch::channel(false);
         let confirm = async {
             match &consent {
-                Some(_) => self.confirm(&g, &cell, &app, pre, sink).await.map(Some),
+                Some(_) => self
+                    .confirm(&g, &cell, &app, pre, proved, sink)
+                    .await
+                    .map(Some),
                 None => Ok(None),
             }
         };
@@ -360,7 +419,10 @@ impl Engine {
             }
             self.verify(&g.http, &cell, &tid, &app, &secret, sink)
                 .await
-                .map(|_| true)
+                .map(|_| {
+                    let _ = proved_tx.send(true);
+                    true
+                })
         };
         let (_, verified) = tokio::try_join!(confirm, verify)?;
 

@@ -9,7 +9,7 @@ use crate::journal::AppRecord;
 use crate::retry::{Op, RetryReason};
 use crate::secret::Secret;
 
-use crate::auth::client_credentials::app_token_roles;
+use crate::auth::client_credentials::{app_token_roles, YOUNG_SECRET};
 
 use super::*;
 
@@ -30,11 +30,21 @@ impl Engine {
         s.begin().await;
         let http = http.with_policy(http.policy.with_budget(self.cfg.verify_budget));
         let endpoints = &self.cfg.endpoints;
+        // When the secret was made: its end less the lifetime it was asked for (the journal
+        // keeps the end Microsoft answered).
+        let made = cell
+            .lock()
+            .await
+            .password
+            .as_ref()
+            .map(|p| p.end_date_time - self.cfg.secret_lifetime);
         let result = http
             .retry(Op::Token, &s, |_| {
                 let http = &http;
                 Box::pin(async move {
-                    let roles = app_token_roles(http, endpoints, tid, &app.app_id, secret).await?;
+                    let young = made.is_some_and(|t| http.clock.now() - t < YOUNG_SECRET);
+                    let roles =
+                        app_token_roles(http, endpoints, tid, &app.app_id, secret, young).await?;
                     if roles.iter().any(|r| r == AUDIT_LOG_READ_ALL) {
                         Ok(roles)
                     } else {

@@ -46,6 +46,7 @@ export function journal(j: Partial<Journal> & Pick<Journal, "tenantId" | "runId"
     started: null,
     requestedTenant: null,
     label: null,
+    consentProvedByToken: false,
     ...j,
   };
 }
@@ -219,6 +220,11 @@ export interface FakeOptions {
   runs?: RunStatus[];
   /** The Runs page shows four runs, one in each other state (see `fakeRuns`). */
   manyRuns?: boolean;
+  /**
+   * The first run waits at verification for a new secret Microsoft calls expired (as it does for a
+   * while), 75 s so far, until the user stops it to continue later; the next run finishes.
+   */
+  slowSecret?: boolean;
   /** A deletion's sign-in waits for the browser until cancelled. */
   deleteWaitsForBrowser?: boolean;
   /** A deletion fails with this error after signing in. */
@@ -249,6 +255,8 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
   // The first hand-off run leaves consent to another admin; by the next run they have granted it.
   let handedOff = false;
   let cancel: (() => void) | null = null;
+  let stop: (() => void) | null = null;
+  let stoppedOnce = false;
   /** The tenant and app of the current sign-in: a run's own when the sign-in was pinned to it. */
   let signedIn: { tenant: Precheck["tenant"]; resume: Journal | null } | null = null;
   const runOf = (tenantId: string, runId: string) => {
@@ -325,6 +333,10 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
       fake.calls.push("cancelSignIn");
       cancel?.();
     },
+    async stopRun() {
+      fake.calls.push("stopRun");
+      stop?.();
+    },
     async run(choice: RunChoice, onEvent: EventHandler): Promise<Credentials> {
       fake.calls.push(`run ${JSON.stringify(choice)}`);
       const tenantId = signedIn?.tenant.tenantId ?? TENANT_ID;
@@ -367,8 +379,23 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
             reason: "replication",
             attempt: 1,
             delaySeconds: 4,
+            waitedSeconds: 0.4,
             error: { status: 400, code: "Request_BadRequest", message: "NoBackingApplicationObject", requestId: "req-1" },
           });
+        }
+        if (step === "verify" && opts.slowSecret && !stoppedOnce) {
+          const expired = "AADSTS7000222: The provided client secret keys for app '11111111-2222-3333-4444-555555555555' are expired.";
+          onEvent({ type: "retrying", step, reason: "secretNotReady", attempt: 31, delaySeconds: 4, waitedSeconds: 75, error: { status: 401, code: "invalid_client", message: expired, requestId: null } });
+          onEvent({ type: "waiting", step, reason: "secretNotReady", seconds: 4 });
+          await new Promise<void>((resolve) => (stop = resolve));
+          stoppedOnce = true;
+          const error: ErrorInfo = {
+            code: "interrupted",
+            message: "interrupted at you stopped it to continue later",
+            remedy: "The run was interrupted. Start it again: it resumes where it stopped.",
+            requestId: null,
+          };
+          throw error;
         }
         onEvent({ type: "done", step, data });
         fake.stepsDone += 1;

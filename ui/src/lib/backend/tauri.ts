@@ -16,6 +16,7 @@ export const tauriBackend: Backend = {
   signIn: (options, onEvent) => invoke("sign_in", { options, onEvent: channel(onEvent) }),
   cancelSignIn: () => invoke("cancel_sign_in"),
   run: (choice, onEvent) => invoke("run", { choice, onEvent: channel(onEvent) }),
+  stopRun: () => invoke("stop_run"),
   proceed: () => invoke("proceed"),
   revealSecret: () => invoke("reveal_secret"),
   copySecret: (withIds) => invoke("copy_secret", { withIds }),

@@ -25,6 +25,12 @@ export interface Backend {
   cancelSignIn(): Promise<void>;
   /** Steps 2–16 and the proof that the secret works. */
   run(choice: RunChoice, onEvent: EventHandler): Promise<Credentials>;
+  /**
+   * "Stop and continue later": stops the run where it waits. Everything done so far is kept on this
+   * computer; `run` then rejects with code `interrupted`, and the next run of this tenant (after a
+   * sign-in) continues where it stopped.
+   */
+  stopRun(): Promise<void>;
   /** Step-by-step mode: let the engine start its next step. */
   proceed(): Promise<void>;
   /** The secret's value, for the user who asked to see it. */

@@ -9,4 +9,9 @@ import type { WaitReason } from "./WaitReason";
 /**
  * An event, tagged by `type`.
  */
-export type Event = { "type": "started", step: Step, } | { "type": "waiting", step: Step, reason: WaitReason, seconds: number, } | { "type": "retrying", step: Step, reason: RetryReason, attempt: number, delaySeconds: number, error: GraphErrorInfo, } | { "type": "done", step: Step, data: StepData, } | { "type": "skipped", step: Step, data: StepData, } | { "type": "failed", step: Step, error: ErrorInfo, } | { "type": "signInUrl", url: string, } | { "type": "deviceCode", userCode: string, verificationUri: string, expiresInSeconds: number, message: string, };
+export type Event = { "type": "started", step: Step, } | { "type": "waiting", step: Step, reason: WaitReason, seconds: number, } | { "type": "retrying", step: Step, reason: RetryReason, attempt: number, delaySeconds: number, 
+/**
+ * How long this call has been waiting so far (since its first attempt): a front end
+ * says so once a wait grows long, and offers to stop and continue later.
+ */
+waitedSeconds: number, error: GraphErrorInfo, } | { "type": "done", step: Step, data: StepData, } | { "type": "skipped", step: Step, data: StepData, } | { "type": "failed", step: Step, error: ErrorInfo, } | { "type": "signInUrl", url: string, } | { "type": "deviceCode", userCode: string, verificationUri: string, expiresInSeconds: number, message: string, };

@@ -35,4 +35,9 @@ requestedTenant: string | null,
 /**
  * The user's name for this customer (a batch file's label).
  */
-label: string | null, };
+label: string | null, 
+/**
+ * The grant did not read back in time, but the app's own token carried AuditLog.Read.All:
+ * the stronger proof, which the receipt names instead of the read-back.
+ */
+consentProvedByToken: boolean, };

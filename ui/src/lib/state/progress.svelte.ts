@@ -2,16 +2,21 @@
 // page is shown, and whether the page follows the engine or the user is looking elsewhere.
 import type { PlanInfo } from "../bindings/PlanInfo";
 import type { PlanStep } from "../bindings/PlanStep";
+import type { RetryReason } from "../bindings/RetryReason";
 import type { Step } from "../bindings/Step";
 
-export type PageState = "pending" | "active" | "waiting" | "done" | "failed";
+export type PageState = "pending" | "active" | "waiting" | "stopped" | "done" | "failed";
 export interface PageStatus {
   state: PageState;
   note: string | null;
   /** When a wait ends (ms since epoch), for a live "retrying in 4 s". */
   until: number | null;
+  /** When the engine started waiting (ms since epoch), for "waiting 1 min 20 s so far". */
+  since?: number;
+  /** What it waits for. */
+  reason?: RetryReason;
 }
-export type Phase = "welcome" | "signingIn" | "confirmTenant" | "chooseApp" | "running" | "finished" | "failed";
+export type Phase = "welcome" | "signingIn" | "confirmTenant" | "chooseApp" | "running" | "stopped" | "finished" | "failed";
 
 /** The page before the steps. */
 export const WELCOME = "welcome";
@@ -100,7 +105,7 @@ export class Progress {
   }
 
   private activePage(): PageId {
-    const busy = this.steps.find((s) => ["active", "waiting", "failed"].includes(this.statusOf(s.number).state));
+    const busy = this.steps.find((s) => ["active", "waiting", "stopped", "failed"].includes(this.statusOf(s.number).state));
     if (busy) return busy.number;
     if (this.phase === "finished") return FINISH;
     return [...this.steps].reverse().find((s) => this.statusOf(s.number).state === "done")?.number ?? this.current;

@@ -133,11 +133,19 @@ fn authenticated_app<'a>(
     let Some(password) = app.passwords.iter().find(|p| p.secret_sha256 == hash) else {
         return Err(invalid_secret());
     };
+    let expired = || {
+        EntraError::new(StatusCode::UNAUTHORIZED, "invalid_client", 7000222, format!("The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds."))
+    };
     if now < password.ready_at {
-        return Err(invalid_secret());
+        // `Scenario::new_secret_reported_expired`: a young secret called expired, as admins see.
+        return Err(if sim.scenario.new_secret_reported_expired {
+            expired()
+        } else {
+            invalid_secret()
+        });
     }
     if wall >= password.end {
-        return Err(EntraError::new(StatusCode::UNAUTHORIZED, "invalid_client", 7000222, format!("The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal to create new keys for your app.")));
+        return Err(expired());
     }
     if wall < password.start {
         return Err(EntraError::new(
