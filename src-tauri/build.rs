@@ -5,6 +5,7 @@ const COMMANDS: &[&str] = &[
     "status",
     "sign_in",
     "cancel_sign_in",
+    "stop_run",
     "run",
     "proceed",
     "cleanup",

@@ -19,6 +19,7 @@ macro_rules! app_commands {
             commands::wizard::status,
             commands::wizard::sign_in,
             commands::wizard::cancel_sign_in,
+            commands::wizard::stop_run,
             commands::wizard::run,
             commands::wizard::proceed,
             commands::wizard::cleanup,

@@ -48,6 +48,9 @@ pub struct AppState {
     pub gate: StepGate,
     /// Wakes a sign-in that is waiting for the browser, to give up on it.
     pub cancel_sign_in: tokio::sync::Notify,
+    /// Wakes a run to stop it where it is ("Stop and continue later"): its journal keeps what is
+    /// done, and the next run of the tenant continues there.
+    pub stop_run: tokio::sync::Notify,
     /// Where a copied secret goes, and is cleared from again.
     pub clipboard: Arc<SecretClipboard>,
 }

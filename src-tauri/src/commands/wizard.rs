@@ -144,6 +144,14 @@ pub async fn cancel_sign_in(state: State<'_, AppState>) -> IpcResult<()> {
     Ok(())
 }
 
+/// "Stop and continue later": stops a run where it waits; `run` then fails with
+/// `Code::Interrupted`, and the next run of this tenant (after a sign-in) continues there.
+#[tauri::command]
+pub async fn stop_run(state: State<'_, AppState>) -> IpcResult<()> {
+    state.stop_run.notify_waiters();
+    Ok(())
+}
+
 /// Steps 2–16 and the proof that the secret works.
 #[tauri::command]
 pub async fn run(
@@ -154,10 +162,14 @@ pub async fn run(
     let active = state.active().ok_or_else(not_signed_in)?;
     state.gate.reset();
     let sink = sink(on_event, &state);
-    let credentials = active
-        .recovery
-        .run(&active.session, &active.precheck, &choice, &sink)
-        .await?;
+    // Dropping the run where it waits is as safe as a crash: every step is journaled as it
+    // ends, and the journal's lock is let go.
+    let credentials = tokio::select! {
+        credentials = active.recovery.run(&active.session, &active.precheck, &choice, &sink) => credentials?,
+        () = state.stop_run.notified() => {
+            return Err(recovery::Error::Interrupted("you stopped it to continue later".into()).into());
+        }
+    };
     state.set_handover(Some(Handover {
         tenant_id: credentials.tenant_id.clone(),
         app_id: credentials.application_id.clone(),

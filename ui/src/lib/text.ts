@@ -216,7 +216,9 @@ export function summary(data: StepData): string | null {
     case "consentHandedOff":
       return "Waiting for a Global Administrator or Privileged Role Administrator to grant the permission";
     case "consentConfirmed":
-      return data.granted ? "Microsoft confirms the permission is granted: the green tick" : "Microsoft does not show the permission as granted yet";
+      return data.granted
+        ? "Microsoft confirms the permission is granted: the green tick"
+        : "Microsoft was slow to list the grant, but the app's own sign-in already carries the permission: that is the stronger proof";
     case "secret":
       return `Made a client secret named "PMPC Recovery", valid until ${formatDateTime(data.endDateTime)}`;
     case "secretStored":
