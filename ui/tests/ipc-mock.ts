@@ -33,6 +33,7 @@ const commands: Record<string, (a: Args) => Promise<unknown>> = {
   status: () => fake.status(),
   sign_in: (a) => fake.signIn(a.options, channel(a.onEvent)),
   cancel_sign_in: () => fake.cancelSignIn(),
+  stop_run: () => fake.stopRun(),
   run: (a) => fake.run(a.choice, channel(a.onEvent)),
   proceed: () => fake.proceed(),
   reveal_secret: () => fake.revealSecret(),
