@@ -1,6 +1,10 @@
 //! The app's log for support: one file a day in `logs` inside the shared data folder, the last
 //! seven kept, every line passed through [`redact`] on its way to disk.
 //!
+//! Each record is also one line ([`recovery::untrusted::log_line`]): a server's message holding
+//! CR/LF (logged with the error that carried it) cannot forge records, which would then reach
+//! "Copy diagnostics" as if the wizard had written them.
+//!
 //! Secrets already travel in the redacting `Secret` newtype and tokens are never logged on purpose;
 //! the redaction here is the second line of defence, for whatever a library or a future change
 //! might print: JWTs (`eyJ…`), `Bearer …`, and `client_secret=`, `refresh_token=`, `code=` and
@@ -149,6 +153,7 @@ impl<W: Write> Drop for RedactingEvent<W> {
             return;
         }
         let line = redact(&String::from_utf8_lossy(&self.buf));
+        let line = recovery::untrusted::log_line(&line);
         // Logging must never take the app down; a full disk just loses lines.
         let _ = self.inner.write_all(line.as_bytes());
         let _ = self.inner.flush();
@@ -230,5 +235,34 @@ mod tests {
             .map(|e| std::fs::read_to_string(e.path()).expect("read"))
             .collect::<String>();
         assert!(!all.contains("0.AQoA") && !all.contains("eyJ0"), "{all}");
+    }
+
+    #[test]
+    fn a_message_with_line_breaks_stays_one_record() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let appender = RollingFileAppender::builder()
+            .rotation(Rotation::DAILY)
+            .filename_prefix(FILE_PREFIX)
+            .filename_suffix("log")
+            .build(dir.path())
+            .expect("appender");
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(Redacting(appender))
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            // As IpcError logs a Graph error whose message a server wrote.
+            let message = "Insufficient privileges.\r\n2026-11-28T09:00:00Z  INFO forged: State: Ready\x1b[2J";
+            tracing::warn!(error_code = "graph", "{message}");
+            tracing::info!("after");
+        });
+        let tail = tail(dir.path(), 10);
+        assert_eq!(tail.len(), 2, "{tail:?}");
+        assert!(
+            tail[0].contains("Insufficient privileges.\\r\\n2026-11-28T09:00:00Z  INFO forged")
+                && !tail[0].contains('\x1b'),
+            "{tail:?}"
+        );
+        assert!(tail[1].contains("after"), "{tail:?}");
     }
 }

@@ -2,6 +2,12 @@
 //! JSON beside it) and the 72-hour deadline as a calendar file (.ics), saved where the admin picks
 //! in the OS's save dialog.
 //!
+//! The dialog proposes names the core made safe (no character a file system refuses, no bidi
+//! control, the tenant's name capped). Files are written through `recovery::save`: the picked
+//! file is replaced by a fresh one (the dialog asked before replacing it), while the JSON beside
+//! it, which the admin never confirmed, never replaces a file that is there: it takes the next
+//! free `name (2).json`.
+//!
 //! `PMPC_SAVE_DIR` (tests of the real window, which cannot drive a native dialog) saves straight
 //! into that folder under the default file name instead of asking.
 
@@ -13,6 +19,7 @@ use tauri_plugin_dialog::DialogExt;
 use crate::error::{IpcError, IpcResult};
 use crate::state::{AppState, Handover};
 use recovery::receipt::file_name;
+use recovery::save;
 use recovery::{Code, Receipt, Recovery};
 
 /// Saves the receipt of this run (or of the run found on start-up). Returns the HTML file's path
@@ -37,8 +44,13 @@ pub(crate) async fn save_receipt_file<R: Runtime>(
         return Ok(None);
     };
     write(&path, &receipt.to_html())?;
-    write(&path.with_extension("json"), &receipt.to_json())?;
-    tracing::info!(path = %path.display(), "saved the receipt");
+    let json = save::beside_without_replacing(
+        &path.with_extension("json"),
+        receipt.to_json().as_bytes(),
+        save::Access::Usual,
+    )
+    .map_err(|e| cannot_save(&path.with_extension("json"), e))?;
+    tracing::info!(path = %path.display(), json = %json.display(), "saved the receipt");
     Ok(Some(path.display().to_string()))
 }
 
@@ -112,11 +124,15 @@ async fn choose<R: Runtime>(
         .transpose()
 }
 
+/// The file the admin picked (and agreed to replace): a fresh file renamed over it, so a
+/// symlink there is replaced rather than written through.
 fn write(path: &std::path::Path, text: &str) -> IpcResult<()> {
-    std::fs::write(path, text).map_err(|e| {
-        IpcError::new(
-            Code::InvalidInput,
-            format!("Could not save {}: {e}", path.display()),
-        )
-    })
+    save::replace(path, text.as_bytes(), save::Access::Usual).map_err(|e| cannot_save(path, e))
+}
+
+fn cannot_save(path: &std::path::Path, e: std::io::Error) -> IpcError {
+    IpcError::new(
+        Code::InvalidInput,
+        format!("Could not save {}: {e}", path.display()),
+    )
 }
