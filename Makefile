@@ -17,7 +17,7 @@ APT_PACKAGES := build-essential pkg-config curl file libssl-dev libwebkit2gtk-4.
   gnome-keyring libdbus-1-dev chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps .deps-apt .deps-driver run test package package-check lint rust-test bindings-check ui-test e2e app icons bench \
+.PHONY: help deps .deps-apt .deps-driver .deps-deny deny run test package package-check lint rust-test bindings-check ui-test e2e app icons bench \
   windows windows-build windows-installer windows-wine .deps-windows .deps-package
 
 help:
@@ -38,6 +38,9 @@ deps: .deps-apt .deps-driver ui/node_modules/.package-lock.json
 
 .deps-driver:
 	@command -v tauri-driver >/dev/null || cargo install tauri-driver --version "^2" --locked --quiet
+
+.deps-deny:
+	@command -v cargo-deny >/dev/null || cargo install cargo-deny --version "^0.20" --locked --quiet
 
 ui/node_modules/.package-lock.json: ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund --loglevel=error
@@ -91,8 +94,15 @@ icons: icons/source.svg
 # --- testing ------------------------------------------------------------------------------------
 # (target-specific: package-check, a prerequisite, bundles the debug build here)
 test: PACKAGE_PROFILE = debug
-test: deps lint rust-test bindings-check ui-test e2e package-check windows
+test: deps lint deny rust-test bindings-check ui-test e2e package-check windows
 	@echo "All checks passed."
+
+# The supply chain (deny.toml): licenses, crates.io as the only source, bans. `cargo fetch` brings
+# every platform's crates from crates.io first, so the check itself reads no network (the
+# advisory database is the release workflow's: `cargo deny check advisories`).
+deny: .deps-deny
+	cargo fetch --locked --quiet
+	cargo deny --offline --locked check --hide-inclusion-graph licenses bans sources
 
 lint: ui/dist/index.html
 	cargo fmt --all --check

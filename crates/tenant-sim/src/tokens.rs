@@ -23,7 +23,9 @@ const KEY_PEMS: [&str; 3] = [
 /// A key that never appears in any JWKS: `Scenario::rogue_signing` signs with it (a forgery).
 const ROGUE_PEM: &str = include_str!("keys/rogue-signing-key.pem");
 
-/// The keys' public halves, precomputed (no RSA arithmetic at run time, no `rsa` crate shipped).
+/// The keys' public halves, precomputed: tenant-sim needs no RSA arithmetic at run time to
+/// publish them (the `rsa` crate is only its dev-dependency; the app ships `rsa` anyway, through
+/// openidconnect, which verifies ID-token signatures with it).
 #[path = "keys/public.rs"]
 mod public;
 
