@@ -281,3 +281,37 @@ async fn binary_takes_auto_sign_in_and_a_scenario_file() {
         .unwrap();
     assert!(!out.status.success());
 }
+
+/// `--public-origin`: the startup line names it, and discovery names only it (issue 19: one public
+/// origin for an HTTPS front); a value with a path is refused at start.
+#[tokio::test]
+async fn binary_takes_a_public_origin() {
+    let (mut child, st) = spawn(&["--public-origin", "https://login.sim.test"]).await;
+    assert_eq!(st.public_origin.as_deref(), Some("https://login.sim.test"));
+    let raw: Value = serde_json::to_value(&st).unwrap();
+    assert_eq!(raw["publicOrigin"], "https://login.sim.test");
+    let disco: Value = get_json(
+        &client(),
+        format!(
+            "{}/organizations/v2.0/.well-known/openid-configuration",
+            st.origin
+        ),
+    )
+    .await;
+    assert_eq!(
+        disco["token_endpoint"],
+        "https://login.sim.test/organizations/oauth2/v2.0/token"
+    );
+    child.kill().await.unwrap();
+    let refused = Command::new(env!("CARGO_BIN_EXE_tenant-sim"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(["--public-origin", "https://login.sim.test/tenant"])
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(20), refused)
+        .await
+        .expect("refused at start, not served")
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("public origin"));
+}
