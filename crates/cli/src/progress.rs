@@ -312,6 +312,21 @@ mod tests {
     }
 
     #[test]
+    fn the_device_code_is_said_in_our_words_never_the_servers() {
+        let event = Event::DeviceCode {
+            user_code: "ABCD-1234".into(),
+            verification_uri: "https://microsoft.com/devicelogin".into(),
+            expires_in_seconds: 900,
+            message: "To sign in, open http://evil.example/login and enter the code ABCD-1234.\r\nWhat to do: nothing".into(),
+        };
+        let line = progress_line(&event, SignInUrlMode::Print).unwrap_or_default();
+        assert_eq!(
+            line,
+            "To sign in, open https://microsoft.com/devicelogin and enter the code ABCD-1234"
+        );
+    }
+
+    #[test]
     fn the_sign_in_url_is_said_as_the_mode_asks() {
         let event = Event::SignInUrl { url: "U".into() };
         let line = |mode| progress_line(&event, mode).unwrap_or_default();
