@@ -384,9 +384,11 @@ test("accessibility tree: Welcome, Sign in and Finish as a screen reader meets t
     'button "Finish"',
     "main",
     'heading 2 "Sign in"',
+    // "If Microsoft's page shows an error, come back here and press Cancel", from the start.
+    'button "Cancel sign-in"',
     'button "Copy Sign-in address"',
     "status live=polite",
-    'button "Cancel sign-in"',
+    `heading 3 "What Microsoft's sign-in page will ask"`,
     'button "Back"',
     "status live=polite",
   ]);

@@ -100,3 +100,75 @@ test("a long wait says what it waits for and for how long, and stops to continue
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("the sign-in waiting page says from the start what to do when Microsoft's page shows an error", async () => {
+  const { page, errors } = await open({ waitForBrowser: true });
+  await page.getByRole("button", { name: "Sign in to Microsoft" }).click();
+  const hint = page.getByTestId("sign-in-error-hint");
+  await hint.waitFor();
+  const text = await hint.textContent();
+  assert.match(text, /If Microsoft's page shows an error, come back here and press Cancel\./);
+  for (const code of ["AADSTS53003", "AADSTS90094", "AADSTS50105", "AADSTS50020"]) assert.ok(text.includes(code), code);
+  // Cancel in plain view: inside the first screen, without scrolling.
+  const cancel = page.getByRole("button", { name: "Cancel sign-in" });
+  const box = await cancel.boundingBox();
+  assert.ok(box && box.y + box.height <= 900, `Cancel at ${JSON.stringify(box)}`);
+  // What Microsoft's page will ask, and the box to leave unticked.
+  const advice = await page.getByTestId("consent-box-advice").textContent();
+  assert.match(advice, /"Consent on behalf of your organization"/);
+  assert.match(advice, /for\s+Microsoft Graph Command Line Tools for everyone in your organization/);
+  assert.match(advice, /Leave the box unticked/);
+  await capture(page, "waiting-03-sign-in");
+  await cancel.click();
+  await page.getByTestId("error-panel").waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("before the first sign-in, and in practice, the Sign in page explains the permissions and the consent box", async () => {
+  let { page, errors } = await open();
+  await page.getByRole("button", { name: /^Step 1: / }).click();
+  await page.getByRole("heading", { level: 2, name: "Sign in" }).waitFor();
+  const note = page.getByTestId("consent-note");
+  assert.match(await note.textContent(), /Application\.ReadWrite\.All[\s\S]*AppRoleAssignment\.ReadWrite\.All/);
+  assert.match(await note.textContent(), /Leave the box unticked/);
+  await capture(page, "waiting-04-before-sign-in");
+  // The whole explanation, for a person to read (the page scrolls inside its main area).
+  await note.screenshot({ path: join(shots, "waiting-04-consent-note.png") });
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  ({ page, errors } = await open({ waitForBrowser: true }));
+  await page.getByRole("button", { name: "Practice run" }).click();
+  await page.getByTestId("practice-sign-in").waitFor();
+  const practice = await page.getByTestId("consent-note").textContent();
+  assert.match(practice, /In a practice run no Microsoft page opens\. In a real run, this is what you will see/);
+  assert.match(practice, /"Consent on behalf of your organization"/);
+  await capture(page, "waiting-05-practice-consent");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("an account that needs an administrator's approval is told so plainly, with what to do", async () => {
+  const remedy =
+    "The wizard signs in through Microsoft Graph Command Line Tools, and in your tenant that app needs an administrator's approval before an account without an admin role can use it. Ask a Global Administrator to run the wizard (the permission PMPC needs must be granted by a Global or Privileged Role Administrator anyway), or to grant consent to Microsoft Graph Command Line Tools for your organization; or register your own sign-in app (see 'Using your own sign-in app' in the README) and enter its client ID under Options.";
+  const { page, errors } = await open({
+    signInError: {
+      code: "adminConsentRequired",
+      message: "the sign-in app needs an administrator's approval in this tenant: AADSTS90094: Microsoft Graph Command Line Tools needs permission to access resources in your organization that only an admin can grant.",
+      remedy,
+      requestId: null,
+    },
+  });
+  await page.getByRole("button", { name: "Sign in to Microsoft" }).click();
+  const panel = page.getByTestId("error-panel");
+  await panel.waitFor();
+  const text = await panel.textContent();
+  assert.ok(text.includes(remedy));
+  assert.doesNotMatch(text, /cancel/i, "not 'you cancelled'");
+  await page.getByRole("button", { name: "Sign in again" }).waitFor();
+  await page.getByRole("button", { name: "Start over" }).waitFor();
+  await capture(page, "waiting-06-admin-approval");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -20,6 +20,12 @@ pub enum Code {
     SignInFailed,
     SignInInterrupted,
     SignInAppBlocked,
+    /// Conditional Access refused a browser sign-in (AADSTS53003).
+    ConditionalAccessBlocked,
+    /// The tenant's policy lets no user accept these permissions (AADSTS90093).
+    ConsentBlockedByPolicy,
+    /// The sign-in app needs an administrator's approval first (AADSTS90094, 90095, 65001).
+    AdminConsentRequired,
     DeviceCodeBlocked,
     DeviceCodeExpired,
     SessionExpired,
@@ -52,15 +58,18 @@ impl Code {
         match self {
             Code::InvalidInput => "Check the value you entered and try again.",
             Code::SignInCancelled => "Sign-in was cancelled. Start again and finish signing in in the browser.",
-            Code::SignInTimedOut => "Sign-in took too long. Start again; the browser page is valid for a few minutes only.",
+            Code::SignInTimedOut => "Sign-in took too long, or Microsoft's page showed an error and never came back to the wizard. Start again; if Microsoft's page shows an error code (AADSTS followed by digits), note it and tell your IT department or support.",
             Code::SignInFailed => "Microsoft refused the sign-in. Read the message, then try again with an administrator account of your PMPC company's tenant.",
             Code::SignInInterrupted => "Microsoft's answer to the sign-in was lost on the way. A sign-in can be completed only once, so please sign in again; nothing has been changed in your tenant.",
             Code::SignInAppBlocked => "Your tenant does not let this sign-in app (Microsoft Graph Command Line Tools) be used by your account. Ask an administrator to allow it, or register your own app for the wizard (see 'Using your own sign-in app' in the README) and enter its client ID under Options.",
+            Code::ConditionalAccessBlocked => "Your organization's Conditional Access policy blocked this sign-in: it may allow sign-in only from a company-managed computer, from certain networks or countries, or with a certain kind of multifactor authentication. Sign in again from a computer and network your organization allows, or ask your IT department which policy blocked it (Microsoft Entra admin center > Sign-in logs shows the reason).",
+            Code::ConsentBlockedByPolicy => "Your tenant's policy does not let your account accept the permissions the wizard's sign-in app (Microsoft Graph Command Line Tools) asks for. Run the wizard as a Global Administrator, or ask one to grant consent to Microsoft Graph Command Line Tools for your organization first, or register your own sign-in app (see 'Using your own sign-in app' in the README) and enter its client ID under Options.",
+            Code::AdminConsentRequired => "The wizard signs in through Microsoft Graph Command Line Tools, and in your tenant that app needs an administrator's approval before an account without an admin role can use it. Ask a Global Administrator to run the wizard (the permission PMPC needs must be granted by a Global or Privileged Role Administrator anyway), or to grant consent to Microsoft Graph Command Line Tools for your organization; or register your own sign-in app (see 'Using your own sign-in app' in the README) and enter its client ID under Options.",
             Code::DeviceCodeBlocked => "Your organization blocks sign-in with a code (Conditional Access). Use the browser sign-in instead.",
             Code::DeviceCodeExpired => "The sign-in code expired before it was used. Start again and enter the new code within 15 minutes.",
             Code::SessionExpired => "Your sign-in has expired. Sign in again; nothing done so far is lost.",
             Code::TokenInvalid => "Microsoft's answer to the sign-in did not check out. Sign in again; if it happens again, contact support.",
-            Code::InsufficientPrivileges => "Your account lacks the admin role this step needs. Sign in as a Global Administrator or Privileged Role Administrator, or ask one to do it.",
+            Code::InsufficientPrivileges => "Your account lacks an admin role this step needs (creating the app and its entry in Enterprise applications takes an Application Administrator, a Cloud Application Administrator or a Global Administrator). Sign in as a Global Administrator, who can do every step, or ask one to run the wizard.",
             Code::ConsentRequiresPrivilegedRole => "Granting a Microsoft Graph application permission needs a Global Administrator or a Privileged Role Administrator. Send them the admin-consent link, or sign in as one of them and run the wizard again: it picks up where it stopped.",
             Code::StoppedBeforeCreating => "Nothing was created. Sign in as a Global Administrator or Privileged Role Administrator, or choose to continue and hand the consent step to one of them.",
             Code::AppNotFound => "The app registration is gone: someone deleted it (in the Azure portal, for example) after the wizard made or chose it. Run the wizard again: it makes a new one (nothing of the old one is reused).",
@@ -133,6 +142,14 @@ pub enum Error {
     SignInInterrupted(String),
     #[error("your tenant does not allow this sign-in app: {0}")]
     SignInAppBlocked(GraphErrorInfo),
+    #[error("Conditional Access blocked the sign-in: {0}")]
+    ConditionalAccessBlocked(GraphErrorInfo),
+    #[error(
+        "the tenant's policy does not let this account accept the sign-in app's permissions: {0}"
+    )]
+    ConsentBlockedByPolicy(GraphErrorInfo),
+    #[error("the sign-in app needs an administrator's approval in this tenant: {0}")]
+    AdminConsentRequired(GraphErrorInfo),
     #[error("device code sign-in is blocked in this tenant: {0}")]
     DeviceCodeBlocked(GraphErrorInfo),
     #[error("the device code expired")]
@@ -198,6 +215,9 @@ impl Error {
             Error::SignInFailed(_) => Code::SignInFailed,
             Error::SignInInterrupted(_) => Code::SignInInterrupted,
             Error::SignInAppBlocked(_) => Code::SignInAppBlocked,
+            Error::ConditionalAccessBlocked(_) => Code::ConditionalAccessBlocked,
+            Error::ConsentBlockedByPolicy(_) => Code::ConsentBlockedByPolicy,
+            Error::AdminConsentRequired(_) => Code::AdminConsentRequired,
             Error::DeviceCodeBlocked(_) => Code::DeviceCodeBlocked,
             Error::DeviceCodeExpired => Code::DeviceCodeExpired,
             Error::SessionExpired(_) => Code::SessionExpired,
@@ -229,6 +249,9 @@ impl Error {
         match self {
             Error::SignInFailed(g)
             | Error::DeviceCodeBlocked(g)
+            | Error::ConditionalAccessBlocked(g)
+            | Error::ConsentBlockedByPolicy(g)
+            | Error::AdminConsentRequired(g)
             | Error::SignInAppBlocked(g)
             | Error::InsufficientPrivileges(g)
             | Error::ConsentRequiresPrivilegedRole(g)

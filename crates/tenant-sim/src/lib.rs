@@ -29,7 +29,7 @@ mod tokens;
 pub use practice::{practice_scenario, start_practice, PracticeRole};
 pub use scenario::{
     duration_ms, Fault, FaultKind, LatencyProfile, PasswordPolicy, RetryAfter, Route, Scenario,
-    TokenRateLimit,
+    SignInRefusal, TokenRateLimit,
 };
 pub use server::{start, Options, RunningSim, Startup, StartupUser};
 pub use snapshot::{

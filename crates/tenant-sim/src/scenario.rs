@@ -59,6 +59,23 @@ pub struct Scenario {
     /// reference names 7000222 `InvalidClientSecretExpiredKeysProvided`
     /// (<https://learn.microsoft.com/entra/identity-platform/reference-error-codes>).
     pub new_secret_reported_expired: bool,
+    /// Entra refuses the browser sign-in after the user has signed in, for a tenant policy:
+    /// Conditional Access (AADSTS53003), consent blocked by policy or not allowed to this user
+    /// (AADSTS90093), admin approval needed (AADSTS90094, 90095). None: no refusal.
+    pub sign_in_refusal: Option<SignInRefusal>,
+}
+
+/// How `/authorize` refuses a sign-in (`Scenario::sign_in_refusal`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SignInRefusal {
+    /// Back to the app's redirect URI with `error=access_denied` and `AADSTS<code>: …` in
+    /// `error_description`, as the authorization endpoint reports errors
+    /// (<https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#error-response>).
+    Redirect(u32),
+    /// Microsoft's own error page naming `AADSTS<code>`, which never returns to the app: the
+    /// user sees "Sorry, but we're having trouble signing you in" and the app hears nothing.
+    ErrorPage(u32),
 }
 
 /// How many client-credentials token requests one client may make in a window.
@@ -104,6 +121,7 @@ impl Default for Scenario {
             token_rate_limit: Some(TokenRateLimit::default()),
             restricted_client_ids: Vec::new(),
             new_secret_reported_expired: false,
+            sign_in_refusal: None,
         }
     }
 }

@@ -137,6 +137,12 @@ export function actionsFor(code: Code): ErrorAction[] {
     // The remedy is Options > Sign-in app on the Welcome page, which "Start over" opens.
     case "signInAppBlocked":
       return ["startOver"];
+    // Another account, or the own sign-in app under Options ("Start over" opens them).
+    case "consentBlockedByPolicy":
+    case "adminConsentRequired":
+      return ["signInAgain", "startOver"];
+    case "conditionalAccessBlocked":
+      return ["signInAgain"];
     // Nothing in the portal helps: IT fixes the certificate, then the same run goes on.
     case "certificateNotTrusted":
       return ["retry"];

@@ -570,7 +570,7 @@ export class Wizard {
     const at = step ? this.where(step) : "";
     this.say(`The wizard stopped${at ? ` at ${at}` : ""}. ${info.remedy}`);
     // Its remedy is the Sign-in app option: "Start over" lands on Welcome with Options open.
-    if (info.code === "signInAppBlocked") this.settings.optionsOpen = true;
+    if (["signInAppBlocked", "consentBlockedByPolicy", "adminConsentRequired"].includes(info.code)) this.settings.optionsOpen = true;
     this.progress.phase = "failed";
   }
 

@@ -228,7 +228,7 @@ impl Authenticator {
             .request_async(&via)
             .await;
         let tr = answer.map_err(|e| match token_failure(e, &via) {
-            Failure::Final(e) => signin_error(e),
+            Failure::Final(e) => signin_error(e, Via::Browser),
             Failure::Http { error, .. } => Error::SignInInterrupted(error.to_string()),
             Failure::Malformed(g) => Error::SignInInterrupted(g.to_string()),
             Failure::Network(m)
@@ -260,7 +260,7 @@ impl Authenticator {
                 })
             })
             .await
-            .map_err(signin_error)?;
+            .map_err(|e| signin_error(e, Via::DeviceCode))?;
         let verification_uri = dc.verification_uri().to_string();
         let user_code = dc.user_code().secret().clone();
         sink.emit(Event::DeviceCode {
@@ -373,25 +373,40 @@ fn access_secret(t: &AccessToken) -> String {
     t.secret().clone()
 }
 
-/// The code from the loopback callback, or why the sign-in ended there.
+/// The code from the loopback callback, or why the sign-in ended there. `access_denied` is a
+/// cancel only when the user said no (AADSTS65004 "User declined to consent", or no code at
+/// all); with another code (53003 Conditional Access, 90093, 90094, 50105, …) Microsoft refused.
 fn authorization_code(callback: Callback) -> Result<Secret> {
     match callback {
         Callback::Code(code) => Ok(code),
-        Callback::Error { error, description } => Err(
-            if (error == "access_denied" && !description.contains("AADSTS50105"))
-                || description.contains("AADSTS65004")
-            {
-                Error::SignInCancelled(description)
-            } else {
-                refused(GraphErrorInfo {
+        Callback::Error { error, description } => Err(match aadsts(&description) {
+            Some(65004) | None if error == "access_denied" => Error::SignInCancelled(description),
+            _ => refused(
+                GraphErrorInfo {
                     status: 0,
                     code: error,
                     message: description,
                     request_id: None,
-                })
-            },
-        ),
+                },
+                Via::Browser,
+            ),
+        }),
     }
+}
+
+/// How the user signs in: what to do about a refusal can depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Browser,
+    DeviceCode,
+}
+
+/// The AADSTS number an identity-platform message starts with ("AADSTS53003: …"): a redirect's
+/// `error_description` carries no `error_codes`, so the number in the text is all there is.
+fn aadsts(message: &str) -> Option<u64> {
+    let rest = &message[message.find("AADSTS")? + "AADSTS".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 /// What a refused device-code poll means (RFC 8628 3.5): Ok(false) the user has not finished
@@ -399,7 +414,11 @@ fn authorization_code(callback: Callback) -> Result<Secret> {
 /// (AADSTS53003) and a tenant that restricts this client come first: their `error` varies
 /// (invalid_grant, access_denied).
 fn device_poll_refusal(error: GraphErrorInfo) -> Result<bool> {
-    if let e @ (Error::DeviceCodeBlocked(_) | Error::SignInAppBlocked(_)) = refused(error.clone()) {
+    if let e @ (Error::DeviceCodeBlocked(_)
+    | Error::SignInAppBlocked(_)
+    | Error::ConsentBlockedByPolicy(_)
+    | Error::AdminConsentRequired(_)) = refused(error.clone(), Via::DeviceCode)
+    {
         return Err(e);
     }
     let kind: Option<DeviceCodeErrorResponse> = serde_json::from_value(
@@ -416,7 +435,7 @@ fn device_poll_refusal(error: GraphErrorInfo) -> Result<bool> {
         // Entra's own names for an expired or declined code.
         _ if error.code == "code_expired" => Err(Error::DeviceCodeExpired),
         _ if error.code == "authorization_declined" => Err(Error::SignInCancelled(error.message)),
-        _ => Err(refused(error)),
+        _ => Err(refused(error, Via::DeviceCode)),
     }
 }
 
@@ -458,31 +477,37 @@ fn failure_error(f: Failure) -> Error {
     }
 }
 
-fn signin_error(e: Error) -> Error {
+fn signin_error(e: Error, via: Via) -> Error {
     match e {
-        Error::Graph(g) | Error::InsufficientPrivileges(g) | Error::SignInFailed(g) => refused(g),
+        Error::Graph(g) | Error::InsufficientPrivileges(g) | Error::SignInFailed(g) => {
+            refused(g, via)
+        }
         other => other,
     }
 }
 
-/// Names the refusals an admin can act on. A tenant that requires user assignment for
-/// Microsoft Graph Command Line Tools answers AADSTS50105; one that blocks user consent to it,
-/// AADSTS65001 / AADSTS90094 (admin approval) / AADSTS90095 (admin consent workflow)
-/// (<https://learn.microsoft.com/troubleshoot/entra/entra-id/app-integration/error-code-aadsts50105-user-not-assigned-role>,
-/// <https://learn.microsoft.com/entra/identity/enterprise-apps/configure-user-consent>).
-fn refused(g: GraphErrorInfo) -> Error {
-    const CLIENT_BLOCKED: [&str; 4] = ["AADSTS50105", "AADSTS65001", "AADSTS90094", "AADSTS90095"];
-    if g.message.contains("AADSTS53003") {
-        Error::DeviceCodeBlocked(g)
-    } else if g.message.contains("AADSTS50194") {
+/// Names the refusals an admin can act on, by their AADSTS number:
+/// - 53003: Conditional Access blocked the sign-in; for a device-code sign-in the browser
+///   sign-in is the way out, for a browser sign-in a device and place the policy allows;
+/// - 50105: the tenant requires user assignment for Microsoft Graph Command Line Tools
+///   (<https://learn.microsoft.com/troubleshoot/entra/entra-id/app-integration/error-code-aadsts50105-user-not-assigned-role>);
+/// - 90093: consent blocked by the tenant's policy, or permissions this user may not grant;
+///   90094 / 90095 / 65001: the permissions need an administrator's approval
+///   (<https://learn.microsoft.com/entra/identity/enterprise-apps/application-sign-in-unexpected-user-consent-error>):
+///   an account without an admin role, in a tenant where Microsoft Graph Command Line Tools has
+///   no tenant-wide consent, cannot sign in to the wizard at all.
+fn refused(g: GraphErrorInfo, via: Via) -> Error {
+    match aadsts(&g.message) {
+        Some(53003) if via == Via::DeviceCode => Error::DeviceCodeBlocked(g),
+        Some(53003) => Error::ConditionalAccessBlocked(g),
         // A single-tenant app (an admin's own sign-in app) used at `organizations`.
-        Error::InvalidInput(
+        Some(50194) => Error::InvalidInput(
             "your own sign-in app works in its own tenant only: name the tenant too (Options > Tenant, or --tenant)".into(),
-        )
-    } else if CLIENT_BLOCKED.iter().any(|c| g.message.contains(c)) {
-        Error::SignInAppBlocked(g)
-    } else {
-        Error::SignInFailed(g)
+        ),
+        Some(50105) => Error::SignInAppBlocked(g),
+        Some(90093) => Error::ConsentBlockedByPolicy(g),
+        Some(90094 | 90095 | 65001) => Error::AdminConsentRequired(g),
+        _ => Error::SignInFailed(g),
     }
 }
 
@@ -666,24 +691,52 @@ mod tests {
             message: m.into(),
             request_id: None,
         };
+        let b = |m: &str| refused(g(m), Via::Browser).code();
         assert_eq!(
-            refused(g("AADSTS53003: blocked by CA")).code(),
+            refused(g("AADSTS53003: blocked by CA"), Via::DeviceCode).code(),
             crate::Code::DeviceCodeBlocked
         );
         assert_eq!(
-            refused(g(
-                "AADSTS50105: The signed in user is not assigned to a role"
-            ))
-            .code(),
+            b("AADSTS53003: blocked by CA"),
+            crate::Code::ConditionalAccessBlocked
+        );
+        assert_eq!(
+            b("AADSTS50105: The signed in user is not assigned to a role"),
             crate::Code::SignInAppBlocked
         );
         assert_eq!(
-            refused(g("AADSTS90094: admin approval")).code(),
-            crate::Code::SignInAppBlocked
+            b("AADSTS90094: admin approval"),
+            crate::Code::AdminConsentRequired
         );
         assert_eq!(
-            refused(g("AADSTS70000: other")).code(),
-            crate::Code::SignInFailed
+            b("AADSTS90093: policy"),
+            crate::Code::ConsentBlockedByPolicy
+        );
+        assert_eq!(b("AADSTS70000: other"), crate::Code::SignInFailed);
+        // A number, not a prefix of one: 530031 is not 53003.
+        assert_eq!(b("AADSTS530031: other"), crate::Code::SignInFailed);
+        assert_eq!(aadsts("no code here"), None);
+        // access_denied is a cancel only without a code or with 65004 (declined).
+        let cb = |d: &str| {
+            authorization_code(Callback::Error {
+                error: "access_denied".into(),
+                description: d.into(),
+            })
+            .unwrap_err()
+            .code()
+        };
+        assert_eq!(
+            cb("AADSTS65004: User declined to consent"),
+            crate::Code::SignInCancelled
+        );
+        assert_eq!(cb("the user cancelled"), crate::Code::SignInCancelled);
+        assert_eq!(
+            cb("AADSTS53003: Access has been blocked by Conditional Access policies"),
+            crate::Code::ConditionalAccessBlocked
+        );
+        assert_eq!(
+            cb("AADSTS90094: needs admin approval"),
+            crate::Code::AdminConsentRequired
         );
         let jwt = format!("e30.{}.sig", URL_SAFE_NO_PAD.encode(r#"{"tid":"t"}"#));
         assert_eq!(jwt_claims(&jwt).unwrap()["tid"], "t");

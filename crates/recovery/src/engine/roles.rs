@@ -78,16 +78,35 @@ pub fn role_check(
             eligible.join(" and ")
         )
     };
-    let (verdict, explanation) = if has(GLOBAL_ADMINISTRATOR) || has(PRIVILEGED_ROLE_ADMINISTRATOR)
+    // The app roles that create the app and its service principal, by the name the user knows.
+    let app_role = if has(CLOUD_APPLICATION_ADMINISTRATOR) && !has(APPLICATION_ADMINISTRATOR) {
+        "Cloud Application Administrator"
+    } else {
+        "Application Administrator"
+    };
+    let (verdict, explanation) = if has(GLOBAL_ADMINISTRATOR) {
+        (
+            RoleVerdict::CanDoEverything,
+            "Your account (Global Administrator) can do every step, including granting admin consent.".to_string(),
+        )
+    } else if has(PRIVILEGED_ROLE_ADMINISTRATOR)
+        && (has(APPLICATION_ADMINISTRATOR) || has(CLOUD_APPLICATION_ADMINISTRATOR))
     {
         (
             RoleVerdict::CanDoEverything,
-            "Your account can do every step, including granting admin consent.".to_string(),
+            format!("Your account (Privileged Role Administrator and {app_role}) can do every step, including granting admin consent."),
+        )
+    } else if has(PRIVILEGED_ROLE_ADMINISTRATOR) {
+        // Creating the service principal needs an application role a Privileged Role
+        // Administrator does not have; the admin-consent page creates it while granting.
+        (
+            RoleVerdict::CanDoEverything,
+            "Your account (Privileged Role Administrator) can grant admin consent, but cannot create the app's entry in Enterprise applications by itself. At step 11 the wizard gives you Microsoft's admin-consent link: open it and accept, and Microsoft creates that entry and grants the permission in one go.".to_string(),
         )
     } else if has(APPLICATION_ADMINISTRATOR) || has(CLOUD_APPLICATION_ADMINISTRATOR) {
         (
             RoleVerdict::CannotGrantConsent,
-            format!("Your account (Application Administrator) can create the app and its secret, but cannot grant admin consent for a Microsoft Graph application permission (steps 11–12): that needs a Global Administrator or a Privileged Role Administrator. You can stop now, or go on and send them the admin-consent link.{activate}"),
+            format!("Your account ({app_role}) can create the app and its secret, but cannot grant admin consent for a Microsoft Graph application permission (steps 11–12): that needs a Global Administrator or a Privileged Role Administrator. You can stop now, or go on and send them the admin-consent link.{activate}"),
         )
     } else {
         (
@@ -143,6 +162,30 @@ mod tests {
             &[],
         );
         assert_eq!(cloud.verdict, RoleVerdict::CannotGrantConsent);
+        assert!(
+            cloud
+                .explanation
+                .contains("(Cloud Application Administrator)"),
+            "named as such: {}",
+            cloud.explanation
+        );
+        assert!(aa.explanation.contains("(Application Administrator)"));
+        // A Privileged Role Administrator alone is not told it can do every step: the service
+        // principal comes through the admin-consent link.
+        let pra = role_check(
+            Ok(vec![role(
+                role_templates::PRIVILEGED_ROLE_ADMINISTRATOR,
+                "Privileged Role Administrator",
+            )]),
+            &[],
+        );
+        assert!(
+            !pra.explanation.contains("every step"),
+            "{}",
+            pra.explanation
+        );
+        assert!(pra.explanation.contains("admin-consent link"));
+        assert!(ga.explanation.contains("every step"));
         let both = role_check(
             Ok(vec![
                 role(

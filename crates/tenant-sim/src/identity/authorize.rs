@@ -14,6 +14,7 @@ use super::client_info::client_info;
 use super::pages::{error_page, error_redirect, redirect_to_client, sign_in_page};
 use super::token::parse_scopes;
 use super::{authority, is_guid, EntraError, Params};
+use crate::scenario::SignInRefusal;
 use crate::shared::Shared;
 use crate::state::{AuthCode, PendingAuthorize, Sim};
 
@@ -237,6 +238,9 @@ pub(super) fn complete_sign_in(
     if let Some(e) = restricted(sim, &pending.client_id, upn) {
         return error_redirect(pending, "access_denied", e.code, &e.description);
     }
+    if let Some(refusal) = sim.scenario.sign_in_refusal {
+        return refuse(sim, pending, refusal);
+    }
     let code = format!("1.{}", sim.token(48));
     let expires = sim.clock.now() + CODE_LIFETIME;
     let info = pending
@@ -266,6 +270,43 @@ pub(super) fn complete_sign_in(
     }
     params.push(("session_state", sim.guid()));
     redirect_to_client(&pending.redirect_uri, &pending.response_mode, &params)
+}
+
+/// `Scenario::sign_in_refusal`: Entra's words for each code, from the error-code reference
+/// (<https://learn.microsoft.com/entra/identity-platform/reference-error-codes>) and the consent
+/// errors page (<https://learn.microsoft.com/entra/identity/enterprise-apps/application-sign-in-unexpected-user-consent-error>:
+/// 90093 "An administrator of {tenant} has set a policy that prevents you from granting {app}
+/// the permissions it is requesting", 90094 "{app} needs permission to access resources in your
+/// organization that only an admin can grant").
+fn refuse(sim: &Sim, pending: &PendingAuthorize, refusal: SignInRefusal) -> Response {
+    let app = if pending
+        .client_id
+        .eq_ignore_ascii_case(GRAPH_COMMAND_LINE_TOOLS)
+    {
+        "Microsoft Graph Command Line Tools".to_string()
+    } else {
+        pending.client_id.clone()
+    };
+    let tenant = sim
+        .tenants
+        .first()
+        .map(|t| t.display_name.clone())
+        .unwrap_or_default();
+    let words = |code: u32| {
+        match code {
+        53003 => "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.".to_string(),
+        90093 => format!("An administrator of {tenant} has set a policy that prevents you from granting {app} the permissions it is requesting. Contact an administrator of {tenant}, who can grant permissions to this app on your behalf."),
+        90094 => format!("{app} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it."),
+        90095 => format!("{app} needs permission to access resources in your organization that only an admin can grant. Request approval from an admin before you can use it."),
+        other => format!("The sign-in was refused (code {other})."),
+    }
+    };
+    match refusal {
+        SignInRefusal::Redirect(code) => {
+            error_redirect(pending, "access_denied", code, &words(code))
+        }
+        SignInRefusal::ErrorPage(code) => error_page(StatusCode::OK, code, &words(code)),
+    }
 }
 
 /// AADSTS50105 when the tenant requires user assignment for `client_id` and nobody is assigned
