@@ -94,7 +94,7 @@ icons: icons/source.svg
 # --- testing ------------------------------------------------------------------------------------
 # (target-specific: package-check, a prerequisite, bundles the debug build here)
 test: PACKAGE_PROFILE = debug
-test: deps lint deny rust-test bindings-check ui-test e2e package-check windows
+test: deps lint deny rust-test msal-test bindings-check ui-test e2e package-check windows
 	@echo "All checks passed."
 
 # The supply chain (deny.toml): licenses, crates.io as the only source, bans. `cargo fetch` brings
@@ -144,6 +144,27 @@ e2e: app
 	  xvfb-run -a -s "-screen 0 1280x860x24" dbus-run-session -- bash -c \
 	  'echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null; node --test --test-concurrency=1 --test-reporter=spec tests/e2e/'
 
+
+# Microsoft's own client library against the tenant-sim binary: MSAL Python, pinned with what it
+# needs in crates/tenant-sim/tests/msal/requirements.txt, in its own venv (Debian's python3-venv),
+# through a throw-away TLS front whose certificate openssl makes (tests/msal/msal_clients.py).
+MSAL_DIR := crates/tenant-sim/tests/msal
+MSAL_VENV := $(HOME)/.cache/pmpc-msal-venv
+.PHONY: msal-test .deps-msal
+.deps-msal:
+	@if ! dpkg -s python3-venv openssl >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends python3-venv openssl >/dev/null; \
+	fi
+
+$(MSAL_VENV)/installed: $(MSAL_DIR)/requirements.txt | .deps-msal
+	rm -rf $(MSAL_VENV) && /usr/bin/python3 -m venv $(MSAL_VENV)
+	$(MSAL_VENV)/bin/pip install --quiet --disable-pip-version-check --require-virtualenv -r $<
+	touch $@
+
+msal-test: $(MSAL_VENV)/installed
+	cargo build -p tenant-sim
+	$(MSAL_VENV)/bin/python $(MSAL_DIR)/msal_clients.py $(CARGO_TARGET_DIR)/debug/tenant-sim
 
 # --- benchmarks (figures printed, nothing asserted) --------------------------------------------------
 # 1. The engine's whole flow against tenant-sim (realistic, fast and slow tenants): wall time vs. the

@@ -16,7 +16,8 @@ no rewriting (issue 19). Checked, as MSAL sees them:
   guest object there, the account's home_account_id the guest's home ids;
 - every endpoint MSAL discovered, and the device code's verification_uri, on the front.
 
-Usage: msal_clients.py PATH/TO/tenant-sim   (needs python3 with msal, and openssl)
+Usage: msal_clients.py PATH/TO/tenant-sim   (needs requirements.txt beside it, and openssl;
+`make msal-test` installs both, builds tenant-sim and runs this)
 Exit status 0 when every check passes; an AssertionError names the first that did not.
 """
 
