@@ -286,6 +286,7 @@ fn mode(path: &Path) -> u32 {
 }
 
 /// RFC 4180 fields of one row (quotes doubled inside quoted fields).
+#[cfg(unix)]
 fn fields(row: &str) -> Vec<String> {
     let mut out = vec![String::new()];
     let (mut quoted, mut chars) = (false, row.chars().peekable());
