@@ -136,3 +136,53 @@ fn cannot_save(path: &std::path::Path, e: std::io::Error) -> IpcError {
         format!("Could not save {}: {e}", path.display()),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use recovery::{Clock, Cloud, Journal, SystemClock};
+
+    use super::*;
+
+    /// The dialog confirmed the `.html` only: a `.json` of the same name already there (another
+    /// receipt, or any file of the admin's) stays as it was; the JSON goes to the next free name.
+    #[tokio::test]
+    async fn the_json_beside_the_receipt_never_replaces_a_file_that_is_there() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // No other test of this binary reaches the save dialog (their saves fail before it).
+        std::env::set_var("PMPC_SAVE_DIR", dir.path());
+        let app = tauri::test::mock_app();
+        let now = SystemClock::default().now();
+        let receipt = Receipt::from_journal(
+            &Journal::new("tid-1", "PMPC Recovery", now),
+            Cloud::Global,
+            now,
+        );
+        let html = dir.path().join(receipt.file_name("html"));
+        let theirs = html.with_extension("json");
+        std::fs::write(&theirs, "theirs").expect("write");
+
+        let saved = save_receipt_file(app.handle(), &receipt)
+            .await
+            .expect("saved")
+            .expect("a path");
+        assert_eq!(PathBuf::from(&saved), html);
+        let read = |p: &std::path::Path| std::fs::read_to_string(p).expect("read");
+        assert!(read(&html).starts_with("<!DOCTYPE html>"));
+        assert_eq!(
+            read(&theirs),
+            "theirs",
+            "the file already there is untouched"
+        );
+        let stem = html
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
+        let beside = dir.path().join(format!("{stem} (2).json"));
+        assert!(
+            read(&beside).contains("\"tenantId\": \"tid-1\""),
+            "{}",
+            read(&beside)
+        );
+    }
+}
