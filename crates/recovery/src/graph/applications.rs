@@ -195,6 +195,11 @@ impl Graph {
             return Ok(());
         }
         web.redirect_uris.push(uri.to_string());
+        // `redirectUriSettings` as read lists every URI but the new one. Graph derives it from
+        // `redirectUris` (one `{uri, index}` each; the index is for SAML only, redirectUriSettings
+        // resource, <https://learn.microsoft.com/graph/api/resources/redirecturisettings?view=graph-rest-beta>),
+        // and a property left out of a PATCH keeps or recalculates its value (application-update).
+        web.other.remove("redirectUriSettings");
         self.patch_application(object_id, &json!({ "web": web }), scope)
             .await
     }
