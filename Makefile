@@ -2,7 +2,8 @@
 #   make run      install what is missing, build, open the app
 #   make test     install what is missing, run every check and test (what CI runs)
 #   make package  build the .deb and .rpm installers
-#   make windows  cross-build the Windows CLI and app; run the CLI under Wine
+#   make windows  cross-build the Windows CLI and app; test them and the installer under Wine
+#   make windows-installer  the release installer for Windows
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -18,13 +19,14 @@ APT_PACKAGES := build-essential pkg-config curl file libssl-dev libwebkit2gtk-4.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help deps .deps-apt .deps-driver .deps-deny deny run test package package-check lint rust-test bindings-check ui-test e2e app icons bench \
-  windows windows-build windows-installer windows-wine .deps-windows .deps-package
+  windows windows-build windows-installer windows-installer-test windows-wine .deps-windows .deps-package
 
 help:
 	@echo "make run      install what is missing, build and open the app (practice mode needs no tenant)"
 	@echo "make test     install what is missing and run every check and test"
 	@echo "make package  build the .deb and .rpm installers into $(ARTIFACTS)/"
-	@echo "make windows  cross-build the Windows CLI and app, run the CLI under Wine (make windows-installer: NSIS)"
+	@echo "make windows  cross-build the Windows CLI and app, test them and their installer under Wine"
+	@echo "make windows-installer  the release installer (NSIS, signed when WINDOWS_CERTIFICATE is set)"
 	@echo "make bench    benchmarks: the engine's whole flow against tenant-sim, app start-up and memory"
 
 # --- installing ---------------------------------------------------------------------------------
@@ -61,10 +63,15 @@ run: app
 # (tauri.conf.json has none, so Tauri takes the app crate's Cargo version).
 # PACKAGE_PROFILE=debug bundles the debug build instead: `make test` does, to check the installers
 # without a cold release build (over 10 min here); `make package` builds release installers.
+# The CLI goes in as /usr/bin/pmpc-recovery-cli through the bundler's `files` (given here, not in
+# tauri.conf.json, because its path is this build's target directory).
 PACKAGE_PROFILE ?= release
+PACKAGE_CLI = $(CARGO_TARGET_DIR)/$(PACKAGE_PROFILE)/pmpc-recovery-cli
 package: deps .deps-package ui/dist/index.html
 	rm -rf $(CARGO_TARGET_DIR)/$(PACKAGE_PROFILE)/bundle/deb $(CARGO_TARGET_DIR)/$(PACKAGE_PROFILE)/bundle/rpm
-	cd ui && TAURI_APP_PATH=../src-tauri npx tauri build $(if $(filter debug,$(PACKAGE_PROFILE)),--debug) --bundles deb,rpm
+	cargo build -p pmpc-recovery-cli $(if $(filter release,$(PACKAGE_PROFILE)),--release)
+	cd ui && TAURI_APP_PATH=../src-tauri npx tauri build $(if $(filter debug,$(PACKAGE_PROFILE)),--debug) --bundles deb,rpm \
+	  --config '{"bundle":{"linux":{"deb":{"files":{"/usr/bin/pmpc-recovery-cli":"$(PACKAGE_CLI)"}},"rpm":{"files":{"/usr/bin/pmpc-recovery-cli":"$(PACKAGE_CLI)"}}}}}'
 	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/*.deb $(ARTIFACTS)/*.rpm
 	cp $(CARGO_TARGET_DIR)/$(PACKAGE_PROFILE)/bundle/deb/*.deb $(CARGO_TARGET_DIR)/$(PACKAGE_PROFILE)/bundle/rpm/*.rpm $(ARTIFACTS)/
 	@ls -1 $(ARTIFACTS)/*.deb $(ARTIFACTS)/*.rpm
@@ -74,16 +81,17 @@ package: deps .deps-package ui/dist/index.html
 	@command -v bsdtar >/dev/null || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends libarchive-tools >/dev/null; }
 
-# Both installers build, carry the workspace version, and hold the program, its menu entry and icons.
+# Both installers build, carry the workspace version, and hold the app, the CLI, the menu entry and icons.
 package-check: package
 	version=$$(cargo metadata --no-deps --format-version 1 | \
 	  python3 -c 'import json,sys; print([p["version"] for p in json.load(sys.stdin)["packages"] if p["name"]=="pmpc-recovery-wizard"][0])'); \
 	for pkg in $(ARTIFACTS)/*.deb $(ARTIFACTS)/*.rpm; do \
 	  case "$$pkg" in *.deb) contents=$$(dpkg-deb --contents "$$pkg");; *) contents=$$(bsdtar -tvf "$$pkg");; esac; \
-	  for f in usr/bin/pmpc-recovery-wizard usr/share/applications/ usr/share/icons/hicolor/128x128/apps/; do \
+	  for f in usr/bin/pmpc-recovery-wizard usr/bin/pmpc-recovery-cli usr/share/applications/ usr/share/icons/hicolor/128x128/apps/; do \
 	    grep -q "$$f" <<<"$$contents" || { echo "$$pkg lacks $$f"; exit 1; }; done; \
+	  grep -qE '^-rwxr-xr-x .*usr/bin/pmpc-recovery-cli$$' <<<"$$contents" || { echo "$$pkg: pmpc-recovery-cli is not executable"; exit 1; }; \
 	  grep -q -- "$$version" <<<"$$(basename "$$pkg")" || { echo "$$pkg does not carry version $$version"; exit 1; }; \
-	  echo "$$pkg: $$(du -h "$$pkg" | cut -f1), version $$version, holds the app, its menu entry and icons"; \
+	  echo "$$pkg: $$(du -h "$$pkg" | cut -f1), version $$version, holds the app, the CLI, the menu entry and icons"; \
 	done
 
 icons: icons/source.svg
@@ -190,14 +198,22 @@ bench: deps .deps-package ui/dist/index.html
 # Debian's own Rust builds the standard library for x86_64-pc-windows-gnu from source (rustup cannot
 # download that target here) and mingw links; all settings are environment variables in
 # packaging/windows/cargo-windows, so native builds are untouched. Own target directory.
+# WIN_PROFILE=release builds what a release ships; `make test` uses the debug build (same programs,
+# same installer script, minutes instead of a cold optimised build).
 WIN_TRIPLE := x86_64-pc-windows-gnu
+WIN_PROFILE ?= debug
 export PMPC_WINDOWS_TARGET_DIR ?= $(HOME)/.cache/pmpc-target-windows
-WIN_OUT := $(PMPC_WINDOWS_TARGET_DIR)/$(WIN_TRIPLE)/debug
+WIN_OUT := $(PMPC_WINDOWS_TARGET_DIR)/$(WIN_TRIPLE)/$(WIN_PROFILE)
 WIN_CARGO := $(abspath packaging/windows/cargo-windows)
-WIN_APT := rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine wine64 nsis
+WIN_APT := rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine wine64 nsis \
+  osslsigncode openssl xvfb xauth xdotool imagemagick icoutils
+WIN_PY := python3 packaging/windows
+# The installer's own build folder, and its test's: a throw-away certificate, the installer and a
+# newer one for the upgrade test.
+WIN_SETUP := $(PMPC_WINDOWS_TARGET_DIR)/setup-$(WIN_PROFILE)
 
-# Part of `make test`. The NSIS installer is not: see windows-installer.
-windows: windows-build windows-wine
+# Part of `make test`: the programs, the CLI under Wine, the installer built, signed and tested under Wine.
+windows: windows-build windows-wine windows-installer-test
 
 .deps-windows:
 	@if ! dpkg -s $(WIN_APT) >/dev/null 2>&1; then \
@@ -205,30 +221,46 @@ windows: windows-build windows-wine
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(WIN_APT) >/dev/null; \
 	fi
 
-# pmpc-recovery-cli.exe and pmpc-recovery-wizard.exe (debug, front end embedded) in one cargo run.
+# pmpc-recovery-cli.exe and pmpc-recovery-wizard.exe (front end embedded) in one cargo run.
 windows-build: .deps-windows ui/dist/index.html
-	$(WIN_CARGO) build --target $(WIN_TRIPLE) -p pmpc-recovery-cli -p pmpc-recovery-wizard --features tauri/custom-protocol
+	$(WIN_CARGO) build $(if $(filter release,$(WIN_PROFILE)),--release) --target $(WIN_TRIPLE) \
+	  -p pmpc-recovery-cli -p pmpc-recovery-wizard --features tauri/custom-protocol
 	@file $(WIN_OUT)/pmpc-recovery-cli.exe $(WIN_OUT)/pmpc-recovery-wizard.exe
 
-# The NSIS installer from Linux: Tauri's bundler with Debian's makensis, cargo-windows as the runner.
-# Needs GitHub once: the bundler fetches nsis_tauri_utils.dll (v0.5.3, hash-checked) into
-# ~/.cache/tauri/NSIS/Plugins/x86-unicode/additional/ and fails offline ("failed to lookup address").
-# The Tauri CLI refuses a target that `rustup target list` does not show as installed, and skips that
-# check without rustup: so it runs with the rustup directories left out of PATH (Debian's cargo serves).
-windows-installer: windows-build
-	norustup=$$(tr : '\n' <<<"$$PATH" | while read -r d; do [ -x "$$d/rustup" ] || printf '%s:' "$$d"; done); \
-	cd ui && PATH=$${norustup%:} CARGO_TARGET_DIR=$(PMPC_WINDOWS_TARGET_DIR) TAURI_APP_PATH=../src-tauri \
-	  npx tauri build --debug --runner $(WIN_CARGO) --target $(WIN_TRIPLE) --bundles nsis
-	mkdir -p $(ARTIFACTS)/windows && cp $(WIN_OUT)/bundle/nsis/*.exe $(ARTIFACTS)/windows/
-	@ls -l $(ARTIFACTS)/windows/
+# The installer users download: release programs, packaging/windows/installer.nsi through makensis,
+# signed by packaging/windows/sign.py when WINDOWS_CERTIFICATE and WINDOWS_CERTIFICATE_PASSWORD are
+# set (as in the release workflow), unsigned otherwise. Into $(ARTIFACTS)/windows/.
+windows-installer:
+	$(MAKE) --no-print-directory windows-build WIN_PROFILE=release
+	rm -rf $(ARTIFACTS)/windows && mkdir -p $(ARTIFACTS)/windows
+	$(WIN_PY)/build_installer.py --exe-dir $(PMPC_WINDOWS_TARGET_DIR)/$(WIN_TRIPLE)/release --out $(ARTIFACTS)/windows
+	rm -rf $(ARTIFACTS)/windows/stage
 
 # Debian 12's Wine lacks bcryptprimitives.dll (Rust's std needs its ProcessPrng): a one-function shim.
 $(WIN_OUT)/bcryptprimitives.dll: packaging/windows/bcryptprimitives.c packaging/windows/bcryptprimitives.def | .deps-windows
 	mkdir -p $(@D) && x86_64-w64-mingw32-gcc -shared -O2 -s -o $@ $^ -ladvapi32
 
+# The installer test reads the app's message box with it (test tool, never shipped).
+$(WIN_OUT)/window-text.exe: packaging/windows/window-text.c | .deps-windows
+	mkdir -p $(@D) && x86_64-w64-mingw32-gcc -municode -O2 -s -o $@ $<
+
 # The Windows CLI under Wine (throw-away prefix): a run against a native tenant-sim whose secret goes
 # to Wine's Credential Manager and is read back by a new process, then the practice run.
-# Measured here: cold ~6.5 min (std for Windows ~1/3 of it), warm ~1.5 min (~30 s of it under Wine).
 windows-wine: windows-build $(WIN_OUT)/bcryptprimitives.dll
 	cargo build -p tenant-sim
-	python3 packaging/windows/wine-practice.py $(WIN_OUT) $(CARGO_TARGET_DIR)/debug/tenant-sim
+	$(WIN_PY)/wine-practice.py $(WIN_OUT) $(CARGO_TARGET_DIR)/debug/tenant-sim
+
+# The installer as built for a release, from these programs, signed with a throw-away certificate
+# (offline: no timestamp), then installed, upgraded and removed under Wine and Xvfb
+# (packaging/windows/installer-test.py; the release workflow runs the same test on Windows).
+windows-installer-test: windows-build $(WIN_OUT)/bcryptprimitives.dll $(WIN_OUT)/window-text.exe
+	rm -rf $(WIN_SETUP) && $(WIN_PY)/test-certificate.py $(WIN_SETUP)/cert
+	export WINDOWS_CERTIFICATE="$$(cat $(WIN_SETUP)/cert/certificate.b64)" \
+	  WINDOWS_CERTIFICATE_PASSWORD="$$(cat $(WIN_SETUP)/cert/password)" PMPC_SIGN_TIMESTAMP_URL=; \
+	$(WIN_PY)/build_installer.py --exe-dir $(WIN_OUT) --out $(WIN_SETUP)/current && \
+	$(WIN_PY)/build_installer.py --exe-dir $(WIN_OUT) --out $(WIN_SETUP)/newer --newer
+	mkdir -p $(ARTIFACTS)/windows
+	xvfb-run -a -s "-screen 0 1280x860x24" $(WIN_PY)/installer-test.py \
+	  --installer "$$(ls $(WIN_SETUP)/current/*-setup.exe)" --upgrade "$$(ls $(WIN_SETUP)/newer/*-setup.exe)" \
+	  --ca $(WIN_SETUP)/cert/ca.pem --shim $(WIN_OUT)/bcryptprimitives.dll --window-text $(WIN_OUT)/window-text.exe \
+	  --artifacts $(abspath $(ARTIFACTS))/windows

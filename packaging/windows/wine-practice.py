@@ -22,40 +22,18 @@ Any failure exits non-zero with a line starting "wine-practice: FAILED".
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
 
-GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+import winhost
+from winhost import TIMEOUT, check_values, fail, last_json, say
+
+winhost.NAME = "wine-practice"
 ADMIN = "grace.admin@contoso.onmicrosoft.com"
-TIMEOUT = 300
-
-
-def fail(msg):
-    print(f"wine-practice: FAILED: {msg}", file=sys.stderr, flush=True)
-    sys.exit(1)
-
-
-def say(msg):
-    print(f"wine-practice: {msg}", file=sys.stderr, flush=True)
-
-
-def wine(env, *args, check=True):
-    started = time.monotonic()
-    try:
-        p = subprocess.run(["wine", *args], env=env, capture_output=True, text=True, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        fail(f"`wine {' '.join(args)}` did not finish within {TIMEOUT} s")
-    took = time.monotonic() - started
-    if check and p.returncode != 0:
-        fail(f"`wine {' '.join(args)}` exited {p.returncode} after {took:.1f} s\n"
-             f"--- stdout\n{p.stdout}\n--- stderr\n{p.stderr}")
-    return p, took
 
 
 def run_with_sign_in(env, *args):
@@ -96,34 +74,6 @@ def run_with_sign_in(env, *args):
     return subprocess.CompletedProcess(cmd, p.returncode, out, "".join(err_lines)), took
 
 
-def last_json(p, what):
-    lines = [line for line in p.stdout.splitlines() if line.strip().startswith("{")]
-    if not lines:
-        fail(f"{what}: no JSON on stdout\n--- stdout\n{p.stdout}\n--- stderr\n{p.stderr}")
-    try:
-        return json.loads(lines[-1])
-    except json.JSONDecodeError as e:
-        fail(f"{what}: stdout is not JSON ({e}): {lines[-1]!r}")
-
-
-def check_values(out, what, tenant_id=None):
-    if "error" in out:
-        fail(f"{what}: the CLI reported an error: {json.dumps(out['error'])}")
-    for key in ("tenantId", "applicationId", "objectId"):
-        value = out.get(key)
-        if not isinstance(value, str) or not GUID.match(value):
-            fail(f"{what}: {key} is not a GUID: {value!r}")
-    secret = out.get("clientSecret")
-    if not isinstance(secret, str) or len(secret) < 16:
-        fail(f"{what}: clientSecret is missing or too short: {secret!r}")
-    if out.get("verified") is not True:
-        fail(f"{what}: verified is {out.get('verified')!r}, not true")
-    if tenant_id and out["tenantId"] != tenant_id:
-        fail(f"{what}: tenantId {out['tenantId']} is not the tenant-sim's {tenant_id}")
-    say(f"{what}: appId {out['applicationId']}, objectId {out['objectId']}, "
-        f"tenantId {out['tenantId']}, secret {secret[:3]}… ({len(secret)} chars), verified")
-
-
 def main():
     if len(sys.argv) != 3:
         fail("usage: wine-practice.py WINDOWS_OUT_DIR TENANT_SIM_BINARY")
@@ -132,10 +82,8 @@ def main():
               os.path.join(out_dir, "bcryptprimitives.dll"), sim_binary):
         if not os.path.isfile(f):
             fail(f"{f} does not exist (run `make windows`)")
-    if not shutil.which("wine"):
-        fail("wine is not installed (apt-get install wine wine64)")
-
-    work = tempfile.mkdtemp(prefix="pmpc-wine-")
+    host = winhost.Host(native=False)
+    work = host.work
     sim = None
     try:
         # The exe and the shim side by side: Windows loads a DLL from the exe's folder first.
@@ -145,19 +93,7 @@ def main():
             shutil.copy(os.path.join(out_dir, f), bin_dir)
         exe = os.path.join(bin_dir, "pmpc-recovery-cli.exe")
 
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("XDG_", "PMPC_", "DBUS_", "RUST"))}
-        env.update({
-            "WINEPREFIX": os.path.join(work, "prefix"),
-            "WINEARCH": "win64",
-            "WINEDEBUG": "-all",
-            "WINEDLLOVERRIDES": "mscoree,mshtml=",  # no Mono/Gecko install prompts
-        })
-        env.pop("DISPLAY", None)  # console programs only; no window, no X server needed
-        started = time.monotonic()
-        subprocess.run(["wineboot", "--init"], env=env, capture_output=True, timeout=TIMEOUT)
-        subprocess.run(["wineserver", "--wait"], env=env, capture_output=True, timeout=TIMEOUT)
-        say(f"new Wine prefix in {time.monotonic() - started:.1f} s")
+        env = host.env
 
         # 1. Against a native tenant-sim, with the real keychain (Wine's Credential Manager).
         sim = subprocess.Popen([sim_binary, "serve", "--addr", "127.0.0.1:0", "--auto-sign-in", ADMIN],
@@ -180,7 +116,7 @@ def main():
         secret = out["clientSecret"]
 
         # 2. A new process reads the secret back from the Credential Manager.
-        p, took = wine(env, exe, "status", "--show-secret", *common)
+        p, took = host.run(exe, "status", "--show-secret", *common)
         runs = last_json(p, "status --show-secret").get("runs") or []
         mine = [r for r in runs if r.get("clientSecret")]
         if not mine:
@@ -197,23 +133,21 @@ def main():
                     if secret.encode() in fh.read():
                         fail(f"the secret is in {os.path.join(root, name)}: it must only be in the keychain")
         # Wine keeps the Credential Manager in the prefix's registry.
-        p, _ = wine(env, "reg", "query", r"HKCU\Software\Wine\Credential Manager", "/s", check=False)
+        p, _ = host.run("reg", "query", r"HKCU\Software\Wine\Credential Manager", "/s", check=False)
         if "pmpc-recovery" not in p.stdout:
             fail("no pmpc-recovery entry under HKCU\\Software\\Wine\\Credential Manager:\n" + p.stdout)
         say("the secret is held by Wine's Credential Manager (HKCU\\Software\\Wine\\Credential Manager), "
             "not in the data directory")
 
         # 3. Practice run (in-process practice tenant, in-memory vault).
-        p, took = wine(env, exe, "run", "--practice", "--json")
+        p, took = host.run(exe, "run", "--practice", "--json")
         check_values(last_json(p, "run --practice"), f"run --practice ({took:.1f} s)")
         say("OK")
     finally:
         if sim:
             sim.terminate()
             sim.wait(timeout=10)
-        subprocess.run(["wineserver", "-k"], env={**os.environ, "WINEPREFIX": os.path.join(work, "prefix")},
-                       capture_output=True)
-        shutil.rmtree(work, ignore_errors=True)
+        host.close()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ mod commands;
 mod error;
 mod logging;
 mod practice;
+mod startup;
 mod state;
 
 use tauri::{Builder, Manager, Runtime};
@@ -48,6 +49,11 @@ pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
+        .on_page_load(|_, load| {
+            if load.event() == tauri::webview::PageLoadEvent::Finished {
+                startup::page_loaded();
+            }
+        })
         .manage(AppState::default())
         .invoke_handler(app_commands!())
 }
@@ -64,6 +70,7 @@ pub fn run() {
         log_dir = ?log_dir,
         "PMPC Recovery Wizard started"
     );
+    startup::guard(log_dir.as_deref());
     // One window at a time: a second launch brings the first window forward and exits. First
     // among the plugins, as the plugin asks, so the second launch stops before anything else starts.
     let builder = Builder::default().plugin(tauri_plugin_single_instance::init(|app, _, _| {

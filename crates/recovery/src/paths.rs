@@ -55,6 +55,10 @@ pub fn log_dir() -> Result<PathBuf> {
     Ok(data_dir()?.join("logs"))
 }
 
+/// The data folder's name on Windows and macOS. The Windows installer names it too (it keeps the
+/// folder on uninstall and says where): packaging/windows/build_installer.py reads it from this line.
+pub const DATA_FOLDER_NAME: &str = "PMPC Recovery";
+
 /// [`data_dir`] for a given OS and environment; pure, so every OS's rule is tested on any host.
 pub fn data_dir_for(os: Os, var: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
     // An empty variable counts as unset, as the XDG spec says for XDG_DATA_HOME.
@@ -65,8 +69,10 @@ pub fn data_dir_for(os: Os, var: impl Fn(&str) -> Option<OsString>) -> Option<Pa
     match os {
         Os::Windows => var("LOCALAPPDATA")
             .or_else(|| var("USERPROFILE").map(|h| h.join("AppData").join("Local")))
-            .map(|d| d.join("PMPC Recovery")),
-        Os::MacOs => var("HOME").map(|h| h.join("Library/Application Support/PMPC Recovery")),
+            .map(|d| d.join(DATA_FOLDER_NAME)),
+        Os::MacOs => {
+            var("HOME").map(|h| h.join("Library/Application Support").join(DATA_FOLDER_NAME))
+        }
         Os::Xdg => var("XDG_DATA_HOME")
             // The spec ignores a relative XDG_DATA_HOME.
             .filter(|d| d.is_absolute())
