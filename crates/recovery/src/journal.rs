@@ -105,6 +105,15 @@ pub struct Journal {
     /// the stronger proof, which the receipt names instead of the read-back.
     #[serde(default)]
     pub consent_proved_by_token: bool,
+    /// This cloud refused `Prefer: create-if-missing`: the app and its service principal are
+    /// created with POST (`Graph::create_application`), found again by `unique_name` in `tags`.
+    #[serde(default)]
+    pub upsert_refused: bool,
+    /// When a `POST /applications` carrying `unique_name` was about to be sent, written before
+    /// it goes: a later attempt or run looks for that app before it sends another.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[ts(type = "string | null")]
+    pub app_create_sent: Option<OffsetDateTime>,
 }
 
 impl Journal {
@@ -133,6 +142,8 @@ impl Journal {
             requested_tenant: None,
             label: None,
             consent_proved_by_token: false,
+            upsert_refused: false,
+            app_create_sent: None,
         }
     }
 

@@ -63,9 +63,13 @@ pub enum Op {
     GetGraphServicePrincipal,
     FindApplications,
     UpsertApplication,
+    /// `POST /applications`, where upsert is refused.
+    CreateApplication,
     GetApplication,
     PatchApplication,
     UpsertServicePrincipal,
+    /// `POST /servicePrincipals`, where upsert is refused.
+    CreateServicePrincipal,
     GetServicePrincipal,
     GrantAppRole,
     ListAppRoleAssignments,
@@ -80,7 +84,10 @@ impl Op {
     /// Safe to resend as is when the outcome of an attempt is unknown (timeout, reset, unreadable
     /// success body). The others need a check before they are sent again.
     pub fn idempotent(self) -> bool {
-        !matches!(self, Op::GrantAppRole | Op::AddPassword)
+        !matches!(
+            self,
+            Op::GrantAppRole | Op::AddPassword | Op::CreateApplication
+        )
     }
 
     /// Ops that follow one of our own writes and may hit replication lag.
@@ -90,6 +97,15 @@ impl Op {
             // Our own key (uniqueName, appId) taken by an object that is still replicating: the
             // earlier attempt went through and the upsert will find it once it is visible.
             Op::UpsertApplication => e.status == 409,
+            // A second create of the same service principal is refused with 409: the caller
+            // reads it instead (`Graph::create_service_principal`).
+            Op::CreateServicePrincipal => {
+                (e.status == 400
+                    && (msg.contains("does not reference a valid application object")
+                        || e.code.contains("NoBackingApplicationObject")
+                        || msg.contains("nobackingapplicationobject")))
+                    || (e.status == 403 && msg.contains("backing application"))
+            }
             Op::UpsertServicePrincipal => {
                 e.status == 404
                     || e.status == 409
@@ -124,7 +140,7 @@ impl Op {
             Op::GetApplication | Op::PatchApplication | Op::AddPassword | Op::RemovePassword => {
                 e.status == 404
             }
-            Op::UpsertServicePrincipal => {
+            Op::UpsertServicePrincipal | Op::CreateServicePrincipal => {
                 (e.status == 400
                     && (msg.contains("does not reference a valid application object")
                         || e.code.contains("NoBackingApplicationObject")
@@ -141,6 +157,7 @@ impl Op {
     pub fn waits_for(self) -> Option<Op> {
         match self {
             Op::UpsertServicePrincipal | Op::AddPassword => Some(Op::UpsertApplication),
+            Op::CreateServicePrincipal => Some(Op::CreateApplication),
             Op::GrantAppRole => Some(Op::UpsertServicePrincipal),
             Op::ListAppRoleAssignments => Some(Op::GrantAppRole),
             _ => None,
@@ -168,7 +185,12 @@ impl Op {
     fn is_awaited(self) -> bool {
         matches!(
             self,
-            Op::UpsertApplication | Op::UpsertServicePrincipal | Op::GrantAppRole | Op::AddPassword
+            Op::UpsertApplication
+                | Op::CreateApplication
+                | Op::UpsertServicePrincipal
+                | Op::CreateServicePrincipal
+                | Op::GrantAppRole
+                | Op::AddPassword
         )
     }
 }

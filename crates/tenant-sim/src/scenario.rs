@@ -63,6 +63,14 @@ pub struct Scenario {
     /// Conditional Access (AADSTS53003), consent blocked by policy or not allowed to this user
     /// (AADSTS90093), admin approval needed (AADSTS90094, 90095). None: no refusal.
     pub sign_in_refusal: Option<SignInRefusal>,
+    /// A cloud that does not honour `Prefer: create-if-missing`: `PATCH
+    /// /applications(uniqueName=…)` and `PATCH /servicePrincipals(appId=…)` for a missing key
+    /// answer 404, as the upsert pages document for a request without the header
+    /// (<https://learn.microsoft.com/graph/api/application-upsert>: "If an application object with
+    /// uniqueName doesn't exist and the Prefer: create-if-missing header is not specified, this
+    /// method returns a 404 Not Found error code"). Today's pages list the upserts in all four
+    /// clouds; older copies did not, and a client must still make exactly one app.
+    pub refuse_upsert: bool,
 }
 
 /// How `/authorize` refuses a sign-in (`Scenario::sign_in_refusal`).
@@ -122,6 +130,7 @@ impl Default for Scenario {
             restricted_client_ids: Vec::new(),
             new_secret_reported_expired: false,
             sign_in_refusal: None,
+            refuse_upsert: false,
         }
     }
 }

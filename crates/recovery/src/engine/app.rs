@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::events::Reported;
 use crate::events::{AppSummary, EventSink, Step, StepData};
 use crate::graph::{Application, Graph, GRAPH_APP_ID};
@@ -47,10 +47,18 @@ impl Engine {
                         // same write instead of a later PATCH.
                         body["web"] = json!({ "redirectUris": [self.cfg.consent_redirect_uri] });
                     }
-                    Ok((
-                        g.upsert_application(&j.unique_name, &body, &s).await?,
-                        false,
-                    ))
+                    if !j.upsert_refused {
+                        match g.upsert_application(&j.unique_name, &body, &s).await {
+                            Ok(app) => return Ok((app, false)),
+                            Err(e) if upsert_refused(&e) => {
+                                tracing::info!(error = %e, "upsert refused: creating with POST");
+                                j.upsert_refused = true;
+                                self.save(j)?;
+                            }
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    Ok((self.create_without_upsert(g, j, &body, &s).await?, false))
                 }
                 AppChoice::Reuse { object_id } => {
                     let app = g.get_application(object_id, &s).await?;
@@ -79,6 +87,53 @@ impl Engine {
         permission_step.done(self.permission_data(pre));
         Ok(rec)
     }
+}
+
+impl Engine {
+    /// Where upsert is refused: the app this run (or the interrupted run it resumes) sent a
+    /// create for, if the directory shows it, else a new one; the journal records the create
+    /// before it is sent, so a crash between the POST and its answer is looked for next time.
+    async fn create_without_upsert(
+        &self,
+        g: &Graph,
+        j: &mut Journal,
+        body: &serde_json::Value,
+        s: &crate::events::StepScope,
+    ) -> Result<Application> {
+        let (name, tag) = (self.cfg.app_name.clone(), j.unique_name.clone());
+        if j.app_create_sent.is_some() {
+            // Sent before, answer unknown: a replication window to show up, counted from now
+            // (the journal's time is wall-clock; the window is measured on this run's clock).
+            let now = self.http.clock.instant();
+            let window = g.http.policy.replication_window;
+            if let Some(app) = g
+                .find_tagged_application_within(&name, &tag, now, window, s)
+                .await?
+            {
+                return Ok(app);
+            }
+        }
+        j.app_create_sent = Some(self.http.clock.now());
+        self.save(j)?;
+        g.create_application(&name, &tag, body, s).await
+    }
+}
+
+/// A refusal of `Prefer: create-if-missing`: 404 for the missing key (the header ignored: the
+/// upsert pages document 404 only for a request without it), or a 400/405/501 that names the
+/// header or says the operation is not supported.
+fn upsert_refused(e: &Error) -> bool {
+    let Error::Graph(g) = e else {
+        return false;
+    };
+    let msg = g.message.to_ascii_lowercase();
+    g.status == 404
+        || g.status == 405
+        || g.status == 501
+        || (g.status == 400
+            && (msg.contains("create-if-missing")
+                || msg.contains("prefer")
+                || msg.contains("not supported")))
 }
 
 pub(super) fn summary(a: &Application) -> AppSummary {

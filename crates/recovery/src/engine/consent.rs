@@ -43,7 +43,13 @@ impl Engine {
             return Ok(Some(id));
         }
         s.begin().await;
-        match g.upsert_service_principal(&app.app_id, &s).await {
+        let upsert_refused = cell.lock().await.upsert_refused;
+        let created = if upsert_refused {
+            g.create_service_principal(&app.app_id, &s).await
+        } else {
+            g.upsert_service_principal(&app.app_id, &s).await
+        };
+        match created {
             Ok(sp) => {
                 self.save_cell(cell, |j| j.service_principal_id = Some(sp.id.clone()))
                     .await?;

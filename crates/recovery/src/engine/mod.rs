@@ -336,6 +336,7 @@ impl Engine {
         j.password_pending_since = None;
         j.password = None;
         j.verified_at = None;
+        j.app_create_sent = None;
         self.save(&mut j)
     }
 

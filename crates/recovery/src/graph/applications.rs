@@ -69,6 +69,94 @@ impl Graph {
         }
     }
 
+    /// The app that carries `tag` among those named `display_name`, if the directory shows it.
+    pub async fn find_tagged_application(
+        &self,
+        display_name: &str,
+        tag: &str,
+        scope: &StepScope,
+    ) -> Result<Option<Application>> {
+        let filter = format!("displayName eq {}", odata_str(display_name));
+        let apps: Vec<Application> = self
+            .list(
+                Op::FindApplications,
+                "applications",
+                &[
+                    ("$filter", &filter),
+                    ("$select", "id,appId,displayName,createdDateTime,tags"),
+                ],
+                &[],
+                scope,
+            )
+            .await?;
+        Ok(apps.into_iter().find(|a| a.tags.iter().any(|t| t == tag)))
+    }
+
+    /// [`Graph::find_tagged_application`], looking again until `window` has passed since
+    /// `since` (a create answered or sent that long ago may not be listed yet).
+    pub async fn find_tagged_application_within(
+        &self,
+        display_name: &str,
+        tag: &str,
+        since: Duration,
+        window: Duration,
+        scope: &StepScope,
+    ) -> Result<Option<Application>> {
+        let clock = &self.http.clock;
+        loop {
+            if let Some(app) = self
+                .find_tagged_application(display_name, tag, scope)
+                .await?
+            {
+                return Ok(Some(app));
+            }
+            let waited = clock.instant().saturating_sub(since);
+            if waited >= window {
+                return Ok(None);
+            }
+            let pause = self.http.policy.replication_cap.min(window - waited);
+            clock.sleep(pause).await;
+        }
+    }
+
+    /// Creates the app where `Prefer: create-if-missing` is refused: `POST /applications`
+    /// (<https://learn.microsoft.com/graph/api/application-post-applications>), the app carrying
+    /// `tag` (the run's unique key) in `tags`. A POST is not idempotent: before one is sent
+    /// again after an attempt whose outcome is unknown (a timeout, a reset, an unreadable
+    /// answer), the directory is searched for the tag for a replication window, and a found
+    /// app is taken instead of a second one made.
+    pub async fn create_application(
+        &self,
+        display_name: &str,
+        tag: &str,
+        body: &Value,
+        scope: &StepScope,
+    ) -> Result<Application> {
+        let mut body = body.clone();
+        body["tags"] = json!([tag]);
+        let window = self.http.policy.replication_window;
+        self.http
+            .retry(Op::CreateApplication, scope, |ctx| {
+                let body = &body;
+                Box::pin(async move {
+                    if ctx.uncertain {
+                        let since = self.http.clock.instant();
+                        if let Some(app) = self
+                            .find_tagged_application_within(display_name, tag, since, window, scope)
+                            .await?
+                        {
+                            return Ok(app);
+                        }
+                    }
+                    let r = self
+                        .send(reqwest::Method::POST, "applications", &[], Some(body), &[])
+                        .await?;
+                    r.json::<Application>()
+                })
+            })
+            .await
+    }
+
     pub async fn get_application(&self, object_id: &str, scope: &StepScope) -> Result<Application> {
         self.get_application_by(&format!("applications/{object_id}"), scope)
             .await

@@ -21,6 +21,10 @@ pub struct Application {
     pub password_credentials: Vec<PasswordCredentialMeta>,
     #[serde(default)]
     pub web: Option<WebApplication>,
+    /// Free-form labels; where upsert is refused, the app carries its run's key here
+    /// (`Graph::create_application`).
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// The permissions an app asks for from one API (`requiredResourceAccess`,

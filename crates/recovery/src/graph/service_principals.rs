@@ -43,6 +43,73 @@ impl Graph {
             .next())
     }
 
+    /// The app's service principal where `Prefer: create-if-missing` is refused: `POST
+    /// /servicePrincipals` (<https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals>).
+    /// The directory keeps one per app, so a second create (a retry whose first attempt went
+    /// through) is refused with 409 and the existing one is read instead: exactly one either way.
+    pub async fn create_service_principal(
+        &self,
+        app_id: &str,
+        scope: &StepScope,
+    ) -> Result<ServicePrincipal> {
+        let body = json!({ "appId": app_id });
+        let created = self
+            .http
+            .retry(Op::CreateServicePrincipal, scope, |_| {
+                let body = &body;
+                Box::pin(async move {
+                    match self
+                        .send(
+                            reqwest::Method::POST,
+                            "servicePrincipals",
+                            &[],
+                            Some(body),
+                            &[],
+                        )
+                        .await
+                    {
+                        Ok(r) => Ok(Some(r.json::<ServicePrincipal>()?)),
+                        Err(Failure::Http { error, .. }) if error.status == 409 => Ok(None),
+                        Err(e) => Err(e),
+                    }
+                })
+            })
+            .await;
+        let created = match created {
+            Ok(c) => c,
+            Err(Error::InsufficientPrivileges(g)) => {
+                return self
+                    .find_service_principal(app_id, scope)
+                    .await?
+                    .ok_or(Error::InsufficientPrivileges(g));
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(sp) = created {
+            return Ok(sp);
+        }
+        // It exists: read it (a moment after its create it may not be listed yet).
+        self.http
+            .retry(Op::GetServicePrincipal, scope, |_| {
+                Box::pin(async move {
+                    self.find_service_principal(app_id, scope)
+                        .await?
+                        .ok_or_else(|| Failure::NotYet {
+                            reason: RetryReason::Replication,
+                            detail: GraphErrorInfo {
+                                status: 200,
+                                code: "ServicePrincipalNotListedYet".into(),
+                                message: format!(
+                                    "the service principal of {app_id} is not listed yet"
+                                ),
+                                request_id: None,
+                            },
+                        })
+                })
+            })
+            .await
+    }
+
     /// The app's service principal, created if missing (idempotent upsert by appId). An account
     /// that may not create it still gets one an admin-consent page created meanwhile.
     pub async fn upsert_service_principal(

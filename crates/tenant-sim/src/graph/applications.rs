@@ -98,7 +98,7 @@ fn update(sim: &mut Sim, call: &Call, key: Key) -> Result<Response, GraphError> 
     call.caller.allow(Op::WriteApplications)?;
     let tenant = call.caller.tenant(sim)?;
     if find_app(sim, tenant, &key).is_none() {
-        if key.0 == "uniqueName" && call.request.prefer_create() {
+        if key.0 == "uniqueName" && call.request.prefer_create() && !sim.scenario.refuse_upsert {
             return create(sim, call, Some(key.1));
         }
         return Err(GraphError::not_found(&key.1));

@@ -107,7 +107,7 @@ fn update(sim: &mut Sim, call: &Call, key: Key) -> Result<Response, GraphError> 
     let mut body = call.request.json_body()?;
     let tenant = call.caller.tenant(sim)?;
     let Some(id) = manageable_sp(sim, tenant, call, &key)?.map(|s| s.id.clone()) else {
-        if key.0 == "appId" && call.request.prefer_create() {
+        if key.0 == "appId" && call.request.prefer_create() && !sim.scenario.refuse_upsert {
             body.insert("appId".into(), json!(key.1));
             return create(sim, call, &body);
         }
@@ -196,6 +196,21 @@ fn create(sim: &mut Sim, call: &Call, body: &Map<String, Value>) -> Result<Respo
         ));
     }
     let app = backing_app(sim, call, &app_id)?;
+    // One service principal per app: its servicePrincipalNames (the appId among them) are
+    // unique in the directory, so a second create is refused, replicated or not.
+    if call
+        .caller
+        .tenant(sim)?
+        .sps
+        .iter()
+        .any(|s| s.app_id.eq_ignore_ascii_case(&app.app_id))
+    {
+        return Err(GraphError::new(
+            StatusCode::CONFLICT,
+            "Request_MultipleObjectsWithSameKeyValue",
+            format!("Another object with the same value for property servicePrincipalNames already exists: {}.", app.app_id),
+        ));
+    }
     let id = sim.guid();
     let visible_at = sim.new_visible_at();
     let origin = sim.public_origin();

@@ -47,6 +47,8 @@ export function journal(j: Partial<Journal> & Pick<Journal, "tenantId" | "runId"
     requestedTenant: null,
     label: null,
     consentProvedByToken: false,
+    upsertRefused: false,
+    appCreateSent: null,
     ...j,
   };
 }

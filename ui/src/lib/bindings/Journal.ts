@@ -40,4 +40,14 @@ label: string | null,
  * The grant did not read back in time, but the app's own token carried AuditLog.Read.All:
  * the stronger proof, which the receipt names instead of the read-back.
  */
-consentProvedByToken: boolean, };
+consentProvedByToken: boolean, 
+/**
+ * This cloud refused `Prefer: create-if-missing`: the app and its service principal are
+ * created with POST (`Graph::create_application`), found again by `unique_name` in `tags`.
+ */
+upsertRefused: boolean, 
+/**
+ * When a `POST /applications` carrying `unique_name` was about to be sent, written before
+ * it goes: a later attempt or run looks for that app before it sends another.
+ */
+appCreateSent: string | null, };
