@@ -4,11 +4,12 @@ mod clipboard;
 mod commands;
 mod error;
 mod logging;
+mod one_window;
 mod practice;
 mod startup;
 mod state;
 
-use tauri::{Builder, Manager, Runtime};
+use tauri::{Builder, Runtime};
 
 use crate::state::AppState;
 
@@ -71,19 +72,21 @@ pub fn run() {
         "PMPC Recovery Wizard started"
     );
     startup::guard(log_dir.as_deref());
-    // One window at a time: a second launch brings the first window forward and exits. First
-    // among the plugins, as the plugin asks, so the second launch stops before anything else starts.
-    let builder = Builder::default().plugin(tauri_plugin_single_instance::init(|app, _, _| {
-        tracing::info!("second launch: bringing the open window forward");
-        if let Some(w) = app.get_webview_window("main") {
-            let _ = w.unminimize();
-            let _ = w.show();
-            let _ = w.set_focus();
-        }
-    }));
-    app(builder)
-        .run(tauri::generate_context!("tauri.conf.json"))
-        .expect("error while running the PMPC Recovery Wizard");
+    // One window at a time: a second launch brings the open window forward and exits, also while
+    // that window is closing (one_window.rs says how).
+    one_window::watch_handover();
+    let app = match app(Builder::default().plugin(one_window::plugin()))
+        .build(tauri::generate_context!("tauri.conf.json"))
+    {
+        Ok(app) => app,
+        // A failed hand-over never gets here (it starts over); anything else is a bug to report.
+        Err(e) => panic!(
+            "error while starting the PMPC Recovery Wizard: {}",
+            one_window::build_failed(e)
+        ),
+    };
+    one_window::started();
+    app.run(|app, event| one_window::on_event(app, &event));
 }
 
 #[cfg(test)]

@@ -55,9 +55,10 @@ function instancesOf(binary) {
 }
 
 /**
- * Waits until no earlier window of the app is still running: the app allows one instance at a time,
- * so a window still closing (the previous test's, under load) would be handed the new launch, and
- * the new process would exit instead of opening the window WebDriver waits for.
+ * Waits until no earlier window of the app is still running. The app itself copes with a launch
+ * while a window closes (src-tauri/src/one_window.rs, tests/e2e/relaunch.test.mjs): the launch
+ * becomes the window or, when it reached the closing instance first, that instance opens a new
+ * one as it exits. WebDriver, though, needs the very process it launched to be the window.
  */
 export async function noEarlierInstance(binary, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
