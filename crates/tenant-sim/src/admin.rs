@@ -13,8 +13,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::scenario::{duration_ms, Scenario};
-use crate::server::{startup_of, StartupUser};
 use crate::shared::Shared;
+use crate::startup::{startup_of, StartupUser};
 use crate::state::NewUser;
 use crate::{identity, snapshot};
 

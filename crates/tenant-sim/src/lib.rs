@@ -23,6 +23,7 @@ pub mod scenario;
 mod server;
 mod shared;
 mod snapshot;
+mod startup;
 mod state;
 mod tokens;
 
@@ -31,9 +32,10 @@ pub use scenario::{
     duration_ms, Fault, FaultKind, LatencyProfile, PasswordPolicy, RetryAfter, Route, Scenario,
     SignInRefusal, TokenRateLimit,
 };
-pub use server::{start, Options, RunningSim, Startup, StartupUser};
+pub use server::{start, Options, RunningSim};
 pub use snapshot::{
     AppRoleAssignmentSnapshot, ApplicationSnapshot, DeletedItemSnapshot,
     PasswordCredentialSnapshot, ServicePrincipalSnapshot, Snapshot, TenantSnapshot,
 };
+pub use startup::{Startup, StartupUser};
 pub use state::{NewUser, RequestRecord};

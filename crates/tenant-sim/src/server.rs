@@ -1,5 +1,6 @@
-//! Starting a simulator: its options, the startup line, the router that serves identity, Graph
-//! and the admin API on one origin, and the handle ([`RunningSim`]) tests and apps drive it by.
+//! Starting a simulator: its options, the router that serves identity, Graph and the admin API
+//! on one origin, and the handle ([`RunningSim`]) tests and apps drive it by. The startup line
+//! is `startup`'s.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -7,11 +8,11 @@ use std::time::Duration;
 
 use axum::routing::{any, get, post};
 use axum::Router;
-use serde::{Deserialize, Serialize};
 
 use crate::scenario::Scenario;
 use crate::shared::{Inner, Shared};
 use crate::snapshot::{self, Snapshot};
+use crate::startup::{startup_of, Startup, StartupUser};
 use crate::state::{self, NewUser, RequestRecord};
 use crate::{admin, faults, graph, identity, tokens};
 
@@ -42,29 +43,6 @@ impl Default for Options {
             public_origin: None,
         }
     }
-}
-
-/// The first stdout line of the binary, and what [`RunningSim::startup`] returns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Startup {
-    /// Where it listens (`http://127.0.0.1:PORT`): what scripts connect to.
-    pub origin: String,
-    /// `Options::public_origin`, when given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_origin: Option<String>,
-    pub tenant_id: String,
-    pub tenant_name: String,
-    pub users: Vec<StartupUser>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StartupUser {
-    pub id: String,
-    pub user_principal_name: String,
-    /// Directory role display names, e.g. "Global Administrator".
-    pub roles: Vec<String>,
 }
 
 /// A simulator serving on loopback.
@@ -125,26 +103,6 @@ pub async fn start(opts: Options) -> std::io::Result<RunningSim> {
     })
 }
 
-pub(crate) fn startup_of(shared: &Shared) -> Startup {
-    let sim = shared.lock();
-    let tenant = sim.default_tenant();
-    Startup {
-        origin: sim.origin.clone(),
-        public_origin: sim.public_origin.clone(),
-        tenant_id: tenant.id.clone(),
-        tenant_name: tenant.display_name.clone(),
-        users: tenant
-            .users
-            .iter()
-            .map(|user| StartupUser {
-                id: user.id.clone(),
-                user_principal_name: user.upn.clone(),
-                roles: user.role_names(),
-            })
-            .collect(),
-    }
-}
-
 fn router(shared: Shared) -> Router {
     Router::new()
         .route(
@@ -199,9 +157,7 @@ async fn public_origin_layer(
         let sim = shared.lock();
         public_origin_of(&sim, req.headers())
     };
-    crate::shared::REQUEST_ORIGIN
-        .scope(origin, next.run(req))
-        .await
+    state::REQUEST_ORIGIN.scope(origin, next.run(req)).await
 }
 
 /// The request's public origin: `Options::public_origin`; else, behind a reverse proxy,

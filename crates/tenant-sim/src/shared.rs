@@ -36,8 +36,3 @@ pub(crate) struct RequestCtx {
     pub request_id: String,
     pub client_request_id: Option<String>,
 }
-
-tokio::task_local! {
-    /// The public origin of the request being served (set by `server::public_origin_layer`).
-    pub(crate) static REQUEST_ORIGIN: String;
-}

@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 
 use super::access::{may_grant_app_role, may_revoke_app_role};
 use super::error::GraphError;
+use super::lookup::find_sp;
 use super::odata::no_content;
-use super::service_principals::find_sp;
 use super::{Call, Key};
 use crate::permissions::Op;
 use crate::state::{Assignment, Sim, Sp, Tenant};

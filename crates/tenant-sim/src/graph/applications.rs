@@ -3,20 +3,19 @@
 //! service principal goes to the deleted items with it). Passwords are in `passwords.rs`, body
 //! validation in `application_patch.rs`.
 
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::access::{may_create_application, may_manage};
+use super::access::may_create_application;
 use super::application_patch::apply_app_patch;
 use super::error::GraphError;
+use super::lookup::{find_app, manageable_app, set_location};
 use super::odata::no_content;
 use super::service_principals::move_sp_to_deleted_items;
 use super::{passwords, resolve_key, Call, Key};
 use crate::permissions::Op;
-use crate::state::{
-    default_access_token_version, new_app_doc, App, Deleted, DeletedObject, Sim, Tenant,
-};
+use crate::state::{default_access_token_version, new_app_doc, App, Deleted, DeletedObject, Sim};
 
 pub(super) fn route(
     sim: &mut Sim,
@@ -36,41 +35,6 @@ pub(super) fn route(
         (_, [], _) => Err(GraphError::method_not_allowed()),
         (_, [segment, ..], _) => Err(GraphError::segment_not_found(segment)),
     }
-}
-
-/// The app `key` names, once replicated.
-pub(super) fn find_app<'a>(sim: &'a Sim, tenant: &'a Tenant, key: &Key) -> Option<&'a App> {
-    tenant
-        .apps
-        .iter()
-        .find(|a| sim.visible(a.visible_at) && key_matches(a, key))
-}
-
-pub(super) fn key_matches(app: &App, key: &Key) -> bool {
-    match key.0.as_str() {
-        "id" => app.id.eq_ignore_ascii_case(&key.1),
-        "appId" => app.app_id.eq_ignore_ascii_case(&key.1),
-        "uniqueName" => app
-            .doc
-            .get("uniqueName")
-            .and_then(Value::as_str)
-            .is_some_and(|u| u.eq_ignore_ascii_case(&key.1)),
-        _ => false,
-    }
-}
-
-/// The app `key` names, once replicated, that the caller may manage: else 404 or 403.
-pub(super) fn manageable_app<'a>(
-    sim: &'a Sim,
-    call: &Call,
-    key: &Key,
-) -> Result<&'a App, GraphError> {
-    let tenant = call.caller.tenant(sim)?;
-    let app = find_app(sim, tenant, key).ok_or_else(|| GraphError::not_found(&key.1))?;
-    if !may_manage(tenant, call.caller, &app.owners) {
-        return Err(GraphError::denied());
-    }
-    Ok(app)
 }
 
 fn list(sim: &Sim, call: &Call) -> Result<Response, GraphError> {
@@ -180,17 +144,6 @@ pub(super) fn create(
     )?;
     set_location(&mut response, &origin, &tenant_id, &id);
     Ok(response)
-}
-
-/// Graph's `Location` for an application: `{origin}/v2/{tid}/directoryObjects/{id}/Microsoft.DirectoryServices.Application`
-/// (the directory's own address of the object, not itself served).
-pub(super) fn set_location(response: &mut Response, origin: &str, tenant_id: &str, id: &str) {
-    let location = format!(
-        "{origin}/v2/{tenant_id}/directoryObjects/{id}/Microsoft.DirectoryServices.Application"
-    );
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, v);
-    }
 }
 
 /// 403 unless the caller may register apps; 409 when an upsert's `uniqueName` is taken.

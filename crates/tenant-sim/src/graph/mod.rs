@@ -8,7 +8,8 @@
 //! - `directory`: `/me`, `/users`, `/organization`, memberships, PIM-eligible roles, audit logs;
 //! - `deleted_items`: `/directory/deletedItems`;
 //! - `applications` (with `application_patch`, the body validation) and `passwords`;
-//! - `service_principals` and `app_role_assignments`.
+//! - `service_principals` and `app_role_assignments`;
+//! - `lookup`: the app or service principal a key names, shared by the four above.
 
 mod access;
 mod app_role_assignments;
@@ -17,6 +18,7 @@ mod applications;
 mod deleted_items;
 mod directory;
 mod error;
+mod lookup;
 mod odata;
 mod passwords;
 mod service_principals;

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use super::applications::{key_matches, manageable_app, set_location};
 use super::error::GraphError;
+use super::lookup::{key_matches, manageable_app, set_location};
 use super::odata::{json_response, no_content};
 use super::{Call, Key};
 use crate::permissions::Op;

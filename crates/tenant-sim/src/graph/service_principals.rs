@@ -10,6 +10,7 @@ use super::access::{may_create_sp, may_manage};
 use super::app_role_assignments;
 use super::application_patch::{nullable_string, string_array};
 use super::error::GraphError;
+use super::lookup::find_sp;
 use super::odata::no_content;
 use super::{resolve_key, Call, Key};
 use crate::permissions::Op;
@@ -46,18 +47,6 @@ pub(super) fn route(
         (_, [], _) => Err(GraphError::method_not_allowed()),
         (_, [segment, ..], _) => Err(GraphError::segment_not_found(segment)),
     }
-}
-
-/// The service principal `key` names, once replicated.
-pub(super) fn find_sp<'a>(sim: &Sim, tenant: &'a Tenant, key: &Key) -> Option<&'a Sp> {
-    tenant.sps.iter().find(|s| {
-        sim.visible(s.visible_at)
-            && match key.0.as_str() {
-                "id" => s.id.eq_ignore_ascii_case(&key.1),
-                "appId" => s.app_id.eq_ignore_ascii_case(&key.1),
-                _ => false,
-            }
-    })
 }
 
 fn list(sim: &Sim, call: &Call) -> Result<Response, GraphError> {

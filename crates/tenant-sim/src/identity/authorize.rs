@@ -9,10 +9,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
 
-use super::admin_consent::finish_admin_consent;
 use super::client_info::client_info;
+use super::consent_grant::finish_admin_consent;
 use super::pages::{error_page, error_redirect, redirect_to_client, sign_in_page};
-use super::token::parse_scopes;
+use super::scopes::parse_scopes;
 use super::{authority, is_guid, EntraError, Params};
 use crate::scenario::SignInRefusal;
 use crate::shared::Shared;

@@ -10,7 +10,7 @@ use axum::{Form, Json};
 use serde_json::json;
 
 use super::pages::{error_page, html_escape};
-use super::token::parse_scopes;
+use super::scopes::parse_scopes;
 use super::{authority, form_params, is_guid, missing, EntraError, Params};
 use crate::shared::Shared;
 use crate::state::{DeviceGrant, DeviceStatus, Sim};

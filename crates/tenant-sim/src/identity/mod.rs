@@ -7,18 +7,21 @@
 //! - `pages`: the HTML pages (sign-in, errors) and redirects back to the client;
 //! - `authorize`: `/authorize` and signing a user in;
 //! - `client_info`: the `client_info` MSAL asks for (`uid`, `utid` of the home account);
-//! - `token`: `/token`, one module per grant, the scopes and the tokens issued;
+//! - `scopes`: the `scope` of a sign-in (`/authorize`, `/devicecode`, `/token`);
+//! - `token`: `/token`, one module per grant and the tokens issued;
 //! - `device_code`: `/devicecode` and the `/devicelogin` page;
-//! - `admin_consent`: `/adminconsent`;
+//! - `admin_consent`: `/adminconsent`, and `consent_grant`: what it grants once the admin signs in;
 //! - `session`: logout and userinfo.
 
 mod admin_consent;
 mod authorize;
 mod client_info;
+mod consent_grant;
 mod device_code;
 mod discovery;
 mod error;
 mod pages;
+mod scopes;
 mod session;
 mod token;
 

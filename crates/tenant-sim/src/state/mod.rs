@@ -9,7 +9,7 @@
 //! - `documents`: the property sets of new applications and service principals;
 //! - `setup`: adding tenants, users and guests;
 //! - `sign_in`: codes, refresh tokens, device codes between requests;
-//! - `signing`: signing and verifying tokens, the issuer.
+//! - `signing`: signing and verifying tokens, the issuer and the request's public origin.
 
 mod clock;
 mod documents;
@@ -35,6 +35,7 @@ pub use documents::{default_access_token_version, new_app_doc, new_sp_doc};
 pub use objects::{App, Assignment, Deleted, DeletedObject, GuestOf, Password, Sp, User};
 pub use setup::NewUser;
 pub use sign_in::{AuthCode, DeviceGrant, DeviceStatus, PendingAuthorize, RefreshGrant};
+pub(crate) use signing::REQUEST_ORIGIN;
 pub use tenant::Tenant;
 
 pub fn sha256(s: &str) -> [u8; 32] {

@@ -1,9 +1,15 @@
-//! Signing and verifying tokens with the current key (and rollover), and the v2.0 issuer.
+//! Signing and verifying tokens with the current key (and rollover), the v2.0 issuer, and the
+//! public origin of the request being served.
 
 use serde_json::Value;
 
 use super::Sim;
 use crate::tokens::{self, SigningKey};
+
+tokio::task_local! {
+    /// The public origin of the request being served (set by `server::public_origin_layer`).
+    pub(crate) static REQUEST_ORIGIN: String;
+}
 
 impl Sim {
     /// The key that signs tokens now.
@@ -52,12 +58,10 @@ impl Sim {
     /// request's `X-Forwarded-Proto`/`X-Forwarded-Host` (see `server::public_origin_of`), else
     /// the listening origin. Entra's discovery never names two hosts, so neither does this.
     pub fn public_origin(&self) -> String {
-        crate::shared::REQUEST_ORIGIN
-            .try_with(Clone::clone)
-            .unwrap_or_else(|_| {
-                self.public_origin
-                    .clone()
-                    .unwrap_or_else(|| self.origin.clone())
-            })
+        REQUEST_ORIGIN.try_with(Clone::clone).unwrap_or_else(|_| {
+            self.public_origin
+                .clone()
+                .unwrap_or_else(|| self.origin.clone())
+        })
     }
 }

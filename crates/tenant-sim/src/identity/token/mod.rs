@@ -1,12 +1,11 @@
 //! `POST /{tenant}/oauth2/v2.0/token`: one module per grant (`code`, `refresh`, `device`,
-//! `client_credentials`), the scopes a request names (`scopes`) and the user tokens issued
-//! (`user_tokens`).
+//! `client_credentials`) and the user tokens issued (`user_tokens`); the scopes a request names
+//! are `identity::scopes`, shared with `/authorize` and `/devicecode`.
 
 mod client_credentials;
 mod code;
 mod device;
 mod refresh;
-mod scopes;
 mod user_tokens;
 
 use axum::extract::{Path, State};
@@ -18,8 +17,6 @@ use serde_json::Value;
 use super::{authority, form_params, missing, EntraError, Params};
 use crate::shared::Shared;
 use crate::state::Sim;
-
-pub(super) use scopes::parse_scopes;
 
 /// Access tokens live an hour (less a second, as Entra's `expires_in` says).
 const TOKEN_LIFETIME_SECS: i64 = 3599;

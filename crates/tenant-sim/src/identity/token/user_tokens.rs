@@ -7,11 +7,11 @@ use base64::Engine;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::scopes::{parse_scopes, Scopes};
 use super::{EntraError, TOKEN_LIFETIME_SECS};
 use crate::catalog::{GRAPH_APP_ID, GRAPH_RESOURCE};
 use crate::identity::authorize::restricted;
 use crate::identity::client_info::client_info;
+use crate::identity::scopes::{parse_scopes, Scopes};
 use crate::state::{RefreshGrant, Sim, User};
 
 /// "Default directory role" every member user holds (shows up in `wids`).
