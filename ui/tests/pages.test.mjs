@@ -613,6 +613,11 @@ test("Runs page: as a screen reader meets it, and every action one Tab after ano
     'heading 3 "Expired runs"'.replace("Expired runs", "1 run is past the 72-hour deadline"),
     'button "Clean up expired runs"',
     "status live=polite",
+    // One line per run, each a link to its card.
+    'navigation "2 runs, newest first"',
+    'heading 3 "2 runs, newest first"',
+    'link "Contoso, Ready, 2 d 1 h left"',
+    'link "Fabrikam, Failed at step 13, Past the deadline"',
     'heading 3 "Contoso"',
     "timer live=off",
     'button "Copy Directory (tenant) ID of Contoso"',
@@ -838,3 +843,44 @@ test("Runs and Finish: no control moves once painted while the runs load and the
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+// --- many runs at 1200×800 (issue 22) ---------------------------------------------------------------
+
+for (const count of [1, 5, 20]) {
+  test(`Runs page with ${count} run${count === 1 ? "" : "s"} at 1200×800: a line per run leads to its card, no step list`, async () => {
+    const { page, errors } = await open({ fakeOptions: { runCount: count } });
+    await openRuns(page);
+    await page.getByTestId("run").first().waitFor();
+    assert.equal(await page.getByTestId("run").count(), count);
+    // The steps mean nothing here: the page has the whole width.
+    assert.equal(await page.getByRole("navigation", { name: "The 16 steps" }).count(), 0);
+    const glance = page.getByTestId("runs-glance");
+    if (count === 1) {
+      assert.equal(await glance.count(), 0, "one run needs no summary");
+    } else {
+      const lines = glance.getByRole("link");
+      assert.equal(await lines.count(), count);
+      // Each line: the tenant, its state in words, the time left (or why there is none).
+      const texts = (await lines.allInnerTexts()).map((t) => t.replace(/[,·]/g, " ").replace(/\s+/g, " ").trim());
+      assert.match(texts[0], /^Contoso Ready 2 d \d+ h left$/);
+      assert.ok(texts.some((t) => /^Fabrikam Failed at step 13 Past the deadline$/.test(t)), texts.join(" | "));
+      // The whole summary is on the first screen.
+      const box = await glance.boundingBox();
+      assert.ok(box.y + box.height <= 800, `the summary ends at ${box.y + box.height} px`);
+    }
+    await capture(page, `runs-${count}`);
+    if (count > 1) {
+      // A line jumps to its card: the card's heading has the focus and is on screen.
+      const last = glance.getByRole("link").last();
+      const name = (await last.locator(".who").textContent()).trim();
+      await last.click();
+      const heading = page.getByTestId("run-tenant").last();
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), name);
+      const hb = await heading.boundingBox();
+      assert.ok(hb.y >= 0 && hb.y < 800, `the card's heading is on screen (y ${hb.y})`);
+      await capture(page, `runs-${count}-jumped`);
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+}

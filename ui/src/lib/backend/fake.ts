@@ -189,6 +189,40 @@ export function fakeRuns(now = Date.now(), many = false): RunStatus[] {
   return [contoso, northwind, fabrikam, tailspin];
 }
 
+/**
+ * `count` runs for the Runs page at scale (an IT partner's customers): `fakeRuns(now, true)` first,
+ * then more tenants, one every 5 hours back, in turn ready, waiting for consent, failed at step 13
+ * and stopped before step 3.
+ */
+export function fakeRunsAtScale(count: number, now = Date.now()): RunStatus[] {
+  const base = fakeRuns(now, true);
+  const runs = base.slice(0, count);
+  const names = ["Adatum", "Alpine Ski House", "Bellows College", "Best For You Organics", "Coho Winery", "Contoso Pharmaceuticals", "Fourth Coffee", "Graphic Design Institute", "Humongous Insurance", "Litware", "Lucerne Publishing", "Margie's Travel", "Proseware", "Relecloud", "School of Fine Art", "Southridge Video", "Trey Research", "VanArsdel", "Wide World Importers", "Woodgrove Bank", "World Wide Importers"];
+  for (let i = runs.length; i < count; i++) {
+    const name = names[(i - base.length) % names.length];
+    const domain = `${name.toLowerCase().replace(/[^a-z]/g, "")}.onmicrosoft.com`;
+    const hoursAgo = 2.5 + 5 * (i - base.length);
+    const at = (h: number) => new Date(now - h * HOUR).toISOString();
+    const hex = (n: number) => n.toString(16).padStart(12, "0");
+    const tenantId = `${hex(i).slice(0, 8)}-1111-4111-8111-${hex(i * 7919)}`;
+    const kind = (["verified", "waitingForConsent", "failed", "stopped"] as const)[(i - base.length) % 4];
+    const app = kind === "stopped" ? null : { objectId: `a0000000-0000-4000-8000-${hex(i)}`, appId: `b0000000-0000-4000-8000-${hex(i)}`, createdDateTime: at(hoursAgo), reused: false };
+    const state: RunStatus["state"] =
+      kind === "failed"
+        ? { kind, step: "createSecret", portalStep: 13, errorCode: "secretPolicyBlocked", remedy: "An administrator must allow client secrets for this app." }
+        : kind === "stopped"
+          ? { kind, step: "createApp", portalStep: 3 }
+          : { kind };
+    runs.push(
+      runStatus(
+        journal({ tenantId, runId: `run-${i}`, app, started: at(hoursAgo + 0.02), updated: at(hoursAgo), verifiedAt: kind === "verified" ? at(hoursAgo) : null }),
+        { state, complete: kind === "verified", expired: app !== null && hoursAgo >= 72, tenantName: name, defaultDomain: domain },
+      ),
+    );
+  }
+  return runs;
+}
+
 /** As long as Microsoft's: PKCE, state and nonce make it several lines. */
 export const SIGN_IN_URL =
   "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize?response_type=code&client_id=14d82eec-204b-4c2f-b7e8-296a70dab67e&state=Qm9vdHN0cmFwLXN0YXRlLXZhbHVl&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&redirect_uri=http%3A%2F%2Flocalhost%3A53682&scope=openid+profile+offline_access+https%3A%2F%2Fgraph.microsoft.com%2F.default&nonce=bm9uY2UtdmFsdWU";
@@ -222,6 +256,8 @@ export interface FakeOptions {
   runs?: RunStatus[];
   /** The Runs page shows four runs, one in each other state (see `fakeRuns`). */
   manyRuns?: boolean;
+  /** The Runs page shows this many runs (see `fakeRunsAtScale`). */
+  runCount?: number;
   /**
    * The first run waits at verification for a new secret Microsoft calls expired (as it does for a
    * while), 75 s so far, until the user stops it to continue later; the next run finishes.
@@ -293,7 +329,7 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
     copied: [],
     proceedCount: 0,
     stepsDone: 0,
-    runList: opts.runs ?? fakeRuns(Date.now(), opts.manyRuns),
+    runList: opts.runs ?? (opts.runCount ? fakeRunsAtScale(opts.runCount) : fakeRuns(Date.now(), opts.manyRuns)),
     async plan(): Promise<PlanInfo> {
       fake.calls.push("plan");
       return PLAN;
