@@ -216,7 +216,7 @@ WIN_PROFILE ?= debug
 export PMPC_WINDOWS_TARGET_DIR ?= $(HOME)/.cache/pmpc-target-windows
 WIN_OUT := $(PMPC_WINDOWS_TARGET_DIR)/$(WIN_TRIPLE)/$(WIN_PROFILE)
 WIN_CARGO := $(abspath packaging/windows/cargo-windows)
-WIN_APT := rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine wine64 nsis \
+WIN_APT := rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine wine64 nsis wixl \
   osslsigncode openssl xvfb xauth xdotool imagemagick icoutils
 WIN_PY := python3 packaging/windows
 # The installer's own build folder, and its test's: a throw-away certificate, the installer and a
@@ -273,5 +273,6 @@ windows-installer-test: windows-build $(WIN_OUT)/bcryptprimitives.dll $(WIN_OUT)
 	mkdir -p $(ARTIFACTS)/windows
 	xvfb-run -a -s "-screen 0 1280x860x24" $(WIN_PY)/installer-test.py \
 	  --installer "$$(ls $(WIN_SETUP)/current/*-setup.exe)" --upgrade "$$(ls $(WIN_SETUP)/newer/*-setup.exe)" \
+	  --msi "$$(ls $(WIN_SETUP)/current/*.msi)" --msi-upgrade "$$(ls $(WIN_SETUP)/newer/*.msi)" \
 	  --ca $(WIN_SETUP)/cert/ca.pem --shim $(WIN_OUT)/bcryptprimitives.dll --window-text $(WIN_OUT)/window-text.exe \
 	  --artifacts $(abspath $(ARTIFACTS))/windows

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Builds the Windows installer from installer.nsi with makensis: here (`make windows-installer`,
-`make test`) and in the release workflow, the same way.
+"""Builds the Windows installers, installer.nsi with makensis and installer.wxs (a silent MSI for
+Intune and Group Policy) with wixl: here (`make windows-installer`, `make test`) and in the release
+workflow, the same way.
 
   build_installer.py --exe-dir DIR --out DIR [--newer]
 
@@ -13,7 +14,7 @@ installer from the same programs.
 
 With WINDOWS_CERTIFICATE (a .pfx in base64) and WINDOWS_CERTIFICATE_PASSWORD set, the programs, the
 uninstaller and the installer are signed (sign.py); without them everything is built unsigned.
-The installer lands in --out as "<productName>_<version>_x64-setup.exe" (Tauri's naming).
+They land in --out as "<productName>_<version>_x64-setup.exe" and "…_x64_en-US.msi" (Tauri's naming).
 """
 
 import argparse
@@ -54,6 +55,7 @@ def product():
         "LICENSE_FILE": str((conf_root / bundle["licenseFile"]).resolve()),
         "ICON": str((conf_root / icon).resolve()),
         "DATA_FOLDER": data_folder,
+        "UPGRADE_CODE": bundle["windows"]["wix"]["upgradeCode"],
     }
 
 
@@ -107,26 +109,46 @@ def main():
         subprocess.run([*sign, str(stage / APP_EXE), str(stage / CLI_EXE)], check=True)
         defines["SIGN_CMD"] = shlex.join(sign)
 
-    outfile = args.out / f"{defines['PRODUCT_NAME']}_{defines['VERSION']}_x64-setup.exe"
     defines.update({
         "APP_EXE": APP_EXE,
         "CLI_EXE": CLI_EXE,
         "APP_SRC": str((stage / APP_EXE).resolve()),
         "CLI_SRC": str((stage / CLI_EXE).resolve()),
-        "OUTFILE": str(outfile.resolve()),
     })
     if (stage / LOADER).exists():
         defines["LOADER_SRC"] = str((stage / LOADER).resolve())
 
-    cmd = ["makensis", "-V2", "-INPUTCHARSET", "UTF8", "-NOCD"]
-    cmd += [f"-D{k}={v}" for k, v in defines.items()]
-    cmd.append(str(HERE / "installer.nsi"))
+    base = args.out / f"{defines['PRODUCT_NAME']}_{defines['VERSION']}_x64"
+    nsis = base.with_name(base.name + "-setup.exe")
+    build(["makensis", "-V2", "-INPUTCHARSET", "UTF8", "-NOCD",
+           *(f"-D{k}={v}" for k, v in {**defines, "OUTFILE": str(nsis.resolve())}.items()),
+           str(HERE / "installer.nsi")], nsis, signing)
+    # wixl's variables are the same values under WiX's names; the MSI is signed after wixl writes it.
+    msi = base.with_name(base.name + "_en-US.msi")
+    if "LOADER_SRC" not in defines:
+        sys.exit(f"build-installer: no {LOADER} beside the programs: the MSI is made for mingw builds, which load it")
+    # wixl finds sources only by relative paths: it runs from / and is given them relative to it.
+    rel = lambda p: os.path.relpath(p, "/")  # noqa: E731
+    wix = {
+        "ProductName": defines["PRODUCT_NAME"], "VersionQuad": defines["VERSION_QUAD"],
+        "Publisher": defines["PUBLISHER"], "UpgradeCode": defines["UPGRADE_CODE"],
+        "Description": defines["DESCRIPTION"], "Homepage": defines["HOMEPAGE"], "Icon": rel(defines["ICON"]),
+        "LicenseFile": rel(defines["LICENSE_FILE"]), "AppExe": APP_EXE, "CliExe": CLI_EXE,
+        "AppSrc": rel(defines["APP_SRC"]), "CliSrc": rel(defines["CLI_SRC"]), "LoaderSrc": rel(defines["LOADER_SRC"]),
+    }
+    build(["wixl", "-a", "x64", *(a for k, v in wix.items() for a in ("-D", f"{k}={v}")),
+           "-o", str(msi.resolve()), str(HERE / "installer.wxs")], msi, signing, cwd="/")
+    if signing:
+        subprocess.run([*sign, str(msi)], check=True)
+
+
+def build(cmd, outfile, signing, cwd=None):
     outfile.unlink(missing_ok=True)
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd, check=True, cwd=cwd)
     if not outfile.exists():
-        sys.exit(f"build-installer: makensis wrote no {outfile}")
+        sys.exit(f"build-installer: {cmd[0]} wrote no {outfile}")
     size = outfile.stat().st_size / 1e6
-    print(f"{outfile}: {size:.1f} MB, version {defines['VERSION']}, {'signed' if signing else 'unsigned'}")
+    print(f"{outfile}: {size:.1f} MB, {'signed' if signing else 'unsigned'}")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 """The Windows installer as a user meets it: under Wine in a throw-away prefix (`make test`), or on a
 Windows runner with --native (the release workflow), with the same checks.
 
-  installer-test.py --installer SETUP.exe --upgrade NEWER-SETUP.exe [--ca CA.pem] [--shim DLL]
-                    [--window-text window-text.exe] [--artifacts DIR] [--native]
+  installer-test.py --installer SETUP.exe --upgrade NEWER-SETUP.exe [--msi X.msi --msi-upgrade NEWER.msi]
+                    [--ca CA.pem] [--shim DLL] [--window-text window-text.exe] [--artifacts DIR] [--native]
 
 1. Signatures (with --ca): the installer verifies against the test CA, and a copy with one byte
    changed does not.
@@ -21,6 +21,8 @@ Windows runner with --native (the release workflow), with the same checks.
 6. Double-click install (Wine only): Welcome, License, Install; offline, the installer's message that
    WebView2 is missing (read and photographed); Finish starts the app, whose box says the same; then
    a silent uninstall again.
+7. With --msi: msiexec /i … /qn (programs, shortcuts, one entry, the installed CLI's practice run),
+   a newer MSI over it (one entry, the new version), msiexec /x … /qn (all gone, the data kept).
 
 Product values (name, publisher, version) come from build_installer.product(), as the installer's do.
 """
@@ -145,9 +147,15 @@ class Installed:
             f"(version {version}, publisher {values['Publisher']}, {int(values['EstimatedSize'], 16)} KB)")
 
     def entries(self):
-        parent = "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
-        return [k for k in self.host.reg_subkeys(parent)
-                if (self.host.reg_values(k) or {}).get("DisplayName") == self.name]
+        """Settings > Apps entries for the product: {key: values}, per user and per machine (Wine's
+        msiexec writes a per-user MSI's entry under HKLM)."""
+        found = {}
+        for root in ("HKCU", "HKLM"):
+            for k in self.host.reg_subkeys(f"{root}\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall"):
+                values = self.host.reg_values(k) or {}
+                if values.get("DisplayName") == self.name:
+                    found[k] = values
+        return found
 
 
 def wait_for_window(title, proc, seconds=90):
@@ -282,9 +290,42 @@ def upgrade_with_app_open(host, installed, upgrade, version):
         fail("the upgrade did not replace the app")
     entries = installed.entries()
     if len(entries) != 1:
-        fail(f"after the upgrade Settings > Apps has {len(entries)} entries for {installed.name}: {entries}")
+        fail(f"after the upgrade Settings > Apps has {len(entries)} entries for {installed.name}: {list(entries)}")
     say(f"upgrade to {version} with the wizard open ({took:.1f} s): it was closed, the programs replaced, "
         "one entry")
+
+
+def msi_install_upgrade_uninstall(host, installed, msi, newer_msi, version, newer):
+    """The MSI as Intune or Group Policy runs it: msiexec /i … /qn, a newer one over it, /x … /qn."""
+    def only_entry(want):
+        entries = installed.entries()
+        if len(entries) != 1 or not next(iter(entries.values())).get("DisplayVersion", "").startswith(want):
+            fail(f"expected one entry for {installed.name} at version {want}: {entries}")
+        return next(iter(entries.values()))
+
+    _, took = host.run("msiexec", "/i", str(msi), "/qn", check=False)
+    host.wait_idle()
+    for f in (APP_EXE, CLI_EXE, "WebView2Loader.dll", "LICENSE.txt"):
+        if not os.path.isfile(installed.exe(f)):
+            fail(f"msiexec /i /qn did not install {f}")
+    if not (lnk_points_to(installed.shortcut, APP_EXE) and lnk_points_to(installed.cli_shortcut, "cmd.exe")):
+        fail("msiexec /i /qn did not add both Start-menu shortcuts")
+    entry = only_entry(version)
+    if entry.get("Publisher") != installed.facts["PUBLISHER"]:
+        fail(f"the MSI's entry names publisher {entry.get('Publisher')!r}")
+    p, t = host.run(installed.exe(CLI_EXE), "run", "--practice", "--json")
+    check_values(last_json(p, "MSI-installed CLI run --practice"), f"MSI-installed CLI run --practice ({t:.1f} s)")
+    say(f"msiexec /i /qn ({took:.1f} s): programs, shortcuts, one entry at {version} by {entry['Publisher']}")
+    host.run("msiexec", "/i", str(newer_msi), "/qn", check=False)
+    host.wait_idle()
+    only_entry(newer)
+    say(f"msiexec /i /qn of {newer} over it: one entry, the new version")
+    host.run("msiexec", "/x", str(newer_msi), "/qn", check=False)
+    host.wait_idle()
+    leftovers = [f for f in (installed.dir, installed.shortcut, installed.cli_shortcut) if os.path.exists(f)]
+    if leftovers or installed.entries():
+        fail(f"msiexec /x /qn left {leftovers} {list(installed.entries())}")
+    say("msiexec /x /qn: programs, shortcuts and entry gone")
 
 
 def uninstall(host, installed, keep):
@@ -308,6 +349,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--installer", required=True, type=Path)
     ap.add_argument("--upgrade", required=True, type=Path)
+    ap.add_argument("--msi", type=Path)
+    ap.add_argument("--msi-upgrade", type=Path)
     ap.add_argument("--ca")
     ap.add_argument("--shim", help="bcryptprimitives.dll for Debian 12's Wine (see bcryptprimitives.c)")
     ap.add_argument("--window-text", help="window-text.exe, for the app-without-WebView2 test (Wine)")
@@ -321,7 +364,8 @@ def main():
     host = winhost.Host(native=args.native, display=True)
     try:
         if args.ca:
-            if not verify_signatures(args.ca, [args.installer, args.upgrade]):
+            signed = [args.installer, args.upgrade] + ([args.msi] if args.msi else [])
+            if not verify_signatures(args.ca, signed):
                 fail("the installers' signatures do not verify against the test CA")
             check_tampered_copy_fails(args.ca, args.installer, host.work)
         if args.shim and not host.native:
@@ -361,6 +405,11 @@ def main():
             double_click_install(host, installed, args.installer, args.window_text, args.artifacts)
             installed.check(facts["VERSION"])
             uninstall(host, installed, keep)
+        if args.msi:
+            msi_install_upgrade_uninstall(host, installed, args.msi, args.msi_upgrade, facts["VERSION"],
+                                          newer_version(facts["VERSION"]))
+            if not os.path.isfile(keep):
+                fail(f"the MSI removed the user's data folder {installed.data}")
         say("OK")
     finally:
         host.close()
