@@ -251,7 +251,14 @@ pub fn status_json(runs: &[RecordedRun]) -> String {
             client_secret: run.client_secret.as_deref(),
         })
         .collect();
-    sorted_json_line(&StatusJson { runs })
+    let mut value = serde_json::to_value(StatusJson { runs }).unwrap_or_default();
+    // `tenantLabel` is the app's Runs page's; `status --json` keeps the keys it has always had.
+    if let Some(runs) = value.get_mut("runs").and_then(|r| r.as_array_mut()) {
+        for run in runs.iter_mut().filter_map(|r| r.as_object_mut()) {
+            run.remove("tenantLabel");
+        }
+    }
+    value.to_string()
 }
 
 /// One block per run, newest first, as the app's Runs page shows them.
@@ -490,6 +497,7 @@ mod tests {
                 started: journal.started(),
                 tenant_name: Some("Contoso Ltd".into()),
                 default_domain: None,
+                tenant_label: "Contoso Ltd".into(),
                 journal,
             },
             client_secret: client_secret.map(str::to_string),

@@ -331,20 +331,14 @@ impl Recovery {
         let now = self.http.clock.now();
         let before = self.engine.journals().load(&tid).ok().flatten();
         self.http.activity.take(&tid);
-        let tenant = before.as_ref().and_then(|j| {
-            j.activity.iter().rev().find_map(|a| match a {
-                Activity::SignedIn {
-                    tenant_name,
-                    default_domain,
-                    ..
-                } => Some(TenantInfo {
-                    tenant_id: tid.clone(),
-                    display_name: tenant_name.clone().unwrap_or_default(),
-                    default_domain: default_domain.clone(),
-                }),
-                _ => None,
-            })
-        });
+        let tenant = before
+            .as_ref()
+            .and_then(Journal::last_sign_in)
+            .map(|s| TenantInfo {
+                tenant_id: tid.clone(),
+                display_name: s.tenant_name.unwrap_or_default(),
+                default_domain: s.default_domain,
+            });
         self.http
             .activity
             .record(&tid, self.signed_in(now, &session.info(), tenant.as_ref()));

@@ -7,6 +7,7 @@
 
 use time::OffsetDateTime;
 
+use crate::clock::{utc_text, UtcText};
 use crate::error::{Error, Result};
 use crate::journal::Journal;
 use crate::untrusted::ics_text;
@@ -56,8 +57,8 @@ pub fn deadline_ics(j: &Journal, tenant_name: Option<&str>, now: OffsetDateTime)
         "METHOD:PUBLISH".into(),
         "BEGIN:VEVENT".into(),
         format!("UID:{}", uid(j)),
-        format!("DTSTAMP:{}", utc(now)),
-        format!("DTSTART:{}", utc(deadline)),
+        format!("DTSTAMP:{}", utc_text(now, UtcText::Basic)),
+        format!("DTSTART:{}", utc_text(deadline, UtcText::Basic)),
         // An instant, not a meeting: a DATE-TIME start without an end is an event of no length
         // (RFC 5545, 3.6.1).
         format!("SUMMARY:{}", ics_text(&summary)),
@@ -79,20 +80,6 @@ pub fn deadline_ics(j: &Journal, tenant_name: Option<&str>, now: OffsetDateTime)
 /// The event's UID: the same for every file made for this run.
 pub fn uid(j: &Journal) -> String {
     format!("pmpc-recovery-deadline-{}@pmpc-recovery-wizard", j.run_id)
-}
-
-/// A UTC DATE-TIME (`20261201T120000Z`).
-fn utc(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
 }
 
 /// A content line folded at 75 octets (never inside a UTF-8 character), ending in CRLF

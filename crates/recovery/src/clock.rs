@@ -84,3 +84,40 @@ impl Clock for ManualClock {
 }
 
 pub type SharedClock = Arc<dyn Clock>;
+
+/// How a time is written for people and files, always in UTC: the one place that does it (the
+/// receipt, the calendar file, the CLI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UtcText {
+    /// `2026-12-01 12:00:00 UTC`.
+    Readable,
+    /// `20261201T120000Z`: iCalendar's UTC DATE-TIME (RFC 5545, 3.3.5).
+    Basic,
+    /// `12:00:00`, for a table whose times all fall on one UTC day.
+    TimeOfDay,
+}
+
+/// `t` in UTC, written as `style` says.
+pub fn utc_text(t: OffsetDateTime, style: UtcText) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let (y, mo, d) = (t.year(), u8::from(t.month()), t.day());
+    let (h, mi, s) = (t.hour(), t.minute(), t.second());
+    match style {
+        UtcText::Readable => format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02} UTC"),
+        UtcText::Basic => format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z"),
+        UtcText::TimeOfDay => format!("{h:02}:{mi:02}:{s:02}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_text_in_each_style_from_any_offset() {
+        let t = time::macros::datetime!(2026-12-01 13:04:05 +01:00);
+        assert_eq!(utc_text(t, UtcText::Readable), "2026-12-01 12:04:05 UTC");
+        assert_eq!(utc_text(t, UtcText::Basic), "20261201T120405Z");
+        assert_eq!(utc_text(t, UtcText::TimeOfDay), "12:04:05");
+    }
+}

@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 use ts_rs::TS;
 
 use crate::activity::{Activity, StepOutcome};
+use crate::cloud::Cloud;
 use crate::error::{Code, Error, Result};
 use crate::events::Step;
 
@@ -155,20 +156,53 @@ impl Journal {
             .unwrap_or(self.updated)
     }
 
+    /// The run's latest sign-in, with the tenant's latest known name and default domain: the one
+    /// scan of the activity for it (the receipt, the run's status, a cleanup's record, the
+    /// desktop's Runs page).
+    pub fn last_sign_in(&self) -> Option<LastSignIn> {
+        let mut last: Option<LastSignIn> = None;
+        for a in self.activity.iter().rev() {
+            if let Activity::SignedIn {
+                at,
+                tenant_name,
+                default_domain,
+                cloud,
+                ..
+            } = a
+            {
+                let l = last.get_or_insert(LastSignIn {
+                    at: *at,
+                    cloud: *cloud,
+                    tenant_name: None,
+                    default_domain: None,
+                });
+                if l.tenant_name.is_none() {
+                    l.tenant_name.clone_from(tenant_name);
+                }
+                if l.default_domain.is_none() {
+                    l.default_domain.clone_from(default_domain);
+                }
+            }
+        }
+        last
+    }
+
     /// The tenant's name and default domain, from the run's latest sign-in.
     pub fn tenant_names(&self) -> (Option<String>, Option<String>) {
-        self.activity
-            .iter()
-            .rev()
-            .find_map(|a| match a {
-                Activity::SignedIn {
-                    tenant_name,
-                    default_domain,
-                    ..
-                } => Some((tenant_name.clone(), default_domain.clone())),
-                _ => None,
-            })
+        self.last_sign_in()
+            .map(|s| (s.tenant_name, s.default_domain))
             .unwrap_or_default()
+    }
+
+    /// How a page or a report names this run's tenant ([`tenant_label`]).
+    pub fn tenant_label(&self) -> String {
+        let (name, domain) = self.tenant_names();
+        tenant_label(
+            name.as_deref(),
+            self.label.as_deref(),
+            domain.as_deref(),
+            &self.tenant_id,
+        )
     }
 
     /// Whether `name` (as a user typed it: the tenant id, the default domain, or the domain the
@@ -255,6 +289,32 @@ impl Journal {
     pub fn deadline(&self) -> Option<OffsetDateTime> {
         self.app.as_ref().map(AppRecord::deadline)
     }
+}
+
+/// The run's latest sign-in ([`Journal::last_sign_in`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastSignIn {
+    pub at: OffsetDateTime,
+    pub cloud: Cloud,
+    /// The tenant's name as the latest sign-in that read one recorded it.
+    pub tenant_name: Option<String>,
+    pub default_domain: Option<String>,
+}
+
+/// How a tenant is named to the user, the one rule: its name, else the label the user gave it
+/// (a batch file's), else its default domain, else its id. Blank values count as none.
+pub fn tenant_label(
+    name: Option<&str>,
+    label: Option<&str>,
+    default_domain: Option<&str>,
+    tenant_id: &str,
+) -> String {
+    [name, label, default_domain]
+        .into_iter()
+        .flatten()
+        .find(|n| !n.trim().is_empty())
+        .unwrap_or(tenant_id)
+        .to_string()
 }
 
 /// Where a run stands, as the Runs page and `status` show it.
@@ -565,6 +625,54 @@ mod tests {
             datetime!(2026-11-28 12:01 UTC),
             "old journals: the app's creation"
         );
+    }
+
+    #[test]
+    fn the_last_sign_in_names_the_tenant_and_its_cloud() {
+        let mut j = Journal::new("t-id", "PMPC Recovery", datetime!(2026-11-28 12:00 UTC));
+        assert_eq!(j.last_sign_in(), None);
+        assert_eq!(j.tenant_label(), "t-id");
+        let signed_in = |at, name: Option<&str>, domain: Option<&str>, cloud| Activity::SignedIn {
+            at,
+            user_principal_name: "admin@contoso.com".into(),
+            display_name: None,
+            user_id: "u".into(),
+            guest: false,
+            tenant_id: "t-id".into(),
+            tenant_name: name.map(str::to_string),
+            default_domain: domain.map(str::to_string),
+            cloud,
+        };
+        j.activity.push(signed_in(
+            datetime!(2026-11-28 12:00 UTC),
+            Some("Contoso"),
+            Some("contoso.com"),
+            crate::Cloud::Global,
+        ));
+        j.activity.push(step(Step::CreateApp, StepOutcome::Done));
+        // A later sign-in that read no name (a cleanup of an old run) keeps the known one.
+        j.activity.push(signed_in(
+            datetime!(2026-11-29 12:00 UTC),
+            None,
+            None,
+            crate::Cloud::China,
+        ));
+        assert_eq!(
+            j.last_sign_in(),
+            Some(LastSignIn {
+                at: datetime!(2026-11-29 12:00 UTC),
+                cloud: crate::Cloud::China,
+                tenant_name: Some("Contoso".into()),
+                default_domain: Some("contoso.com".into()),
+            })
+        );
+        assert_eq!(j.tenant_label(), "Contoso");
+        assert_eq!(
+            tenant_label(Some(" "), Some("Label"), Some("d.com"), "id"),
+            "Label"
+        );
+        assert_eq!(tenant_label(None, None, Some("d.com"), "id"), "d.com");
+        assert_eq!(tenant_label(Some(""), Some(""), None, "id"), "id");
     }
 
     #[test]

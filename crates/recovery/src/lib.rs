@@ -42,7 +42,7 @@ pub use events::{
     StepData, TenantInfo, WaitReason,
 };
 pub use gate::StepGate;
-pub use journal::{Journal, RunState};
+pub use journal::{tenant_label, Journal, LastSignIn, RunState};
 pub use plan::{PlanStep, PLAN};
 pub use receipt::Receipt;
 pub use retry::{RetryPolicy, RetryReason};

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::activity::{Activity, StepOutcome};
+use crate::clock::{utc_text, UtcText};
 use crate::cloud::Cloud;
 use crate::events::{Step, StepData};
 use crate::graph::{AUDIT_LOG_READ_ALL, GRAPH_APP_ID};
@@ -179,11 +180,12 @@ impl Receipt {
     /// The receipt of one run, from its journal. `cloud` is used when the journal recorded no
     /// sign-in (journals from before receipts).
     pub fn from_journal(j: &Journal, cloud: Cloud, now: OffsetDateTime) -> Self {
-        let mut tenant = TenantPart {
+        let last = j.last_sign_in();
+        let tenant = TenantPart {
             tenant_id: j.tenant_id.clone(),
-            name: None,
-            default_domain: None,
-            cloud,
+            cloud: last.as_ref().map_or(cloud, |l| l.cloud),
+            name: last.as_ref().and_then(|l| l.tenant_name.clone()),
+            default_domain: last.and_then(|l| l.default_domain),
         };
         let mut signed_in: Vec<SignInPart> = Vec::new();
         for a in &j.activity {
@@ -193,15 +195,9 @@ impl Receipt {
                 display_name,
                 user_id,
                 guest,
-                tenant_name,
-                default_domain,
-                cloud,
                 ..
             } = a
             {
-                tenant.cloud = *cloud;
-                tenant.name = tenant_name.clone().or(tenant.name.take());
-                tenant.default_domain = default_domain.clone().or(tenant.default_domain.take());
                 // One line per account and run start; repeats of the same account in a row fold.
                 if signed_in.last().is_none_or(|l| l.user_id != *user_id) {
                     signed_in.push(SignInPart {
@@ -309,16 +305,15 @@ impl Receipt {
 
     /// A file name naming the tenant and the date, e.g. `PMPC Recovery receipt - Contoso - 2026-11-30.html`.
     pub fn file_name(&self, extension: &str) -> String {
-        let tenant = self
-            .tenant
-            .name
-            .as_deref()
-            .filter(|n| !n.trim().is_empty())
-            .or(self.tenant.default_domain.as_deref())
-            .unwrap_or(&self.tenant.tenant_id);
+        let tenant = crate::journal::tenant_label(
+            self.tenant.name.as_deref(),
+            None,
+            self.tenant.default_domain.as_deref(),
+            &self.tenant.tenant_id,
+        );
         file_name(
             "PMPC Recovery receipt",
-            tenant,
+            &tenant,
             self.generated_at,
             extension,
         )
@@ -527,16 +522,7 @@ fn describe_write(method: &str, path: &str) -> &'static str {
 
 /// A time as the receipt shows it: `2026-12-01 12:00:00 UTC`.
 pub fn when(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    utc_text(t, UtcText::Readable)
 }
 
 mod html {
@@ -573,16 +559,13 @@ mod html {
     fn clock(t: Option<OffsetDateTime>) -> String {
         match t {
             Some(t) => {
-                let u = t.to_offset(time::UtcOffset::UTC);
                 let iso = t
                     .format(&time::format_description::well_known::Rfc3339)
                     .unwrap_or_default();
                 format!(
-                    r#"<time datetime="{}">{:02}:{:02}:{:02}</time>"#,
+                    r#"<time datetime="{}">{}</time>"#,
                     escape(&iso),
-                    u.hour(),
-                    u.minute(),
-                    u.second()
+                    utc_text(t, UtcText::TimeOfDay)
                 )
             }
             None => "<span class=\"none\">not recorded</span>".into(),

@@ -7,8 +7,8 @@
 //! never names a keychain entry itself.
 
 use recovery::{
-    Activity, CleanupOptions, CleanupReport, Clock, Cloud, Code, Event, EventSink, Receipt,
-    Recovery, RunState, RunStatus, Session, SystemClock,
+    CleanupOptions, CleanupReport, Clock, Cloud, Code, Event, EventSink, Receipt, Recovery,
+    RunState, RunStatus, Session, SystemClock,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
@@ -115,13 +115,9 @@ async fn find(state: &AppState, tenant_id: &str, run_id: &str) -> IpcResult<RunS
         })
 }
 
-/// How the page names the run's tenant: its name, else its domain, else its id.
+/// How the page names the run's tenant (the core's one rule, `Journal::tenant_label`).
 fn tenant_name(run: &RunStatus) -> String {
-    run.tenant_name
-        .clone()
-        .filter(|n| !n.is_empty())
-        .or_else(|| run.default_domain.clone())
-        .unwrap_or_else(|| run.journal.tenant_id.clone())
+    run.tenant_label.clone()
 }
 
 /// The run's app, while its registration exists (not cleaned up).
@@ -151,10 +147,7 @@ fn with_secret(run: &RunStatus) -> IpcResult<Handover> {
 
 /// The cloud the run signed in to last, as its journal recorded it.
 fn cloud_of(run: &RunStatus) -> Option<Cloud> {
-    run.journal.activity.iter().rev().find_map(|a| match a {
-        Activity::SignedIn { cloud, .. } => Some(*cloud),
-        _ => None,
-    })
+    run.journal.last_sign_in().map(|s| s.cloud)
 }
 
 pub(crate) async fn forget(state: &AppState, tenant_id: &str, run_id: &str) -> IpcResult<bool> {

@@ -47,6 +47,7 @@ impl Engine {
             !closed && j.verified_at.is_some() && j.password.as_ref().is_some_and(|p| p.stored);
         let deadline = j.deadline();
         let (tenant_name, default_domain) = j.tenant_names();
+        let tenant_label = j.tenant_label();
         Ok(RunStatus {
             deadline,
             secret_in_keychain,
@@ -57,6 +58,7 @@ impl Engine {
             started: j.started(),
             tenant_name,
             default_domain,
+            tenant_label,
             journal: j,
         })
     }

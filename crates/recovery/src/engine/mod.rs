@@ -214,6 +214,8 @@ pub struct RunStatus {
     pub started: OffsetDateTime,
     pub tenant_name: Option<String>,
     pub default_domain: Option<String>,
+    /// How a page names the run's tenant ([`Journal::tenant_label`]).
+    pub tenant_label: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -42,25 +42,7 @@ impl Graph {
     ) -> Result<Application> {
         let path = format!("applications(uniqueName={})", odata_str(unique_name));
         let created: Option<Application> = self
-            .http
-            .retry(Op::UpsertApplication, scope, |_| {
-                let path = &path;
-                Box::pin(async move {
-                    let r = self
-                        .send(
-                            reqwest::Method::PATCH,
-                            path,
-                            &[],
-                            Some(body),
-                            &[("Prefer", "create-if-missing")],
-                        )
-                        .await?;
-                    if r.status == 204 {
-                        return Ok(None);
-                    }
-                    Ok(Some(r.json::<Application>()?))
-                })
-            })
+            .upsert(Op::UpsertApplication, &path, body, scope)
             .await?;
         match created {
             Some(app) => Ok(app),
@@ -198,20 +180,7 @@ impl Graph {
     /// Deletes the app (soft delete; restorable for 30 days). Returns false if it was already gone.
     pub async fn delete_application(&self, object_id: &str, scope: &StepScope) -> Result<bool> {
         let path = format!("applications/{object_id}");
-        self.http
-            .retry(Op::DeleteApplication, scope, |_| {
-                let path = &path;
-                Box::pin(async move {
-                    match self
-                        .send(reqwest::Method::DELETE, path, &[], None, &[])
-                        .await
-                    {
-                        Ok(_) => Ok(true),
-                        Err(Failure::Http { error, .. }) if error.status == 404 => Ok(false),
-                        Err(e) => Err(e),
-                    }
-                })
-            })
+        self.delete(Op::DeleteApplication, &path, scope, |_| Ok(false))
             .await
     }
 
@@ -219,34 +188,19 @@ impl Graph {
     pub async fn purge_deleted(&self, object_id: &str, scope: &StepScope) -> Result<bool> {
         let path = format!("directory/deletedItems/{object_id}");
         let started = self.http.clock.instant();
-        self.http
-            .retry(Op::PurgeDeletedItem, scope, |_| {
-                let path = &path;
-                Box::pin(async move {
-                    match self
-                        .send(reqwest::Method::DELETE, path, &[], None, &[])
-                        .await
-                    {
-                        Ok(_) => Ok(true),
-                        // The deletion may not have replicated into deleted items yet; after a
-                        // short while a 404 means it is not there.
-                        Err(Failure::Http { error, .. }) if error.status == 404 => {
-                            if self.http.clock.instant().saturating_sub(started)
-                                > Duration::from_secs(20)
-                            {
-                                Ok(false)
-                            } else {
-                                Err(Failure::NotYet {
-                                    reason: RetryReason::Replication,
-                                    detail: error,
-                                })
-                            }
-                        }
-                        Err(e) => Err(e),
-                    }
+        // The deletion may not have replicated into deleted items yet; after a short while a
+        // 404 means it is not there.
+        self.delete(Op::PurgeDeletedItem, &path, scope, |error| {
+            if self.http.clock.instant().saturating_sub(started) > Duration::from_secs(20) {
+                Ok(false)
+            } else {
+                Err(Failure::NotYet {
+                    reason: RetryReason::Replication,
+                    detail: error,
                 })
-            })
-            .await
+            }
+        })
+        .await
     }
 
     /// Makes the app ask for `role_id` of `resource_app_id` as an application permission,

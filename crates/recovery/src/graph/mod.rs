@@ -92,6 +92,62 @@ impl Graph {
             .value)
     }
 
+    /// `PATCH path` with `Prefer: create-if-missing` (an upsert by an alternate key): the object
+    /// when this call created it, `None` when it existed already (204, nothing to read).
+    pub(super) async fn upsert<T: serde::de::DeserializeOwned + Send>(
+        &self,
+        op: Op,
+        path: &str,
+        body: &Value,
+        scope: &StepScope,
+    ) -> Result<Option<T>> {
+        self.http
+            .retry(op, scope, |_| {
+                Box::pin(async move {
+                    let r = self
+                        .send(
+                            reqwest::Method::PATCH,
+                            path,
+                            &[],
+                            Some(body),
+                            &[("Prefer", "create-if-missing")],
+                        )
+                        .await?;
+                    if r.status == 204 {
+                        return Ok(None);
+                    }
+                    Ok(Some(r.json::<T>()?))
+                })
+            })
+            .await
+    }
+
+    /// `DELETE path`: true when it deleted the object; a 404 is `missing`'s to answer (gone
+    /// already: `Ok(false)`, or not replicated yet: a failure to retry).
+    pub(super) async fn delete(
+        &self,
+        op: Op,
+        path: &str,
+        scope: &StepScope,
+        missing: impl Fn(GraphErrorInfo) -> Result<bool, Failure> + Sync,
+    ) -> Result<bool> {
+        let missing = &missing;
+        self.http
+            .retry(op, scope, |_| {
+                Box::pin(async move {
+                    match self
+                        .send(reqwest::Method::DELETE, path, &[], None, &[])
+                        .await
+                    {
+                        Ok(_) => Ok(true),
+                        Err(Failure::Http { error, .. }) if error.status == 404 => missing(error),
+                        Err(e) => Err(e),
+                    }
+                })
+            })
+            .await
+    }
+
     pub(super) async fn send(
         &self,
         method: reqwest::Method,

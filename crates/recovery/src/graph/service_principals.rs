@@ -120,26 +120,7 @@ impl Graph {
         let path = format!("servicePrincipals(appId={})", odata_str(app_id));
         let body = json!({ "appId": app_id });
         let upserted = self
-            .http
-            .retry(Op::UpsertServicePrincipal, scope, |_| {
-                let path = &path;
-                let body = &body;
-                Box::pin(async move {
-                    let r = self
-                        .send(
-                            reqwest::Method::PATCH,
-                            path,
-                            &[],
-                            Some(body),
-                            &[("Prefer", "create-if-missing")],
-                        )
-                        .await?;
-                    if r.status == 204 {
-                        return Ok(None);
-                    }
-                    Ok(Some(r.json::<ServicePrincipal>()?))
-                })
-            })
+            .upsert(Op::UpsertServicePrincipal, &path, &body, scope)
             .await;
         let created: Option<ServicePrincipal> = match upserted {
             Ok(c) => c,

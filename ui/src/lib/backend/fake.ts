@@ -67,6 +67,8 @@ export function runStatus(j: Journal, s: Partial<Omit<RunStatus, "journal">> = {
     started: j.started ?? created ?? j.updated,
     tenantName: null,
     defaultDomain: null,
+    // The core's one rule (`Journal::tenant_label`): name, label, domain, id.
+    tenantLabel: [s.tenantName, j.label, s.defaultDomain].find((n) => n?.trim()) ?? j.tenantId,
     ...s,
   };
 }

@@ -18,4 +18,8 @@ state: RunState,
 /**
  * Past its deadline and not cleaned up: PMPC no longer accepts its values.
  */
-expired: boolean, started: string, tenantName: string | null, defaultDomain: string | null, };
+expired: boolean, started: string, tenantName: string | null, defaultDomain: string | null, 
+/**
+ * How a page names the run's tenant ([`Journal::tenant_label`]).
+ */
+tenantLabel: string, };
