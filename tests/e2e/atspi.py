@@ -47,7 +47,7 @@ def walk(acc, depth, out, limit):
             "depth": depth,
             "live": attributes(acc).get("container-live") or attributes(acc).get("live"),
         }
-        if node["role"] in ("heading", "status", "timer", "label", "alert"):
+        if node["role"] in ("heading", "status", "status bar", "timer", "label", "alert"):
             node["text"] = text_of(acc)
         out.append(node)
         for i in range(acc.childCount):

@@ -48,9 +48,9 @@ describe("the wizard", () => {
     // The secret stays masked and is fetched only when asked for.
     expect(screen.getByTestId("secret-value").textContent).not.toContain(SECRET);
     expect(backend.calls).not.toContain("revealSecret");
-    await fireEvent.click(screen.getByRole("button", { name: "Show" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Show the client secret" }));
     await waitFor(() => expect(screen.getByTestId("secret-value").textContent).toBe(SECRET));
-    await fireEvent.click(screen.getByRole("button", { name: "Hide" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Hide the client secret" }));
     expect(screen.getByTestId("secret-value").textContent).not.toContain(SECRET);
   });
 
@@ -58,11 +58,11 @@ describe("the wizard", () => {
     await signIn();
     await fireEvent.click(screen.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }));
     await screen.findByText("Done: give these values to Patch My PC Cloud");
-    await fireEvent.click(screen.getByRole("button", { name: "Show" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Show the client secret" }));
     await waitFor(() => expect(screen.getByTestId("secret-value").textContent).toBe(SECRET));
     await fireEvent.click(screen.getByRole("checkbox", { name: "Presenter mode" }));
     await waitFor(() => expect(screen.getByTestId("secret-value").textContent).not.toContain(SECRET));
-    expect(screen.getByRole("button", { name: "Hold to show" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Hold to show the client secret" })).toBeTruthy();
   });
 
   it("copies an ID and confirms it visibly", async () => {
@@ -239,7 +239,7 @@ describe("after closing and reopening", () => {
     expect(screen.getByTestId("value-Application (client) ID").textContent).toBe(APP_ID);
     expect(screen.getByTestId("verified").textContent).toContain("Checked");
     expect(screen.getAllByRole("button", { name: /^Step \d+: .*, done$/ })).toHaveLength(16);
-    await fireEvent.click(screen.getByRole("button", { name: "Show" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Show the client secret" }));
     await waitFor(() => expect(screen.getByTestId("secret-value").textContent).toBe(SECRET));
     expect(backend.calls).not.toContain("signIn practice=false");
   });

@@ -158,7 +158,7 @@ test("presenter mode: larger text, secret shown only while held", async () => {
   await page.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }).click();
   await page.getByRole("heading", { name: "Done: give these values to Patch My PC Cloud" }).waitFor();
   const secret = page.getByTestId("secret-value");
-  const hold = page.getByRole("button", { name: "Hold to show" });
+  const hold = page.getByRole("button", { name: "Hold to show the client secret" });
   assert.ok(!(await secret.textContent()).includes("fake-secret"));
   await hold.hover();
   await page.mouse.down();
@@ -437,7 +437,7 @@ test("accessibility tree: Welcome, Sign in and Finish as a screen reader meets t
     "status live=polite",
     'button "Copy Directory (tenant) ID"',
     "status live=polite",
-    'button "Show"',
+    'button "Show the client secret"',
     'button "Copy client secret value"',
     "status live=polite",
     'button "Copy all four values as a labelled block"',
