@@ -10,7 +10,6 @@ use recovery::untrusted;
 use recovery::{Event, EventSink, Step, StepData, WaitReason};
 
 use crate::args::GlobalArgs;
-use crate::render::rfc3339;
 
 /// What to say about the sign-in URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,24 +174,7 @@ fn sign_in_url_line(url: &str, mode: SignInUrlMode) -> String {
 
 /// The portal steps a step stands for, then its title: `[13-15] Create the client secret`.
 fn step_heading(step: Step) -> String {
-    format!("{} {}", plan_label(step), step_title(step))
-}
-
-pub fn step_title(step: Step) -> &'static str {
-    match step {
-        Step::SignIn => "Sign in",
-        Step::ReadTenant => "Read the tenant and your roles",
-        Step::FindExisting => "Look for existing apps",
-        Step::CreateApp => "Create the app registration",
-        Step::ConfigurePermission => "Request AuditLog.Read.All",
-        Step::CreateServicePrincipal => "Create the enterprise app",
-        Step::GrantConsent => "Grant admin consent",
-        Step::ConfirmConsent => "Confirm consent (green tick)",
-        Step::CreateSecret => "Create the client secret",
-        Step::StoreSecret => "Store the secret in the keychain",
-        Step::Verify => "Verify the credentials",
-        Step::Cleanup => "Clean up",
-    }
+    format!("{} {}", plan_label(step), step.title())
 }
 
 /// The portal step numbers a step replaces, five characters wide: `[ 1] `, `[13-15]`, or blanks.
@@ -216,42 +198,14 @@ fn wait_text(reason: WaitReason) -> &'static str {
     }
 }
 
-/// What a finished step found or made, as the tail of its line (` — …`), or nothing.
+/// What a finished step found or made, in the core's words, as the tail of its line (` — …`).
+/// A consent handed off also gives the link to send.
 fn describe(data: &StepData) -> String {
-    match data {
-        StepData::SignedIn { session } => format!(
-            " — {} in tenant {}",
-            session.user_principal_name, session.tenant_id
-        ),
-        StepData::Tenant { tenant, roles } => format!(
-            " — {} ({}); roles: {}",
-            tenant.display_name,
-            tenant.tenant_id,
-            crate::render::role_list(&roles.roles)
-        ),
-        StepData::Existing { apps } => format!(" — {} found", apps.len()),
-        StepData::App { app, reused } => format!(
-            " — {}application (client) ID {}, object ID {}",
-            if *reused { "reused; " } else { "" },
-            app.app_id,
-            app.object_id
-        ),
-        StepData::Permission { permission, .. } => format!(" — {permission} (application)"),
-        StepData::ServicePrincipal { id } => format!(" — {id}"),
-        StepData::ConsentHandedOff { admin_consent_url } => {
-            format!(" — handed to an administrator: {admin_consent_url}")
-        }
-        StepData::ConsentConfirmed { .. } => " — granted".into(),
-        StepData::Secret {
-            hint,
-            end_date_time,
-            ..
-        } => format!(" — {hint}… valid until {}", rfc3339(*end_date_time)),
-        StepData::Verified { roles, .. } => format!(" — token roles: {}", roles.join(", ")),
-        StepData::Consent { .. } | StepData::SecretStored { .. } | StepData::CleanedUp { .. } => {
-            String::new()
-        }
+    let mut tail = format!(" — {}", data.summary());
+    if let StepData::ConsentHandedOff { admin_consent_url } = data {
+        tail.push_str(&format!(": {admin_consent_url}"));
     }
+    tail
 }
 
 #[cfg(test)]
@@ -307,7 +261,10 @@ mod tests {
         };
         assert_eq!(
             progress_line(&stored, SignInUrlMode::Browser).as_deref(),
-            Some("      Clean up: done")
+            Some(
+                "      Clean up: done — Deleted the app registration (restorable from deleted \
+                 items for 30 days); removed the secret from this computer's keychain"
+            )
         );
     }
 

@@ -40,7 +40,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use recovery::retry::{FixedWait, Op};
+use recovery::ops::Op;
+use recovery::retry::FixedWait;
 use recovery::{
     Cloud, Config, Endpoints, EventSink, HttpBrowser, MemoryVault, Recovery, RetryPolicy,
     RunChoice, SignInMethod,

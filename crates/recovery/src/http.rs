@@ -15,8 +15,9 @@ use crate::activity::ActivityLog;
 use crate::clock::SharedClock;
 use crate::error::{Error, GraphErrorInfo, Result};
 use crate::events::StepScope;
+use crate::ops::Op;
 use crate::retry::{
-    classify, pace, parse_retry_after, AppOrigin, Awaited, Jitter, Op, Replication, RetryPolicy,
+    classify, pace, parse_retry_after, AppOrigin, Awaited, Jitter, Replication, RetryPolicy,
     RetryReason, Verdict,
 };
 

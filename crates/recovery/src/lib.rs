@@ -18,6 +18,7 @@ pub mod gate;
 pub mod graph;
 pub mod http;
 pub mod journal;
+pub mod ops;
 pub mod paths;
 pub mod plan;
 pub mod receipt;
@@ -26,6 +27,7 @@ pub mod save;
 pub mod secret;
 pub mod untrusted;
 pub mod vault;
+pub mod words;
 
 pub use activity::{Activity, StepOutcome};
 pub use api::{Config, Recovery, SignInMethod, DEFAULT_APP_NAME, DEFAULT_SECRET_LIFETIME};

@@ -158,24 +158,6 @@ pub struct CleanupPart {
     pub keychain_forgotten: bool,
 }
 
-/// A step's name in the receipt.
-pub fn step_title(step: Step) -> &'static str {
-    match step {
-        Step::SignIn => "Sign in",
-        Step::ReadTenant => "Read the tenant and the account's roles",
-        Step::FindExisting => "Look for existing apps",
-        Step::CreateApp => "Create the app registration",
-        Step::ConfigurePermission => "Request AuditLog.Read.All",
-        Step::CreateServicePrincipal => "Create the enterprise app (service principal)",
-        Step::GrantConsent => "Grant admin consent",
-        Step::ConfirmConsent => "Confirm the consent",
-        Step::CreateSecret => "Create the client secret",
-        Step::StoreSecret => "Store the secret in the keychain",
-        Step::Verify => "Verify the credentials",
-        Step::Cleanup => "Clean up",
-    }
-}
-
 impl Receipt {
     /// The receipt of one run, from its journal. `cloud` is used when the journal recorded no
     /// sign-in (journals from before receipts).
@@ -392,112 +374,15 @@ fn steps(activity: &[Activity]) -> Vec<StepPart> {
             };
             StepPart {
                 step,
-                title: step_title(step).into(),
+                title: step.title().into(),
                 portal_steps: step.plan_numbers().to_vec(),
                 outcome,
                 started_at,
                 finished_at,
-                result: match (outcome, data) {
-                    (StepOutcome::Failed, _) => {
-                        "Failed (see the error in the wizard or the log)".into()
-                    }
-                    (StepOutcome::Started, _) => "Started, not finished".into(),
-                    (StepOutcome::Skipped, Some(d)) => {
-                        format!("Done in an earlier attempt. {}", describe(d))
-                    }
-                    (_, Some(d)) => describe(d),
-                    (_, None) => String::new(),
-                },
+                result: outcome.result_words(data),
             }
         })
         .collect()
-}
-
-/// What a step's result means, in words (ids included; never a secret: step data has none).
-fn describe(d: &StepData) -> String {
-    match d {
-        StepData::SignedIn { session } => format!(
-            "Signed in as {} (object id {})",
-            session.user_principal_name, session.user_id
-        ),
-        StepData::Tenant { tenant, roles } => format!(
-            "Tenant {} ({}); the account's roles: {}",
-            tenant.display_name,
-            tenant.tenant_id,
-            if roles.roles.is_empty() {
-                "none found".to_string()
-            } else {
-                roles.roles.join(", ")
-            }
-        ),
-        StepData::Existing { apps } => match apps.len() {
-            0 => "No app with this name existed".into(),
-            n => format!("{n} app(s) with this name existed already"),
-        },
-        StepData::App { app, reused } => format!(
-            "{} app registration: object id {}, application (client) id {}",
-            if *reused { "Reused the" } else { "Created the" },
-            app.object_id,
-            app.app_id
-        ),
-        StepData::Permission {
-            permission,
-            app_role_id,
-            ..
-        } => format!(
-            "The app asks for Microsoft Graph {permission} (application permission, app role id {app_role_id})"
-        ),
-        StepData::ServicePrincipal { id } => {
-            format!("Created the enterprise app (service principal): object id {id}")
-        }
-        StepData::Consent { assignment_id } => {
-            format!("Granted admin consent: app role assignment {assignment_id}")
-        }
-        StepData::ConsentHandedOff { .. } => {
-            "Admin consent left to a Global or Privileged Role Administrator (admin-consent link)"
-                .into()
-        }
-        StepData::ConsentConfirmed { granted } => if *granted {
-            "The grant reads back as granted (the portal's green tick)"
-        } else {
-            "The grant did not read back in time, but the app's own token carries the \
-             permission, which is the stronger proof"
-        }
-        .into(),
-        StepData::Secret {
-            key_id,
-            hint,
-            end_date_time,
-        } => format!(
-            "Created a client secret: key id {key_id}, starts with {hint}…, expires {}",
-            when(*end_date_time)
-        ),
-        StepData::SecretStored { key_id } => {
-            format!("Kept the secret (key id {key_id}) in this computer's keychain")
-        }
-        StepData::Verified { roles, .. } => format!(
-            "Signed in as the app with the new secret: its token carries {}",
-            roles.join(", ")
-        ),
-        StepData::CleanedUp {
-            deleted,
-            purged,
-            keychain_forgotten,
-        } => {
-            let mut parts = vec![if *deleted {
-                "Deleted the app registration (restorable from deleted items for 30 days)"
-            } else {
-                "The app registration was already gone"
-            }];
-            if *purged {
-                parts.push("purged it from deleted items");
-            }
-            if *keychain_forgotten {
-                parts.push("removed the secret from this computer's keychain");
-            }
-            parts.join("; ")
-        }
-    }
 }
 
 /// What a Graph write did, from its method and path.

@@ -39,7 +39,7 @@ use crate::cloud::Endpoints;
 use crate::error::{Error, GraphErrorInfo, Result};
 use crate::events::{Event, EventSink, SessionInfo, Step, WaitReason};
 use crate::http::{Failure, Http};
-use crate::retry::Op;
+use crate::ops::Op;
 use crate::secret::Secret;
 use crate::vault::{self, SharedVault};
 

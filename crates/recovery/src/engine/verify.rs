@@ -6,7 +6,8 @@ use crate::events::{EventSink, Step, StepData};
 use crate::graph::AUDIT_LOG_READ_ALL;
 use crate::http::Failure;
 use crate::journal::AppRecord;
-use crate::retry::{Op, RetryReason};
+use crate::ops::Op;
+use crate::retry::RetryReason;
 use crate::secret::Secret;
 
 use crate::auth::client_credentials::{app_token_roles, YOUNG_SECRET};

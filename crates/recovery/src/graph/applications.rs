@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 use crate::error::Result;
 use crate::events::StepScope;
 use crate::http::Failure;
-use crate::retry::{Op, RetryReason};
+use crate::ops::Op;
+use crate::retry::RetryReason;
 
 use super::*;
 

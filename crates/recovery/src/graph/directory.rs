@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::events::StepScope;
-use crate::retry::Op;
+use crate::ops::Op;
 
 use super::*;
 

@@ -16,7 +16,7 @@ use crate::cloud::Endpoints;
 use crate::error::{GraphErrorInfo, Result};
 use crate::events::StepScope;
 use crate::http::{Failure, Http, Reply};
-use crate::retry::Op;
+use crate::ops::Op;
 
 pub use models::*;
 

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use crate::error::{Error, GraphErrorInfo, Result};
 use crate::events::StepScope;
 use crate::http::Failure;
-use crate::retry::Op;
+use crate::ops::Op;
 use crate::secret::Secret;
 
 use super::*;

@@ -5,7 +5,8 @@ use serde_json::json;
 use crate::error::{Error, GraphErrorInfo, Result};
 use crate::events::StepScope;
 use crate::http::Failure;
-use crate::retry::{Op, RetryReason};
+use crate::ops::Op;
+use crate::retry::RetryReason;
 
 use super::*;
 
