@@ -105,7 +105,7 @@ test("keyboard only: a practice run from Welcome to Finish", async () => {
   await session.press(ENTER);
   presses.push({ to: "copy all four values", keys: "Enter" });
   await session.waitForAll(`//*[contains(normalize-space(), "Copied all four values")]`, 1, 10_000, "xpath");
-  await tabTo("Show", 2, { back: true });
+  await tabTo("Show the client secret", 2, { back: true });
   await session.press(SPACE);
   presses.push({ to: "show the secret", keys: "Space" });
   for (let i = 0; i < 50; i++) {

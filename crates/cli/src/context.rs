@@ -52,6 +52,11 @@ impl Context {
         })
     }
 
+    /// The simulated tenant of `--practice` (None: real tenants).
+    pub fn practice_sim(&self) -> Option<&tenant_sim::RunningSim> {
+        self._practice_tenant.as_ref().map(|p| &p.sim)
+    }
+
     /// A core like [`Context::recovery`] whose sign-in is pinned to `tenant` (a domain or a
     /// Directory (tenant) ID) and whose journal keeps `label`: one per line of a batch.
     pub fn recovery_for(&self, tenant: &str, label: Option<&str>) -> Result<Recovery, Error> {

@@ -255,6 +255,32 @@ impl RunningSim {
         self.shared.lock().device_interval = d;
     }
 
+    /// Adds a tenant (display name, default domain) with a Global Administrator
+    /// `admin@{domain}`, or finds the one with that domain; returns its id and the
+    /// administrator's UPN. (`pmpc-recovery-cli batch --practice`: a practice tenant per line.)
+    pub fn add_tenant_with_admin(
+        &self,
+        name: &str,
+        domain: &str,
+    ) -> Result<(String, String), String> {
+        let mut sim = self.shared.lock();
+        let upn = format!("admin@{domain}");
+        if let Some(t) = sim.tenant_by_authority(domain) {
+            return Ok((t.id.clone(), upn));
+        }
+        let id = sim.add_tenant(name, domain);
+        sim.add_user(
+            &id,
+            NewUser {
+                user_principal_name: upn.clone(),
+                display_name: Some("Practice Administrator".into()),
+                roles: vec!["Global Administrator".into()],
+                eligible_roles: Vec::new(),
+            },
+        )?;
+        Ok((id, upn))
+    }
+
     /// Adds a user to the default tenant (roles by display name or template id).
     pub fn add_user(&self, user: NewUser) -> Result<StartupUser, String> {
         let mut sim = self.shared.lock();

@@ -35,12 +35,10 @@ use crate::progress::{self, SignInUrlMode};
 use crate::render::{rfc3339, time_left};
 
 pub async fn batch(context: &Context, args: &BatchArgs) -> Result<Output, Error> {
-    if context.args.practice {
-        return Err(Error::InvalidInput(
-            "batch works on real tenants; `pmpc-recovery-cli run --practice` shows a run without one"
-                .into(),
-        ));
-    }
+    // `--practice`: each line gets a practice tenant of its own in the simulated tenant, named
+    // after it; nothing real is touched and every line of output says so.
+    let practice = context.practice_sim().is_some();
+    let tag = if practice { "Practice: " } else { "" };
     let text = std::fs::read_to_string(&args.file)
         .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", args.file.display())))?;
     let file = batch_file::parse(&text);
@@ -50,15 +48,15 @@ pub async fn batch(context: &Context, args: &BatchArgs) -> Result<Output, Error>
             args.file.display()
         )));
     }
-    let csv = csv_path(args)?;
+    let csv = csv_path(args, practice)?;
     for bad in &file.bad {
-        say!("{} (skipped)", bad.message);
+        say!("{tag}{} (skipped)", bad.message);
     }
     if context.args.tenant.is_some() {
-        say!("Each line names its tenant: --tenant is not used by batch.");
+        say!("{tag}Each line names its tenant: --tenant is not used by batch.");
     }
     if context.args.remember {
-        say!("Each tenant signs in on its own: --remember is not used by batch.");
+        say!("{tag}Each tenant signs in on its own: --remember is not used by batch.");
     }
     let mut batch = Batch::new(context, args).await?;
     let count = file.tenants.len();
@@ -75,24 +73,77 @@ pub async fn batch(context: &Context, args: &BatchArgs) -> Result<Output, Error>
     if written {
         report.csv = Some(csv);
     }
-    say!("{}", report.summary());
+    say!("{tag}{}", report.summary());
+    let stdout = if context.args.json {
+        batch_report::to_json(&report)
+    } else {
+        batch_report::to_text(&report, OffsetDateTime::now_utc())
+    };
     Ok(Output {
-        stdout: if context.args.json {
-            batch_report::to_json(&report)
+        stdout: if practice {
+            practice_output(&stdout, context.args.json)
         } else {
-            batch_report::to_text(&report, OffsetDateTime::now_utc())
+            stdout
         },
         complete: written && report.complete(),
     })
 }
 
+/// A practice batch's report: every line says it is practice (the JSON gets `"practice": true`).
+fn practice_output(stdout: &str, json: bool) -> String {
+    if json {
+        if let Ok(serde_json::Value::Object(mut o)) = serde_json::from_str(stdout) {
+            o.insert("practice".into(), serde_json::Value::Bool(true));
+            return serde_json::to_string_pretty(&serde_json::Value::Object(o))
+                .map(|s| s + "\n")
+                .unwrap_or_else(|_| stdout.to_string());
+        }
+        return stdout.to_string();
+    }
+    let mut out =
+        String::from("PRACTICE | A practice batch: simulated tenants, nothing real was touched.\n");
+    for line in stdout.lines() {
+        out.push_str("PRACTICE | ");
+        // A practice batch keeps its secrets in memory only: they are gone when it ends.
+        out.push_str(&line.replace(
+            "in this computer's keychain (`pmpc-recovery-cli status --show-secret`)",
+            "not kept: practice secrets live only while the batch runs (--show-secrets shows them)",
+        ));
+        out.push('\n');
+    }
+    out
+}
+
+/// The practice tenant standing in for a line: the line's domain (or `practice-N.onmicrosoft.com`
+/// for a Directory (tenant) ID), named after the line, with a Global Administrator the simulated
+/// sign-in picks; returns the domain to pin the sign-in to.
+fn practice_tenant(sim: &tenant_sim::RunningSim, line: &BatchLine) -> Result<String, Error> {
+    let t = line.tenant.trim().to_ascii_lowercase();
+    let is_domain = t.contains('.')
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    let domain = if is_domain {
+        t
+    } else {
+        format!("practice-{}.onmicrosoft.com", line.line)
+    };
+    let (_, admin) = sim
+        .add_tenant_with_admin(line.name(), &domain)
+        .map_err(|e| Error::Internal(format!("practice tenant for {}: {e}", line.name())))?;
+    sim.set_auto_sign_in(Some(admin));
+    Ok(domain)
+}
+
 /// `--csv`, else the file's name with `.report.csv` beside it; checked before anything starts so
 /// that the work is not lost to a report that cannot be written.
-fn csv_path(args: &BatchArgs) -> Result<PathBuf, Error> {
-    let csv = args
-        .csv
-        .clone()
-        .unwrap_or_else(|| args.file.with_extension("report.csv"));
+fn csv_path(args: &BatchArgs, practice: bool) -> Result<PathBuf, Error> {
+    let csv = args.csv.clone().unwrap_or_else(|| {
+        args.file.with_extension(if practice {
+            "practice.report.csv"
+        } else {
+            "report.csv"
+        })
+    });
     let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
@@ -169,7 +220,11 @@ impl<'a> Batch<'a> {
 
     /// Reports the line from its earlier run, or signs it in and starts its run.
     async fn start(&mut self, line: &BatchLine, number: usize, count: usize) {
-        let prefix = format!("[{}] ", line.name());
+        let prefix = if self.context.practice_sim().is_some() {
+            format!("[{} · practice] ", line.name())
+        } else {
+            format!("[{}] ", line.name())
+        };
         let mut report = TenantReport::new(line.line, &line.tenant, line.label.as_deref());
         let earlier = self
             .earlier
@@ -251,9 +306,13 @@ impl<'a> Batch<'a> {
     ) -> Pending {
         let mode = SignInUrlMode::from_args(&self.context.args);
         let sink = progress::prefixed_sink(mode, prefix.clone());
-        let signed_in = match self
-            .context
-            .recovery_for(&line.tenant, line.label.as_deref())
+        // Practice: the line's own practice tenant, the sign-in pinned to it.
+        let pinned = match self.context.practice_sim() {
+            Some(sim) => practice_tenant(sim, line),
+            None => Ok(line.tenant.clone()),
+        };
+        let signed_in = match pinned
+            .and_then(|tenant| self.context.recovery_for(&tenant, line.label.as_deref()))
         {
             Ok(recovery) => new_session(self.context, &recovery, false, &sink)
                 .await
