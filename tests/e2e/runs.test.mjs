@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createInterface } from "node:readline";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -118,10 +118,27 @@ async function waitForText(tenantId, testid, re, timeoutMs = 60_000) {
       // What the window showed instead, for whoever reads the failure.
       await shot(`runs-failure-${testid}`).catch(() => {});
       const page = await session.execute("return document.querySelector('main')?.innerText ?? document.body.innerText;").catch((e) => String(e));
-      throw new Error(`${testid} of ${tenantId} never matched ${re}: "${text}"; the page said: ${String(page).slice(0, 1500)}`);
+      throw new Error(`${testid} of ${tenantId} never matched ${re}: "${text}"; the page said: ${String(page).slice(0, 1500)}\n${dataFolder()}`);
     }
     await sleep(150);
   }
+}
+
+/**
+ * What the data folder held and what the app logged (warnings and the Runs commands), for a
+ * card that never reached its state: a run missing from both its open and its closed journal
+ * shows here as a missing file, a dropped record as the log's "could not record" warning.
+ */
+function dataFolder() {
+  const dir = join(process.env.XDG_DATA_HOME ?? "", "pmpc-recovery");
+  if (!existsSync(dir)) return `(no data folder at ${dir})`;
+  const files = readdirSync(dir).join(", ");
+  const logs = existsSync(join(dir, "logs")) ? readdirSync(join(dir, "logs")) : [];
+  const lines = logs
+    .flatMap((f) => readFileSync(join(dir, "logs", f), "utf8").split("\n"))
+    .filter((l) => / WARN | ERROR |delete|runs|journal/i.test(l))
+    .slice(-40);
+  return `data folder ${dir}: ${files}\nlog:\n${lines.join("\n")}`;
 }
 
 async function shot(name) {
