@@ -12,7 +12,7 @@ import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Session, startDriver } from "./webdriver.mjs";
+import { Session, noEarlierInstance, startDriver } from "./webdriver.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const app = process.env.APP_BINARY;
@@ -45,6 +45,15 @@ before(async () => {
 
 after(async () => {
   await session?.close().catch(() => {});
+  // Seen once in five suites: after WebDriver closed this window, the app process stayed with no
+  // window (its event loop idle), and the next test waited for it. Said here and ended, so the
+  // next test meets a clean desktop; the note stays beside the screenshots.
+  try {
+    await noEarlierInstance(app, 20_000);
+  } catch (e) {
+    writeFileSync(join(artifacts, "screen-reader-leftover.txt"), `${new Date().toISOString()} ${e.message}\n`);
+    for (const pid of (e.message.match(/\(pid ([\d, ]+)\)/)?.[1] ?? "").split(", ").filter(Boolean)) process.kill(Number(pid), "SIGTERM");
+  }
   driver?.kill();
 });
 
@@ -60,7 +69,7 @@ function tree(until, timeoutS = 30) {
 /** Checks every control of a page and keeps the tree beside the screenshots. */
 function controlsOf(nodes, page) {
   writeFileSync(join(artifacts, `atspi-${page}.json`), JSON.stringify(nodes, null, 1));
-  const controls = nodes.filter((n) => CONTROLS.has(n.role) && n.states.includes("showing"));
+  const controls = nodes.filter((n) => CONTROLS.has(n.role) && n.states.includes("visible"));
   assert.ok(controls.length >= 3, `${page}: controls found through AT-SPI: ${controls.length}`);
   const unnamed = controls.filter((n) => !n.name.trim()).map((n) => n.role);
   assert.deepEqual(unnamed, [], `${page}: every control has a name`);
