@@ -12,7 +12,7 @@ import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Session, noEarlierInstance, startDriver } from "./webdriver.mjs";
+import { Session, startDriver } from "./webdriver.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const app = process.env.APP_BINARY;
@@ -44,7 +44,10 @@ before(async () => {
 });
 
 after(async () => {
+  // (Session.close waits for the app to end, so the next test meets a clean desktop.)
   await session?.close().catch(() => {});
+  driver?.kill();
+});
   // Seen once in five suites: after WebDriver closed this window, the app process stayed with no
   // window (its event loop idle), and the next test waited for it. Said here and ended, so the
   // next test meets a clean desktop; the note stays beside the screenshots.

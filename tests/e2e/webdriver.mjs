@@ -76,7 +76,9 @@ export class Session {
     const value = await call("POST", "/session", {
       capabilities: { alwaysMatch: { "tauri:options": { application } } },
     });
-    return new Session(value.sessionId);
+    const session = new Session(value.sessionId);
+    session.application = application;
+    return session;
   }
 
   constructor(id) {
@@ -146,7 +148,22 @@ export class Session {
     return Buffer.from(await call("GET", `/session/${this.id}/screenshot`), "base64");
   }
 
-  close() {
-    return call("DELETE", `/session/${this.id}`);
+  /**
+   * Ends the session and waits for the app to end with it. WebKitWebDriver ends the app after
+   * answering; a test that then kills tauri-driver at once (every test's `after`) could take
+   * WebKitWebDriver down first and leave the app running with no window and no one to close it
+   * (seen in the soak: the next test waited 60 s for it). Such a leftover is ended by its pid.
+   */
+  async close() {
+    const result = await call("DELETE", `/session/${this.id}`);
+    if (this.application) {
+      const pids = await noEarlierInstance(this.application, 15_000).then(
+        () => [],
+        () => instancesOf(this.application),
+      );
+      for (const pid of pids) process.kill(pid, "SIGTERM");
+      if (pids.length > 0) await noEarlierInstance(this.application, 15_000).catch(() => {});
+    }
+    return result;
   }
 }
