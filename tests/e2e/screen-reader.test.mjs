@@ -48,17 +48,6 @@ after(async () => {
   await session?.close().catch(() => {});
   driver?.kill();
 });
-  // Seen once in five suites: after WebDriver closed this window, the app process stayed with no
-  // window (its event loop idle), and the next test waited for it. Said here and ended, so the
-  // next test meets a clean desktop; the note stays beside the screenshots.
-  try {
-    await noEarlierInstance(app, 20_000);
-  } catch (e) {
-    writeFileSync(join(artifacts, "screen-reader-leftover.txt"), `${new Date().toISOString()} ${e.message}\n`);
-    for (const pid of (e.message.match(/\(pid ([\d, ]+)\)/)?.[1] ?? "").split(", ").filter(Boolean)) process.kill(Number(pid), "SIGTERM");
-  }
-  driver?.kill();
-});
 
 /** The app's AT-SPI tree once a node named `until` is in it. */
 function tree(until, timeoutS = 30) {
