@@ -73,6 +73,9 @@ fn plan(shared: &Shared, route: Route, method: &Method, client_request_id: Optio
         .iter()
         .find(|f| f.route == route && (f.nth == 0 || f.nth == occurrence))
         .map(|f| f.kind.clone());
+    if fault.is_some() {
+        sim.faults_injected += 1;
+    }
     let latency = sim.scenario.latency.clone();
     let base = if route.is_identity() {
         latency.identity

@@ -326,6 +326,12 @@ impl RunningSim {
         self.shared.lock().requests.clone()
     }
 
+    /// How many of the scenario's faults were injected, including any whose request never
+    /// completed (a client that timed out on a `Slow` fault).
+    pub fn faults_injected(&self) -> u32 {
+        self.shared.lock().faults_injected
+    }
+
     /// Stops accepting connections and waits for the server task.
     pub async fn shutdown(self) {
         let _ = self.stop.send(());

@@ -80,6 +80,9 @@ pub struct Sim {
     pub rng: StdRng,
     pub scenario: Scenario,
     pub fault_counters: HashMap<Route, u32>,
+    /// Faults injected so far, counted when one is chosen: a `Slow` fault whose client gave up
+    /// never reaches the request log, but it did happen.
+    pub faults_injected: u32,
     pub tenants: Vec<Tenant>,
     pub auto_sign_in: Option<String>,
     pub pending: HashMap<String, PendingAuthorize>,
@@ -118,6 +121,7 @@ impl Sim {
             rng: StdRng::seed_from_u64(seed),
             scenario,
             fault_counters: HashMap::new(),
+            faults_injected: 0,
             tenants: Vec::new(),
             auto_sign_in,
             pending: HashMap::new(),
