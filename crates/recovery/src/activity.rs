@@ -3,7 +3,7 @@
 //!
 //! Entries are collected in memory as they happen ([`ActivityLog`], shared by one [`crate::Recovery`]'s
 //! HTTP client, its event sinks and its engine) and land in the tenant's journal with the engine's
-//! next save of it ([`ActivityLog::drain_into`]), so a killed run keeps what it had saved. Like the
+//! next save of it ([`crate::journal::Journal::take_activity`]), so a killed run keeps what it had saved. Like the
 //! journal they hold ids, names and times only: step data never carries the secret, writes are
 //! recorded by method and path (never a body), and tokens never pass through here.
 
@@ -15,7 +15,8 @@ use time::OffsetDateTime;
 use ts_rs::TS;
 
 use crate::cloud::Cloud;
-use crate::events::{Event, Step, StepData};
+use crate::events::Event;
+use crate::steps::{Step, StepData, StepOutcome};
 
 /// One thing that happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -69,17 +70,6 @@ pub enum Activity {
 // Step data holds ids, names, times and flags: equality is total (the journal is `Eq`).
 impl Eq for Activity {}
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export, export_to = "StepOutcome.ts")]
-pub enum StepOutcome {
-    Started,
-    Done,
-    /// Done by an earlier, interrupted run.
-    Skipped,
-    Failed,
-}
-
 impl Activity {
     pub fn at(&self) -> OffsetDateTime {
         match self {
@@ -131,12 +121,13 @@ impl ActivityLog {
             .push(entry);
     }
 
-    /// Moves the tenant's pending entries into its journal (the engine calls this before every
-    /// save of the journal).
-    pub fn drain_into(&self, j: &mut crate::journal::Journal) {
-        if let Some(entries) = self.lock().remove(&j.tenant_id) {
-            j.activity.extend(entries);
-        }
+    /// Puts `entry` before the tenant's pending entries: the sign-in a precheck or cleanup began
+    /// with, known only once the steps it led to have recorded theirs.
+    pub fn record_first(&self, tenant_id: &str, entry: Activity) {
+        self.lock()
+            .entry(tenant_id.to_string())
+            .or_default()
+            .insert(0, entry);
     }
 
     /// Takes the tenant's pending entries.
@@ -155,7 +146,7 @@ mod tests {
     use time::macros::datetime;
 
     #[test]
-    fn step_events_become_entries_and_drain_into_their_tenants_journal() {
+    fn step_events_become_entries_kept_per_tenant_until_taken() {
         let log = ActivityLog::default();
         let at = datetime!(2026-11-28 12:00 UTC);
         let done = Event::Done {
@@ -170,13 +161,14 @@ mod tests {
         };
         assert!(Activity::from_event(&waiting, at).is_none());
         log.record("other", Activity::from_event(&done, at).unwrap());
-        let mut j = crate::journal::Journal::new("t", "PMPC Recovery", at);
-        log.drain_into(&mut j);
-        assert_eq!(j.activity.len(), 1);
-        log.drain_into(&mut j);
-        assert_eq!(j.activity.len(), 1, "drained once");
+        let first = Activity::from_event(&Event::Started { step: Step::SignIn }, at).unwrap();
+        log.record_first("t", first.clone());
+        let taken = log.take("t");
+        assert_eq!(taken.len(), 2);
+        assert_eq!(taken[0], first, "recorded first");
+        assert!(log.take("t").is_empty(), "taken once");
         assert_eq!(log.take("other").len(), 1);
-        let v = serde_json::to_value(&j.activity[0]).unwrap();
+        let v = serde_json::to_value(&taken[1]).unwrap();
         assert_eq!(v["kind"], "step");
         assert_eq!(v["outcome"], "done");
         assert_eq!(v["data"]["id"], "sp");

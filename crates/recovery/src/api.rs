@@ -21,16 +21,17 @@ use crate::calendar;
 use crate::clock::{SharedClock, SystemClock};
 use crate::cloud::{Cloud, Endpoints, DEFAULT_CLIENT_ID};
 use crate::engine::{
-    CleanupOptions, CleanupReport, CrashHook, Engine, EngineConfig, Precheck, RunChoice, RunStatus,
+    CleanupOptions, CleanupReport, CrashHook, Engine, EngineConfig, Precheck, RunChoice,
 };
 use crate::error::{Error, Result};
+use crate::events::EventSink;
 use crate::events::Reported;
-use crate::events::{Credentials, EventSink, SessionInfo, Step, StepData, TenantInfo};
 use crate::http::Http;
 use crate::journal::Journal;
 use crate::receipt::Receipt;
+use crate::results::{Credentials, SessionInfo, TenantInfo};
 use crate::retry::RetryPolicy;
-use crate::secret::Secret;
+use crate::steps::{Step, StepData};
 use crate::vault::SharedVault;
 
 /// The default app and secret name, as in the vendor's document.
@@ -157,10 +158,10 @@ impl Config {
 #[derive(Debug, Clone)]
 pub struct Recovery {
     pub config: Config,
-    http: Http,
+    pub(crate) http: Http,
     auth: Authenticator,
-    engine: Engine,
-    vault: SharedVault,
+    pub(crate) engine: Engine,
+    pub(crate) vault: SharedVault,
 }
 
 impl Recovery {
@@ -209,10 +210,6 @@ impl Recovery {
     /// HTTP requests sent so far (identity and Graph).
     pub fn request_count(&self) -> u64 {
         self.http.request_count()
-    }
-
-    pub fn engine(&self) -> &Engine {
-        &self.engine
     }
 
     /// Step 1: sign in. With `remember`, the refresh token is kept in the keychain.
@@ -267,13 +264,9 @@ impl Recovery {
             .engine
             .precheck(session, &self.recording(sink, &tid))
             .await?;
-        let steps = self.http.activity.take(&tid);
         self.http
             .activity
-            .record(&tid, self.signed_in(at, &pre.session, Some(&pre.tenant)));
-        for entry in steps {
-            self.http.activity.record(&tid, entry);
-        }
+            .record_first(&tid, self.signed_in(at, &pre.session, Some(&pre.tenant)));
         Ok(pre)
     }
 
@@ -291,32 +284,6 @@ impl Recovery {
             .await;
         self.keep_activity(&tid, None);
         result
-    }
-
-    /// The open runs (not cleaned up) on this computer, without signing in.
-    pub async fn status(&self) -> Result<Vec<RunStatus>> {
-        self.engine.status().await
-    }
-
-    /// Every run on this computer, cleaned-up ones too, newest first (the Runs page, `status`).
-    pub async fn runs(&self) -> Result<Vec<RunStatus>> {
-        self.engine.runs().await
-    }
-
-    /// Forgets a run on this computer: its journal and its keychain secret. The app
-    /// registration stays in the tenant.
-    pub async fn forget_run(&self, tenant_id: &str, run_id: &str) -> Result<bool> {
-        self.engine.forget_run(tenant_id, run_id).await
-    }
-
-    pub async fn reveal_secret(&self, tenant_id: &str, app_id: &str) -> Result<Secret> {
-        self.engine.reveal_secret(tenant_id, app_id).await
-    }
-
-    /// Removes the client secret from this computer's keychain (the app registration stays).
-    /// Returns whether there was one.
-    pub async fn forget_secret(&self, tenant_id: &str, app_id: &str) -> Result<bool> {
-        self.engine.forget_secret(tenant_id, app_id).await
     }
 
     /// Deletes the app registration (see [`Engine::cleanup`]). What it deleted is added to the
@@ -427,10 +394,10 @@ impl Recovery {
         let store = self.engine.journals();
         let kept = store.lock(tenant_id).and_then(|_lock| {
             if let Some(mut j) = store.load(tenant_id)? {
-                self.http.activity.drain_into(&mut j);
+                j.take_activity(&self.http.activity);
                 store.save(&j)
             } else if let Some(mut j) = closed {
-                self.http.activity.drain_into(&mut j);
+                j.take_activity(&self.http.activity);
                 j.updated = self.http.clock.now();
                 store.save_closed(&j)
             } else {

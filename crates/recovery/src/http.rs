@@ -16,10 +16,8 @@ use crate::clock::SharedClock;
 use crate::error::{Error, GraphErrorInfo, Result};
 use crate::events::StepScope;
 use crate::ops::Op;
-use crate::retry::{
-    classify, pace, parse_retry_after, AppOrigin, Awaited, Jitter, Replication, RetryPolicy,
-    RetryReason, Verdict,
-};
+use crate::replication::{AppOrigin, Awaited, Replication};
+use crate::retry::{classify, pace, parse_retry_after, Jitter, RetryPolicy, RetryReason, Verdict};
 
 /// Makes ring rustls' crypto provider for every HTTP client of the process; call before building
 /// one. reqwest verifies with the OS's own trust store (rustls-platform-verifier: the Windows and
@@ -203,123 +201,186 @@ impl Http {
         scope: &StepScope,
         mut attempt: impl FnMut(AttemptCtx) -> BoxFuture<'a, Result<T, Failure>>,
     ) -> Result<T> {
-        let start = self.clock.instant();
+        let mut so_far = Attempts::new(self.clock.instant());
         let mut probe = self.awaited_write(op).await;
-        let mut n = 0u32;
-        let mut per_reason = std::collections::HashMap::<RetryReason, u32>::new();
-        let mut malformed = 0u32;
-        let mut uncertain = false;
         loop {
             let attempt_started = self.clock.instant();
-            let failure = match attempt(AttemptCtx { n, uncertain }).await {
+            let ctx = AttemptCtx {
+                n: so_far.n,
+                uncertain: so_far.uncertain,
+            };
+            let failure = match attempt(ctx).await {
                 Ok(v) => {
-                    let now = self.clock.instant();
-                    self.replication.attempted(op, attempt_started, now, true);
-                    if let Some(p) = probe.as_mut() {
-                        p.ok_answer = Some(now);
-                    }
-                    // Only a benchmark's model of another tool settles after a write.
-                    if let Some(d) = self
-                        .policy
-                        .fixed_wait
-                        .as_ref()
-                        .and_then(|f| f.settle_after(op))
-                    {
-                        self.clock.sleep(d).await;
-                    }
+                    self.succeeded(op, attempt_started, probe.as_mut()).await;
                     return Ok(v);
                 }
                 Err(f) => f,
             };
-            let (reason, after, info) = match failure {
-                Failure::Final(e) => return Err(e),
-                Failure::Http { error, retry_after } => match classify(op, &error, retry_after) {
-                    // An app that existed before this run, or was created long enough ago, is
-                    // not replicating: it is gone. Say so at once instead of polling.
-                    Verdict::Retry {
-                        reason: RetryReason::Replication,
-                        ..
-                    } if op.app_missing(&error)
-                        && !self.replication.app_may_be_replicating(
-                            self.clock.now(),
-                            self.policy.budget.max(self.policy.replication_window),
-                        ) =>
-                    {
-                        return Err(Error::AppNotFound(error.to_string()))
-                    }
-                    Verdict::Retry { reason, after } => (reason, after, error),
-                    Verdict::Fail => return Err(map_http_error(op, error)),
-                },
-                Failure::Network(msg) => (
-                    RetryReason::Network,
-                    None,
-                    GraphErrorInfo {
-                        status: 0,
-                        code: "NetworkError".into(),
-                        message: msg,
-                        request_id: None,
-                    },
-                ),
-                Failure::Malformed(info) => {
-                    malformed += 1;
-                    if malformed > self.policy.max_malformed {
-                        return Err(Error::UnexpectedResponse(info));
-                    }
-                    (RetryReason::Malformed, None, info)
-                }
-                Failure::NotYet { reason, detail } => (reason, None, detail),
-            };
+            let (reason, after, info) = self.judge(op, failure, &mut so_far)?;
             if !op.idempotent()
                 && matches!(
                     reason,
                     RetryReason::Network | RetryReason::Malformed | RetryReason::Unavailable
                 )
             {
-                uncertain = true;
+                so_far.uncertain = true;
             }
-            let count = per_reason.entry(reason).or_insert(0);
-            let waited = self.clock.instant().saturating_sub(start);
-            let mut delay =
-                self.policy
-                    .delay(pace(op, reason), *count, waited, after, &self.jitter);
-            *count += 1;
-            if reason.is_polling() {
-                // Polling for replication paces attempts start to start: the round trip itself
-                // is part of the wait, so the first attempt after the window closes comes soon.
-                delay = delay.saturating_sub(self.clock.instant().saturating_sub(attempt_started));
-            }
-            let answered = self.clock.instant();
-            self.replication
-                .attempted(op, attempt_started, answered, false);
-            if let Some(p) = probe
-                .as_ref()
-                .filter(|_| reason == RetryReason::Replication)
-            {
-                if let Some(next) = self.replication.next_start(&p.awaited, answered) {
-                    // Too early for what the run has seen: go when the write was visible by
-                    // last time.
-                    delay = next.saturating_sub(answered);
-                }
-            }
-            let elapsed = self.clock.instant().saturating_sub(start);
+            let delay = self.next_delay(
+                op,
+                reason,
+                after,
+                attempt_started,
+                probe.as_ref(),
+                &mut so_far,
+            );
+            let elapsed = self.clock.instant().saturating_sub(so_far.start);
             if after.is_some_and(|a| a > self.policy.max_retry_after)
                 || elapsed + delay > self.policy.budget
             {
-                return Err(match reason {
-                    RetryReason::Network => Error::Network(info.message),
-                    RetryReason::Malformed => Error::UnexpectedResponse(info),
-                    _ => Error::RetriesExhausted {
-                        attempts: n + 1,
-                        seconds: elapsed.as_secs_f64(),
-                        last: info,
-                    },
-                });
+                return Err(given_up(reason, info, so_far.n, elapsed));
             }
-            tracing::info!(?op, ?reason, attempt = n + 1, delay_ms = delay.as_millis() as u64, error = %info, "retrying");
-            scope.retrying(reason, n + 1, delay, elapsed, info);
+            tracing::info!(?op, ?reason, attempt = so_far.n + 1, delay_ms = delay.as_millis() as u64, error = %info, "retrying");
+            scope.retrying(reason, so_far.n + 1, delay, elapsed, info);
             self.clock.sleep(delay).await;
-            n += 1;
+            so_far.n += 1;
         }
+    }
+
+    /// A successful attempt: what it teaches about replication, and a benchmark's settling wait.
+    async fn succeeded(&self, op: Op, attempt_started: Duration, probe: Option<&mut Probe<'_>>) {
+        let now = self.clock.instant();
+        self.replication.attempted(op, attempt_started, now, true);
+        if let Some(p) = probe {
+            p.ok_answer = Some(now);
+        }
+        // Only a benchmark's model of another tool settles after a write.
+        if let Some(d) = self
+            .policy
+            .fixed_wait
+            .as_ref()
+            .and_then(|f| f.settle_after(op))
+        {
+            self.clock.sleep(d).await;
+        }
+    }
+
+    /// Why an attempt failed and whether that is worth another: `(reason, server's wait, error)`,
+    /// or the error to stop with.
+    fn judge(
+        &self,
+        op: Op,
+        failure: Failure,
+        so_far: &mut Attempts,
+    ) -> Result<(RetryReason, Option<Duration>, GraphErrorInfo)> {
+        Ok(match failure {
+            Failure::Final(e) => return Err(e),
+            Failure::Http { error, retry_after } => match classify(op, &error, retry_after) {
+                // An app that existed before this run, or was created long enough ago, is
+                // not replicating: it is gone. Say so at once instead of polling.
+                Verdict::Retry {
+                    reason: RetryReason::Replication,
+                    ..
+                } if op.app_missing(&error)
+                    && !self.replication.app_may_be_replicating(
+                        self.clock.now(),
+                        self.policy.budget.max(self.policy.replication_window),
+                    ) =>
+                {
+                    return Err(Error::AppNotFound(error.to_string()))
+                }
+                Verdict::Retry { reason, after } => (reason, after, error),
+                Verdict::Fail => return Err(map_http_error(op, error)),
+            },
+            Failure::Network(msg) => (
+                RetryReason::Network,
+                None,
+                GraphErrorInfo {
+                    status: 0,
+                    code: "NetworkError".into(),
+                    message: msg,
+                    request_id: None,
+                },
+            ),
+            Failure::Malformed(info) => {
+                so_far.malformed += 1;
+                if so_far.malformed > self.policy.max_malformed {
+                    return Err(Error::UnexpectedResponse(info));
+                }
+                (RetryReason::Malformed, None, info)
+            }
+            Failure::NotYet { reason, detail } => (reason, None, detail),
+        })
+    }
+
+    /// How long to wait before the next attempt, by the policy and by what this run has seen of
+    /// replication.
+    fn next_delay(
+        &self,
+        op: Op,
+        reason: RetryReason,
+        after: Option<Duration>,
+        attempt_started: Duration,
+        probe: Option<&Probe<'_>>,
+        so_far: &mut Attempts,
+    ) -> Duration {
+        let count = so_far.per_reason.entry(reason).or_insert(0);
+        let waited = self.clock.instant().saturating_sub(so_far.start);
+        let mut delay = self
+            .policy
+            .delay(pace(op, reason), *count, waited, after, &self.jitter);
+        *count += 1;
+        if reason.is_polling() {
+            // Polling for replication paces attempts start to start: the round trip itself
+            // is part of the wait, so the first attempt after the window closes comes soon.
+            delay = delay.saturating_sub(self.clock.instant().saturating_sub(attempt_started));
+        }
+        let answered = self.clock.instant();
+        self.replication
+            .attempted(op, attempt_started, answered, false);
+        if let Some(p) = probe.filter(|_| reason == RetryReason::Replication) {
+            if let Some(next) = self.replication.next_start(&p.awaited, answered) {
+                // Too early for what the run has seen: go when the write was visible by
+                // last time.
+                delay = next.saturating_sub(answered);
+            }
+        }
+        delay
+    }
+}
+
+/// What one call's retry loop has counted so far.
+struct Attempts {
+    start: Duration,
+    /// Attempts made before the current one.
+    n: u32,
+    per_reason: std::collections::HashMap<RetryReason, u32>,
+    malformed: u32,
+    /// A non-idempotent call whose earlier attempt may have gone through.
+    uncertain: bool,
+}
+
+impl Attempts {
+    fn new(start: Duration) -> Self {
+        Self {
+            start,
+            n: 0,
+            per_reason: std::collections::HashMap::new(),
+            malformed: 0,
+            uncertain: false,
+        }
+    }
+}
+
+/// The error a call ends with when its budget is spent.
+fn given_up(reason: RetryReason, info: GraphErrorInfo, n: u32, elapsed: Duration) -> Error {
+    match reason {
+        RetryReason::Network => Error::Network(info.message),
+        RetryReason::Malformed => Error::UnexpectedResponse(info),
+        _ => Error::RetriesExhausted {
+            attempts: n + 1,
+            seconds: elapsed.as_secs_f64(),
+            last: info,
+        },
     }
 }
 

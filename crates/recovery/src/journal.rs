@@ -14,10 +14,11 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use ts_rs::TS;
 
-use crate::activity::{Activity, StepOutcome};
+use crate::activity::{Activity, ActivityLog};
 use crate::cloud::Cloud;
 use crate::error::{Code, Error, Result};
-use crate::events::Step;
+use crate::steps::Step;
+use crate::steps::StepOutcome;
 
 pub const JOURNAL_VERSION: u32 = 1;
 
@@ -154,6 +155,12 @@ impl Journal {
         self.started
             .or(self.app.as_ref().map(|a| a.created_date_time))
             .unwrap_or(self.updated)
+    }
+
+    /// Takes in the run's activity recorded since the last save: the one way entries reach the
+    /// journal (the engine calls this before every save).
+    pub fn take_activity(&mut self, log: &ActivityLog) {
+        self.activity.extend(log.take(&self.tenant_id));
     }
 
     /// The run's latest sign-in, with the tenant's latest known name and default domain: the one

@@ -22,14 +22,17 @@ pub mod ops;
 pub mod paths;
 pub mod plan;
 pub mod receipt;
+pub mod replication;
+pub mod results;
 pub mod retry;
+pub mod runs;
 pub mod save;
 pub mod secret;
+pub mod steps;
 pub mod untrusted;
 pub mod vault;
-pub mod words;
 
-pub use activity::{Activity, StepOutcome};
+pub use activity::Activity;
 pub use api::{Config, Recovery, SignInMethod, DEFAULT_APP_NAME, DEFAULT_SECRET_LIFETIME};
 pub use auth::{Browser, HttpBrowser, NoBrowser, Session, SystemBrowser};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
@@ -39,14 +42,15 @@ pub use engine::{
     RunStatus,
 };
 pub use error::{Code, Error, ErrorInfo, GraphErrorInfo, Result};
-pub use events::{
-    AppIds, AppSummary, Credentials, Event, EventSink, RoleCheck, RoleVerdict, SessionInfo, Step,
-    StepData, TenantInfo, WaitReason,
-};
+pub use events::{Event, EventSink, WaitReason};
 pub use gate::StepGate;
 pub use journal::{tenant_label, Journal, LastSignIn, RunState};
 pub use plan::{PlanStep, PLAN};
 pub use receipt::Receipt;
+pub use results::{
+    AppIds, AppSummary, Credentials, RoleCheck, RoleVerdict, SessionInfo, TenantInfo,
+};
 pub use retry::{RetryPolicy, RetryReason};
 pub use secret::Secret;
+pub use steps::{Step, StepData, StepOutcome};
 pub use vault::{KeyringVault, MemoryVault, SecretVault, SharedVault};

@@ -1,10 +1,145 @@
-//! What the core says of each step: its title and the words for its result. The receipt and
-//! the CLI's progress lines use these, and no front end keeps a second wording of its own
-//! (DESIGN.md, convention 14). Ids are included; never a secret (step data holds none).
+//! The engine's steps: what each is ([`Step`], mapped to the portal's 16), what a finished one
+//! hands back ([`StepData`]), and what the core says of it: its title and the words for its
+//! result, which the receipt and the CLI use and no front end words again (DESIGN.md,
+//! convention 14). Ids are included in the words; never a secret (step data holds none).
+//! Exported to TypeScript (ts-rs).
 
-use crate::activity::StepOutcome;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use ts_rs::TS;
+
 use crate::clock::{utc_text, UtcText};
-use crate::events::{Step, StepData};
+use crate::results::{AppIds, AppSummary, RoleCheck, SessionInfo, TenantInfo};
+
+/// A unit of the engine's work. Each maps to one or more steps of the vendor's 16-step procedure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "Step.ts")]
+pub enum Step {
+    SignIn,
+    ReadTenant,
+    FindExisting,
+    CreateApp,
+    ConfigurePermission,
+    CreateServicePrincipal,
+    GrantConsent,
+    ConfirmConsent,
+    CreateSecret,
+    StoreSecret,
+    Verify,
+    Cleanup,
+}
+
+/// How a step ended (or that it started), as the run's record keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "StepOutcome.ts")]
+pub enum StepOutcome {
+    Started,
+    Done,
+    /// Done by an earlier, interrupted run.
+    Skipped,
+    Failed,
+}
+
+impl Step {
+    pub const ALL: [Step; 12] = [
+        Step::SignIn,
+        Step::ReadTenant,
+        Step::FindExisting,
+        Step::CreateApp,
+        Step::ConfigurePermission,
+        Step::CreateServicePrincipal,
+        Step::GrantConsent,
+        Step::ConfirmConsent,
+        Step::CreateSecret,
+        Step::StoreSecret,
+        Step::Verify,
+        Step::Cleanup,
+    ];
+
+    /// The numbers of the portal steps (see [`crate::PLAN`]) this engine step replaces.
+    pub fn plan_numbers(self) -> &'static [u8] {
+        match self {
+            Step::SignIn | Step::ReadTenant => &[1],
+            Step::FindExisting => &[2],
+            Step::CreateApp => &[3, 4],
+            Step::ConfigurePermission => &[5, 6, 7, 8, 9, 10],
+            Step::CreateServicePrincipal | Step::GrantConsent => &[11],
+            Step::ConfirmConsent => &[12],
+            Step::CreateSecret => &[13, 14, 15],
+            Step::StoreSecret | Step::Verify => &[16],
+            Step::Cleanup => &[],
+        }
+    }
+}
+
+/// The result of a step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(export, export_to = "StepData.ts")]
+pub enum StepData {
+    SignedIn {
+        session: SessionInfo,
+    },
+    Tenant {
+        tenant: TenantInfo,
+        roles: RoleCheck,
+    },
+    Existing {
+        apps: Vec<AppSummary>,
+    },
+    App {
+        app: AppIds,
+        reused: bool,
+    },
+    Permission {
+        #[serde(rename = "resourceAppId")]
+        resource_app_id: String,
+        #[serde(rename = "appRoleId")]
+        app_role_id: String,
+        permission: String,
+    },
+    ServicePrincipal {
+        id: String,
+    },
+    Consent {
+        #[serde(rename = "assignmentId")]
+        assignment_id: String,
+    },
+    /// Consent left to a Global or Privileged Role Administrator.
+    ConsentHandedOff {
+        #[serde(rename = "adminConsentUrl")]
+        admin_consent_url: String,
+    },
+    ConsentConfirmed {
+        granted: bool,
+    },
+    Secret {
+        #[serde(rename = "keyId")]
+        key_id: String,
+        hint: String,
+        #[serde(rename = "endDateTime", with = "time::serde::rfc3339")]
+        #[ts(type = "string")]
+        end_date_time: OffsetDateTime,
+    },
+    SecretStored {
+        #[serde(rename = "keyId")]
+        key_id: String,
+    },
+    Verified {
+        roles: Vec<String>,
+        #[serde(with = "time::serde::rfc3339")]
+        #[ts(type = "string")]
+        deadline: OffsetDateTime,
+    },
+    CleanedUp {
+        deleted: bool,
+        purged: bool,
+        #[serde(rename = "keychainForgotten")]
+        keychain_forgotten: bool,
+    },
+}
 
 impl Step {
     /// The step's title, e.g. "Create the client secret".
@@ -97,20 +232,7 @@ impl StepData {
                 deleted,
                 purged,
                 keychain_forgotten,
-            } => {
-                let mut parts = vec![if *deleted {
-                    "Deleted the app registration (restorable from deleted items for 30 days)"
-                } else {
-                    "The app registration was already gone"
-                }];
-                if *purged {
-                    parts.push("purged it from deleted items");
-                }
-                if *keychain_forgotten {
-                    parts.push("removed the secret from this computer's keychain");
-                }
-                parts.join("; ")
-            }
+            } => cleanup_words(*deleted, *purged, *keychain_forgotten),
         }
     }
 }
@@ -127,5 +249,37 @@ impl StepOutcome {
             (_, Some(d)) => d.summary(),
             (_, None) => String::new(),
         }
+    }
+}
+
+/// What a cleanup did, in words.
+fn cleanup_words(deleted: bool, purged: bool, keychain_forgotten: bool) -> String {
+    let mut parts = vec![if deleted {
+        "Deleted the app registration (restorable from deleted items for 30 days)"
+    } else {
+        "The app registration was already gone"
+    }];
+    if purged {
+        parts.push("purged it from deleted items");
+    }
+    if keychain_forgotten {
+        parts.push("removed the secret from this computer's keychain");
+    }
+    parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_plan_step_is_covered_by_some_engine_step() {
+        let mut covered: Vec<u8> = Step::ALL
+            .iter()
+            .flat_map(|s| s.plan_numbers().iter().copied())
+            .collect();
+        covered.sort();
+        covered.dedup();
+        assert_eq!(covered, (1..=16).collect::<Vec<u8>>());
     }
 }

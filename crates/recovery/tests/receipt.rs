@@ -135,7 +135,10 @@ async fn a_run_gives_a_receipt_and_a_calendar_file_without_secrets() {
         assert!(html.contains(value), "{value} in the HTML");
         assert!(json.contains(value), "{value} in the JSON");
     }
-    assert!(html.contains(&recovery::receipt::when(creds.deadline)));
+    assert!(html.contains(&recovery::clock::utc_text(
+        creds.deadline,
+        recovery::clock::UtcText::Readable
+    )));
     secrets.assert_absent("receipt HTML", &html);
     secrets.assert_absent("receipt JSON", &json);
     let back: Receipt = serde_json::from_str(&json).unwrap();

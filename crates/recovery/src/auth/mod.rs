@@ -37,10 +37,12 @@ use oidc::{
 
 use crate::cloud::Endpoints;
 use crate::error::{Error, GraphErrorInfo, Result};
-use crate::events::{Event, EventSink, SessionInfo, Step, WaitReason};
+use crate::events::{Event, EventSink, WaitReason};
 use crate::http::{Failure, Http};
 use crate::ops::Op;
+use crate::results::SessionInfo;
 use crate::secret::Secret;
+use crate::steps::Step;
 use crate::vault::{self, SharedVault};
 
 /// Delegated permissions, each the least privileged for what the wizard does with it:

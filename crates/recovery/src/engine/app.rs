@@ -3,10 +3,12 @@
 use serde_json::json;
 
 use crate::error::{Error, Result};
+use crate::events::EventSink;
 use crate::events::Reported;
-use crate::events::{AppSummary, EventSink, Step, StepData};
 use crate::graph::{Application, Graph, GRAPH_APP_ID};
 use crate::journal::{AppRecord, Journal};
+use crate::results::AppSummary;
+use crate::steps::{Step, StepData};
 
 use super::*;
 

@@ -2,8 +2,9 @@
 
 use crate::auth::Session;
 use crate::error::{Error, Result};
+use crate::events::EventSink;
 use crate::events::Reported;
-use crate::events::{EventSink, Step, StepData};
+use crate::steps::{Step, StepData};
 use crate::vault;
 
 use super::*;

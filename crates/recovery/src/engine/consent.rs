@@ -3,9 +3,10 @@
 
 use crate::error::{Error, Result};
 use crate::events::Reported;
-use crate::events::{EventSink, Step, StepData, StepScope};
+use crate::events::{EventSink, StepScope};
 use crate::graph::Graph;
 use crate::journal::AppRecord;
+use crate::steps::{Step, StepData};
 
 use super::*;
 

@@ -14,7 +14,6 @@
 mod app;
 mod cleanup;
 mod consent;
-mod local;
 mod precheck;
 mod roles;
 mod secret;
@@ -31,14 +30,15 @@ use ts_rs::TS;
 use crate::auth::Session;
 use crate::cloud::Endpoints;
 use crate::error::{Error, Result};
-use crate::events::{
-    AppIds, AppSummary, Credentials, EventSink, RoleCheck, RoleVerdict, SessionInfo, Step,
-    StepData, TenantInfo,
-};
+use crate::events::EventSink;
 use crate::graph::{Graph, AUDIT_LOG_READ_ALL, GRAPH_APP_ID};
 use crate::http::Http;
 use crate::journal::{AppRecord, Journal, JournalStore, RunState};
-use crate::retry::AppOrigin;
+use crate::replication::AppOrigin;
+use crate::results::{
+    AppIds, AppSummary, Credentials, RoleCheck, RoleVerdict, SessionInfo, TenantInfo,
+};
+use crate::steps::{Step, StepData};
 use crate::vault::SharedVault;
 
 use app::summary;
@@ -240,9 +240,9 @@ pub struct CleanupReport {
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct StoredSecret {
+pub(crate) struct StoredSecret {
     key_id: String,
-    secret_text: String,
+    pub(crate) secret_text: String,
 }
 
 type JournalCell = Arc<tokio::sync::Mutex<Journal>>;
@@ -357,42 +357,13 @@ impl Engine {
         }
         // One run per tenant at a time, across the app and the CLI (held until this returns).
         let _lock = self.journals.lock(&tid)?;
-        let mut j = match self.journals.load(&tid)? {
-            Some(j) => j,
-            None => Journal::new(&tid, &self.cfg.app_name, self.http.clock.now()),
-        };
-        let route = match ConsentRoute::decide(pre, choice, j.app.is_some()) {
-            Some(route) => route,
-            None => {
-                let e = Error::StoppedBeforeCreating;
-                sink.step(Step::CreateApp).failed(&e);
-                return Err(e);
-            }
-        };
-        if self.cfg.requested_tenant.is_some() {
-            j.requested_tenant.clone_from(&self.cfg.requested_tenant);
-        }
-        if self.cfg.label.is_some() {
-            j.label.clone_from(&self.cfg.label);
-        }
-        j.graph_service_principal_id = Some(pre.graph_service_principal_id.clone());
-        j.app_role_id = Some(pre.app_role_id.clone());
-        self.save(&mut j)?;
+        let (mut j, route) = self.begin_run(&tid, pre, choice, sink)?;
         // One run: what it learns about replication serves its own later calls.
         let g = Graph {
             http: self.http.for_run(),
             ..self.graph(session)
         };
-
-        // Where the app comes from decides whether "not found" can be replication lag.
-        g.http.note_app(match (&j.app, &choice.app) {
-            (Some(a), _) if a.reused => AppOrigin::Existing,
-            // Made by the interrupted run this one resumes: Microsoft's creation time, which
-            // may differ from this computer's clock (allowed for in the window).
-            (Some(a), _) => AppOrigin::CreatedAt(a.created_date_time + APP_CLOCK_SKEW),
-            (None, AppChoice::CreateNew) => AppOrigin::CreatedAt(self.http.clock.now()),
-            (None, AppChoice::Reuse { .. }) => AppOrigin::Existing,
-        });
+        g.http.note_app(self.app_origin(&j, choice));
         let app = self
             .create_app(&g, &mut j, pre, &choice.app, route, sink)
             .await?;
@@ -446,6 +417,48 @@ impl Engine {
         })
     }
 
+    /// The tenant's journal (resumed, or a new run's), with the consent route and what the
+    /// precheck found recorded. The caller holds the tenant's lock.
+    fn begin_run(
+        &self,
+        tid: &str,
+        pre: &Precheck,
+        choice: &RunChoice,
+        sink: &EventSink,
+    ) -> Result<(Journal, ConsentRoute)> {
+        let mut j = match self.journals.load(tid)? {
+            Some(j) => j,
+            None => Journal::new(tid, &self.cfg.app_name, self.http.clock.now()),
+        };
+        let Some(route) = ConsentRoute::decide(pre, choice, j.app.is_some()) else {
+            let e = Error::StoppedBeforeCreating;
+            sink.step(Step::CreateApp).failed(&e);
+            return Err(e);
+        };
+        if self.cfg.requested_tenant.is_some() {
+            j.requested_tenant.clone_from(&self.cfg.requested_tenant);
+        }
+        if self.cfg.label.is_some() {
+            j.label.clone_from(&self.cfg.label);
+        }
+        j.graph_service_principal_id = Some(pre.graph_service_principal_id.clone());
+        j.app_role_id = Some(pre.app_role_id.clone());
+        self.save(&mut j)?;
+        Ok((j, route))
+    }
+
+    /// Where the run's app comes from, which decides whether "not found" can be replication lag.
+    fn app_origin(&self, j: &Journal, choice: &RunChoice) -> AppOrigin {
+        match (&j.app, &choice.app) {
+            (Some(a), _) if a.reused => AppOrigin::Existing,
+            // Made by the interrupted run this one resumes: Microsoft's creation time, which
+            // may differ from this computer's clock (allowed for in the window).
+            (Some(a), _) => AppOrigin::CreatedAt(a.created_date_time + APP_CLOCK_SKEW),
+            (None, AppChoice::CreateNew) => AppOrigin::CreatedAt(self.http.clock.now()),
+            (None, AppChoice::Reuse { .. }) => AppOrigin::Existing,
+        }
+    }
+
     pub(super) fn consent_url(&self, tenant_id: &str, app_id: &str) -> String {
         self.cfg
             .endpoints
@@ -453,7 +466,7 @@ impl Engine {
     }
 
     pub(super) fn save(&self, j: &mut Journal) -> Result<()> {
-        self.http.activity.drain_into(j);
+        j.take_activity(&self.http.activity);
         j.updated = self.http.clock.now();
         self.journals.save(j)
     }
@@ -465,7 +478,7 @@ impl Engine {
     ) -> Result<()> {
         let mut j = cell.lock().await;
         f(&mut j);
-        self.http.activity.drain_into(&mut j);
+        j.take_activity(&self.http.activity);
         j.updated = self.http.clock.now();
         self.journals.save(&j)
     }

@@ -3,9 +3,11 @@
 
 use crate::auth::Session;
 use crate::error::{Error, GraphErrorInfo, Result};
+use crate::events::EventSink;
 use crate::events::Reported;
-use crate::events::{AppSummary, EventSink, Step, StepData, TenantInfo};
 use crate::graph::{AUDIT_LOG_READ_ALL, AUDIT_LOG_READ_ALL_ROLE_ID};
+use crate::results::{AppSummary, TenantInfo};
+use crate::steps::{Step, StepData};
 
 use super::*;
 

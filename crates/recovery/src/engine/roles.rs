@@ -1,7 +1,7 @@
 //! The signed-in user's directory roles, turned into a verdict with a plain explanation.
 
 use crate::error::Result;
-use crate::events::{RoleCheck, RoleVerdict};
+use crate::results::{RoleCheck, RoleVerdict};
 
 /// Role template ids of the built-in roles
 /// (<https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference>).
@@ -37,7 +37,6 @@ pub fn role_check(
     roles: Result<Vec<crate::graph::DirectoryRole>>,
     eligible: &[String],
 ) -> RoleCheck {
-    use role_templates::*;
     let unreadable = |why: String| {
         RoleCheck {
         verdict: RoleVerdict::Unknown,
@@ -78,13 +77,26 @@ pub fn role_check(
             eligible.join(" and ")
         )
     };
+    let (verdict, explanation) = verdict(&has, &activate);
+    RoleCheck {
+        verdict,
+        roles: names,
+        eligible,
+        explanation,
+    }
+}
+
+/// What the account's active roles allow, and the sentence that says so (`activate`: how to
+/// turn on an eligible role, or nothing).
+fn verdict(has: &dyn Fn(&str) -> bool, activate: &str) -> (RoleVerdict, String) {
+    use role_templates::*;
     // The app roles that create the app and its service principal, by the name the user knows.
     let app_role = if has(CLOUD_APPLICATION_ADMINISTRATOR) && !has(APPLICATION_ADMINISTRATOR) {
         "Cloud Application Administrator"
     } else {
         "Application Administrator"
     };
-    let (verdict, explanation) = if has(GLOBAL_ADMINISTRATOR) {
+    if has(GLOBAL_ADMINISTRATOR) {
         (
             RoleVerdict::CanDoEverything,
             "Your account (Global Administrator) can do every step, including granting admin consent.".to_string(),
@@ -113,12 +125,6 @@ pub fn role_check(
             RoleVerdict::NoAdminRole,
             format!("Your account has no active admin role in this tenant. Granting admin consent (steps 11–12) needs a Global Administrator or a Privileged Role Administrator: sign in as one of them, or go on and send them the admin-consent link.{activate}"),
         )
-    };
-    RoleCheck {
-        verdict,
-        roles: names,
-        eligible,
-        explanation,
     }
 }
 

@@ -5,10 +5,11 @@ use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
 use crate::events::Reported;
-use crate::events::{EventSink, Step, StepData, StepScope};
+use crate::events::{EventSink, StepScope};
 use crate::graph::{Graph, NewPassword};
 use crate::journal::{AppRecord, PasswordRecord};
 use crate::secret::Secret;
+use crate::steps::{Step, StepData};
 use crate::vault;
 
 use super::*;

@@ -1,14 +1,15 @@
 //! The proof: a client-credentials token for the new app whose `roles` hold AuditLog.Read.All.
 
 use crate::error::{Error, GraphErrorInfo, Result};
+use crate::events::EventSink;
 use crate::events::Reported;
-use crate::events::{EventSink, Step, StepData};
 use crate::graph::AUDIT_LOG_READ_ALL;
 use crate::http::Failure;
 use crate::journal::AppRecord;
 use crate::ops::Op;
 use crate::retry::RetryReason;
 use crate::secret::Secret;
+use crate::steps::{Step, StepData};
 
 use crate::auth::client_credentials::{app_token_roles, YOUNG_SECRET};
 

@@ -57,7 +57,7 @@ impl Graph {
         struct Instance {
             role_definition_id: Option<String>,
         }
-        let scope = crate::events::EventSink::none().step(crate::events::Step::ReadTenant);
+        let scope = crate::events::EventSink::none().step(crate::steps::Step::ReadTenant);
         let got = self
             .list::<Instance>(
                 Op::GetMyRoles,

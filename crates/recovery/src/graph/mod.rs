@@ -1,6 +1,8 @@
 //! Typed Microsoft Graph v1.0 calls, each one wrapped in the bounded retry loop.
 //!
-//! Shapes follow Microsoft's documented request/response examples (reference/graph-docs).
+//! Shapes follow the request and response examples of Microsoft's Graph v1.0 API pages
+//! (<https://learn.microsoft.com/graph/api/overview>), each cited at its call; tenant-sim keeps
+//! the schema extract it checks against in `crates/tenant-sim/tests/data/`.
 
 mod applications;
 mod directory;
