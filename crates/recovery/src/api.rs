@@ -259,12 +259,12 @@ impl Recovery {
         let tid = session.tenant_id();
         let at = self.http.clock.now();
         // An earlier precheck that led to no run left its entries: they are stale.
-        self.http.activity.take(&tid);
+        self.engine.activity.take(&tid);
         let pre = self
             .engine
             .precheck(session, &self.recording(sink, &tid))
             .await?;
-        self.http
+        self.engine
             .activity
             .record_first(&tid, self.signed_in(at, &pre.session, Some(&pre.tenant)));
         Ok(pre)
@@ -297,7 +297,7 @@ impl Recovery {
         let tid = session.tenant_id();
         let now = self.http.clock.now();
         let before = self.engine.journals().load(&tid).ok().flatten();
-        self.http.activity.take(&tid);
+        self.engine.activity.take(&tid);
         let tenant = before
             .as_ref()
             .and_then(Journal::last_sign_in)
@@ -306,7 +306,7 @@ impl Recovery {
                 display_name: s.tenant_name.unwrap_or_default(),
                 default_domain: s.default_domain,
             });
-        self.http
+        self.engine
             .activity
             .record(&tid, self.signed_in(now, &session.info(), tenant.as_ref()));
         let result = self
@@ -355,7 +355,7 @@ impl Recovery {
 
     /// `sink`, with every step event also recorded for the receipt.
     fn recording(&self, sink: &EventSink, tenant_id: &str) -> EventSink {
-        let log = self.http.activity.clone();
+        let log = self.engine.activity.clone();
         let clock = self.http.clock.clone();
         let tenant_id = tenant_id.to_string();
         sink.tee(move |e| {
@@ -394,17 +394,17 @@ impl Recovery {
         let store = self.engine.journals();
         let kept = store.lock(tenant_id).and_then(|_lock| {
             if let Some(mut j) = store.load(tenant_id)? {
-                j.take_activity(&self.http.activity);
+                j.take_activity(&self.engine.activity);
                 store.save(&j)
             } else if let Some(mut j) = closed {
-                j.take_activity(&self.http.activity);
+                j.take_activity(&self.engine.activity);
                 j.updated = self.http.clock.now();
                 store.save_closed(&j)
             } else {
                 Ok(())
             }
         });
-        self.http.activity.take(tenant_id);
+        self.engine.activity.take(tenant_id);
         if let Err(e) = kept {
             tracing::warn!(error = %e, "could not record the run's activity for its receipt");
         }

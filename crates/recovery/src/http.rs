@@ -11,7 +11,6 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::activity::ActivityLog;
 use crate::clock::SharedClock;
 use crate::error::{Error, GraphErrorInfo, Result};
 use crate::events::StepScope;
@@ -96,8 +95,6 @@ pub struct Http {
     pub policy: RetryPolicy,
     jitter: Arc<Jitter>,
     requests: Arc<AtomicU64>,
-    /// What the runs through this client did, for the receipt (see [`crate::activity`]).
-    pub activity: ActivityLog,
     /// How long this run's writes took to become visible (see [`Replication`]).
     replication: Arc<Replication>,
 }
@@ -119,7 +116,6 @@ impl Http {
             policy,
             jitter,
             requests: Arc::new(AtomicU64::new(0)),
-            activity: ActivityLog::default(),
             replication: Arc::default(),
         })
     }

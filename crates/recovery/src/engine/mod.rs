@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use ts_rs::TS;
 
+use crate::activity::ActivityLog;
 use crate::auth::Session;
 use crate::cloud::Endpoints;
 use crate::error::{Error, Result};
@@ -254,6 +255,9 @@ pub struct Engine {
     http: Http,
     vault: SharedVault,
     journals: JournalStore,
+    /// What the runs did, for the receipt, until their journal takes it in (see
+    /// [`crate::activity`]): the run's record, kept beside the run rather than on its HTTP client.
+    pub(crate) activity: ActivityLog,
     crash: Option<CrashHook>,
 }
 
@@ -273,6 +277,7 @@ impl Engine {
             http,
             vault,
             journals,
+            activity: ActivityLog::default(),
             crash: None,
         }
     }
@@ -300,6 +305,7 @@ impl Engine {
             self.cfg.endpoints.clone(),
             session.clone(),
         )
+        .recording_to(&self.activity)
     }
 
     /// Steps 3–16 and the verification. Resumes an earlier run of this tenant from its journal.
@@ -466,7 +472,7 @@ impl Engine {
     }
 
     pub(super) fn save(&self, j: &mut Journal) -> Result<()> {
-        j.take_activity(&self.http.activity);
+        j.take_activity(&self.activity);
         j.updated = self.http.clock.now();
         self.journals.save(j)
     }
@@ -478,7 +484,7 @@ impl Engine {
     ) -> Result<()> {
         let mut j = cell.lock().await;
         f(&mut j);
-        j.take_activity(&self.http.activity);
+        j.take_activity(&self.activity);
         j.updated = self.http.clock.now();
         self.journals.save(&j)
     }

@@ -12,7 +12,7 @@ mod service_principals;
 
 use serde_json::Value;
 
-use crate::activity::Activity;
+use crate::activity::{Activity, ActivityLog};
 use crate::auth::Session;
 use crate::cloud::Endpoints;
 use crate::error::{GraphErrorInfo, Result};
@@ -40,6 +40,8 @@ pub struct Graph {
     pub http: Http,
     pub endpoints: Endpoints,
     pub session: Session,
+    /// Where its writes are recorded for the receipt (the run's [`ActivityLog`]).
+    pub(crate) activity: ActivityLog,
 }
 
 impl Graph {
@@ -56,6 +58,15 @@ impl Graph {
             http,
             endpoints,
             session,
+            activity: ActivityLog::default(),
+        }
+    }
+
+    /// The same client, recording its writes into `log` (a run's).
+    pub fn recording_to(self, log: &ActivityLog) -> Self {
+        Self {
+            activity: log.clone(),
+            ..self
         }
     }
 
@@ -189,7 +200,7 @@ impl Graph {
             Err(Failure::Http { error, .. }) => (error.status, error.request_id.clone()),
             Err(_) => return,
         };
-        self.http.activity.record(
+        self.activity.record(
             &self.session.tenant_id(),
             Activity::Write {
                 at: self.http.clock.now(),
