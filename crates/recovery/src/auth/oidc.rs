@@ -186,6 +186,21 @@ impl<'c> AsyncHttpClient<'c> for OidcHttp<'_> {
     }
 }
 
+/// A throttled (429) or server-side (5xx) answer is retried with its `Retry-After`; any other
+/// is `otherwise`.
+fn retried_if_busy(
+    status: u16,
+    retry_after: Option<Duration>,
+    error: GraphErrorInfo,
+    otherwise: impl FnOnce(GraphErrorInfo) -> Failure,
+) -> Failure {
+    if status == 429 || status >= 500 {
+        Failure::Http { error, retry_after }
+    } else {
+        otherwise(error)
+    }
+}
+
 /// A failed token request as the retry loop sees it: 429 and 5xx are worth another attempt
 /// (with `Retry-After`), other error answers are Entra's final word.
 pub fn token_failure(e: RequestTokenError<Transport, TokenError>, via: &OidcHttp<'_>) -> Failure {
@@ -199,14 +214,9 @@ pub fn token_failure(e: RequestTokenError<Transport, TokenError>, via: &OidcHttp
                 message: r.error_description().cloned().unwrap_or_default(),
                 request_id: meta.request_id,
             };
-            if meta.status == 429 || meta.status >= 500 {
-                Failure::Http {
-                    error,
-                    retry_after: meta.retry_after,
-                }
-            } else {
-                Failure::Final(Error::SignInFailed(error))
-            }
+            retried_if_busy(meta.status, meta.retry_after, error, |e| {
+                Failure::Final(Error::SignInFailed(e))
+            })
         }
         RequestTokenError::Parse(err, _body) => {
             let error = GraphErrorInfo {
@@ -215,14 +225,7 @@ pub fn token_failure(e: RequestTokenError<Transport, TokenError>, via: &OidcHttp
                 message: format!("the sign-in answer is not the expected JSON ({err})"),
                 request_id: meta.request_id,
             };
-            if meta.status == 429 || meta.status >= 500 {
-                Failure::Http {
-                    error,
-                    retry_after: meta.retry_after,
-                }
-            } else {
-                Failure::Malformed(error)
-            }
+            retried_if_busy(meta.status, meta.retry_after, error, Failure::Malformed)
         }
         RequestTokenError::Other(m) => {
             let error = GraphErrorInfo {
