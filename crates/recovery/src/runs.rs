@@ -22,8 +22,16 @@ impl Recovery {
     /// `status`.
     pub async fn runs(&self) -> Result<Vec<RunStatus>> {
         let mut out = self.status().await?;
+        // A cleanup writes a run's closed record before it removes the open journal (so the run
+        // never goes missing from this list); a listing in that moment sees it once, still open.
+        let open: std::collections::HashSet<(String, String)> = out
+            .iter()
+            .map(|s| (s.journal.tenant_id.clone(), s.journal.run_id.clone()))
+            .collect();
         for j in self.engine.journals().all_closed()? {
-            out.push(self.run_status(j, true).await?);
+            if !open.contains(&(j.tenant_id.clone(), j.run_id.clone())) {
+                out.push(self.run_status(j, true).await?);
+            }
         }
         out.sort_by_key(|s| std::cmp::Reverse(s.started));
         Ok(out)

@@ -53,6 +53,12 @@ impl Engine {
             keychain_forgotten = vault::blocking(&self.vault, move |v| v.delete(&acc))
                 .await
                 .reported(&s)?;
+            // The closed record first, then the open journal goes: a listing in between (the
+            // Runs page, `status`) sees the run as cleaned up, never not at all. The caller adds
+            // the cleanup's activity to this record afterwards.
+            if let Some(j) = &j {
+                self.journals.save_closed(j)?;
+            }
             self.journals.remove(&tid)?;
         }
         s.done(StepData::CleanedUp {
