@@ -27,6 +27,9 @@ fn files(dir: &std::path::Path, prefix: &str) -> Vec<String> {
     out
 }
 
+/// The open journals and the closed records, by file name.
+type OnDisk = (Vec<String>, Vec<String>);
+
 #[tokio::test]
 async fn the_closed_record_is_written_before_the_open_journal_goes() {
     let sim = sim_as(GA, quick_scenario()).await;
@@ -41,7 +44,7 @@ async fn the_closed_record_is_written_before_the_open_journal_goes() {
     assert_eq!(files(dir.path(), "run-").len(), 1);
 
     // What a Runs page listing would find on disk the moment the cleanup step is done.
-    let seen: Arc<Mutex<Option<(Vec<String>, Vec<String>)>>> = Arc::default();
+    let seen: Arc<Mutex<Option<OnDisk>>> = Arc::default();
     let (watch, root) = (seen.clone(), dir.path().to_path_buf());
     let sink = EventSink::new(move |e| {
         if let Event::Done {
