@@ -1,88 +1,16 @@
 // The built UI in headless Chromium, its IPC answered by the scripted fake (tests/ipc-mock.ts):
 // a screenshot of every page in automatic, step-by-step and presenter mode, and an axe-core scan
 // of each page with no violations. Screenshots go to ../artifacts/ui/.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import { mkdirSync, readFileSync, existsSync } from "node:fs";
-import { extname, join, dirname } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { useHarness, newPage, open, capture, mock, shots, origin } from "./harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-// UI_DIST and MOCK_DIST: a build of one's own, when others share the checkout's dist/.
-const dist = process.env.UI_DIST ?? join(here, "..", "dist");
-const mock = process.env.MOCK_DIST ? join(process.env.MOCK_DIST, "ipc-mock.js") : join(here, "..", "dist-mock", "ipc-mock.js");
-const axe = join(here, "..", "node_modules", "axe-core", "axe.min.js");
-const shots = process.env.SCREENSHOT_DIR ?? join(here, "..", "..", "artifacts", "ui");
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml" };
 
-let server;
-let origin;
-let browser;
-
-before(async () => {
-  assert.ok(existsSync(join(dist, "index.html")), "build the UI first (npm run build)");
-  assert.ok(existsSync(mock), "build the IPC mock first (vite build -c vite.mock.config.ts)");
-  server = createServer((req, res) => {
-    const path = join(dist, req.url === "/" ? "index.html" : decodeURIComponent(req.url.split("?")[0]));
-    if (!path.startsWith(dist) || !existsSync(path)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" });
-    res.end(readFileSync(path));
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  mkdirSync(shots, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-/**
- * The moment every page test's pages live in, on any day the tests run: five minutes after the
- * fake's app was created (09:00 UTC on 28 November 2026), so its deadline is 71 h 55 min away and a
- * screenshot shows the same state tomorrow. The clock runs on from there (countdowns still tick).
- * The time zone is New York's, so the pages' "EST (UTC)" times are the same on every machine.
- */
-const FROZEN_NOW = "2026-11-28T09:05:00Z";
-
-async function newPage({ colorScheme = "light" } = {}) {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 800 }, colorScheme, timezoneId: "America/New_York", locale: "en-US" });
-  await page.clock.install({ time: new Date(FROZEN_NOW) });
-  return page;
-}
-
-async function open({ fakeOptions = {}, colorScheme = "light" } = {}) {
-  const page = await newPage({ colorScheme });
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.addInitScript((o) => (window.__FAKE_OPTIONS__ = o), fakeOptions);
-  await page.addInitScript({ path: mock });
-  await page.goto(origin);
-  await page.getByRole("heading", { name: "Create the PMPC Recovery app registration" }).waitFor();
-  return { page, errors };
-}
-
-/** Screenshot plus an accessibility scan with no violations allowed. */
-async function capture(page, name) {
-  await page.screenshot({ path: join(shots, `${name}.png`) });
-  await page.addScriptTag({ path: axe });
-  const result = await page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(document, { resultTypes: ["violations"] });
-    return r.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-  });
-  assert.deepEqual(result, [], `accessibility violations on ${name}`);
-}
+useHarness();
 
 async function pageTitles(page) {
   return page.getByTestId("step-title").allTextContents();

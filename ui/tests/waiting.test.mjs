@@ -2,73 +2,17 @@
 // lasts, with what it waits for, for how long, and "Stop and continue later"; the page after
 // stopping; the run continued from there. Screenshots go to ../artifacts/ui/ (waiting-*.png), each
 // page scanned with axe-core.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import { mkdirSync, readFileSync, existsSync } from "node:fs";
-import { extname, join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { useHarness, open as openApp, capture as scan, shots } from "./harness.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const dist = join(here, "..", "dist");
-const mock = join(here, "..", "dist-mock", "ipc-mock.js");
-const axe = join(here, "..", "node_modules", "axe-core", "axe.min.js");
-const shots = process.env.SCREENSHOT_DIR ?? join(here, "..", "..", "artifacts", "ui");
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml" };
+useHarness();
 
-let server;
-let origin;
-let browser;
-
-before(async () => {
-  assert.ok(existsSync(join(dist, "index.html")), "build the UI first (npm run build)");
-  assert.ok(existsSync(mock), "build the IPC mock first (vite build -c vite.mock.config.ts)");
-  server = createServer((req, res) => {
-    const path = join(dist, req.url === "/" ? "index.html" : decodeURIComponent(req.url.split("?")[0]));
-    if (!path.startsWith(dist) || !existsSync(path)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" });
-    res.end(readFileSync(path));
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  mkdirSync(shots, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-async function open(fakeOptions = {}) {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.addInitScript((o) => (window.__FAKE_OPTIONS__ = o), fakeOptions);
-  await page.addInitScript({ path: mock });
-  await page.goto(origin);
-  await page.getByRole("heading", { name: "Create the PMPC Recovery app registration" }).waitFor();
-  return { page, errors };
-}
-
-/** Screenshot plus an accessibility scan with no violations allowed. */
-async function capture(page, name) {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-  await page.addScriptTag({ path: axe });
-  const result = await page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(document, { resultTypes: ["violations"] });
-    return r.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-  });
-  assert.deepEqual(result, [], `accessibility violations on ${name}`);
-}
+/** Welcome with the fake's options; a taller window, so a whole wait panel shows. */
+const open = (fakeOptions = {}) => openApp({ fakeOptions, height: 900 });
+/** Whole-page screenshots: the panels below the fold are what these tests are about. */
+const capture = (page, name) => scan(page, name, { fullPage: true });
 
 test("a long wait says what it waits for and for how long, and stops to continue later", async () => {
   const { page, errors } = await open({ slowSecret: true });
