@@ -85,6 +85,28 @@ fn scenario(s: Scenario) -> Scenario {
     }
 }
 
+/// A run on the shipped timings against a Global Administrator's tenant-sim with this scenario,
+/// its minutes passing on the fast-forwarded clock: the simulator (its request log), the run's
+/// events and how it ended.
+async fn run_on_fast_forward(
+    s: Scenario,
+) -> (
+    tenant_sim::RunningSim,
+    Recorder,
+    recovery::Result<recovery::Credentials>,
+) {
+    let sim = sim_as(GA, s).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = FastForward::new(&sim, OffsetDateTime::now_utc());
+    let r = real_timings(&sim, dir.path(), &clock);
+    let rec = Recorder::default();
+    let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
+    let result = r
+        .run(&session, &pre, &RunChoice::default(), &rec.sink())
+        .await;
+    (sim, rec, result)
+}
+
 /// The engine's retries of one step: (reason, delay, waited so far, error message).
 fn retries(rec: &Recorder, of: Step) -> Vec<(recovery::RetryReason, f64, f64, String)> {
     rec.events()
@@ -108,24 +130,13 @@ fn retries(rec: &Recorder, of: Step) -> Vec<(recovery::RetryReason, f64, f64, St
 /// is young, at the token endpoint's pace (a request a second or slower), never Graph's.
 #[tokio::test]
 async fn a_young_secret_called_expired_is_waited_out_at_the_token_pace() {
-    let sim = sim_as(
-        GA,
-        scenario(Scenario {
-            secret_ready_delay: Duration::from_secs(90),
-            new_secret_reported_expired: true,
-            ..Scenario::default()
-        }),
-    )
+    let (sim, rec, result) = run_on_fast_forward(scenario(Scenario {
+        secret_ready_delay: Duration::from_secs(90),
+        new_secret_reported_expired: true,
+        ..Scenario::default()
+    }))
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let clock = FastForward::new(&sim, OffsetDateTime::now_utc());
-    let r = real_timings(&sim, dir.path(), &clock);
-    let rec = Recorder::default();
-    let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
-    let creds = r
-        .run(&session, &pre, &RunChoice::default(), &rec.sink())
-        .await
-        .unwrap();
+    let creds = result.unwrap();
     assert!(creds.verified);
     let waits = retries(&rec, Step::Verify);
     assert!(
@@ -157,23 +168,12 @@ async fn a_young_secret_called_expired_is_waited_out_at_the_token_pace() {
 /// it was 3), and each retry says how long the wait has lasted so far.
 #[tokio::test]
 async fn a_secret_that_takes_eight_minutes_still_verifies() {
-    let sim = sim_as(
-        GA,
-        scenario(Scenario {
-            secret_ready_delay: Duration::from_secs(8 * 60),
-            ..Scenario::default()
-        }),
-    )
+    let (sim, rec, result) = run_on_fast_forward(scenario(Scenario {
+        secret_ready_delay: Duration::from_secs(8 * 60),
+        ..Scenario::default()
+    }))
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let clock = FastForward::new(&sim, OffsetDateTime::now_utc());
-    let r = real_timings(&sim, dir.path(), &clock);
-    let rec = Recorder::default();
-    let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
-    let creds = r
-        .run(&session, &pre, &RunChoice::default(), &rec.sink())
-        .await
-        .unwrap();
+    let creds = result.unwrap();
     assert!(creds.verified);
     let waits = retries(&rec, Step::Verify);
     let longest = waits.iter().map(|w| w.2).fold(0.0, f64::max);
@@ -186,23 +186,12 @@ async fn a_secret_that_takes_eight_minutes_still_verifies() {
 /// A secret that never works fails verification after 10 minutes, not 3, with what to do.
 #[tokio::test]
 async fn verification_gives_up_after_ten_minutes() {
-    let sim = sim_as(
-        GA,
-        scenario(Scenario {
-            secret_ready_delay: Duration::from_secs(3 * 3600),
-            ..Scenario::default()
-        }),
-    )
+    let (sim, rec, result) = run_on_fast_forward(scenario(Scenario {
+        secret_ready_delay: Duration::from_secs(3 * 3600),
+        ..Scenario::default()
+    }))
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let clock = FastForward::new(&sim, OffsetDateTime::now_utc());
-    let r = real_timings(&sim, dir.path(), &clock);
-    let rec = Recorder::default();
-    let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
-    let err = r
-        .run(&session, &pre, &RunChoice::default(), &rec.sink())
-        .await
-        .unwrap_err();
+    let err = result.unwrap_err();
     assert_eq!(err.code(), Code::VerificationFailed, "{err}");
     let waited = retries(&rec, Step::Verify)
         .iter()
@@ -222,23 +211,12 @@ async fn verification_gives_up_after_ten_minutes() {
 /// was 3).
 #[tokio::test]
 async fn a_directory_that_takes_four_minutes_is_waited_for() {
-    let sim = sim_as(
-        GA,
-        Scenario {
-            replication_delay: Duration::from_secs(4 * 60),
-            ..Scenario::default()
-        },
-    )
+    let (sim, rec, result) = run_on_fast_forward(Scenario {
+        replication_delay: Duration::from_secs(4 * 60),
+        ..Scenario::default()
+    })
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let clock = FastForward::new(&sim, OffsetDateTime::now_utc());
-    let r = real_timings(&sim, dir.path(), &clock);
-    let rec = Recorder::default();
-    let (session, pre) = sign_in_and_precheck(&r, &rec.sink()).await;
-    let creds = r
-        .run(&session, &pre, &RunChoice::default(), &rec.sink())
-        .await
-        .unwrap();
+    let creds = result.unwrap();
     assert!(creds.verified);
     // The service principal waited for the app past the old 3 minutes; the grant, which
     // waits for the service principal, went when the run had learned it would be visible.
