@@ -3,7 +3,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/sv
 import App from "./App.svelte";
 import { APP_ID, OBJECT_ID, PLAN, SECRET, TENANT_ID, fakeBackend, journal, runStatus } from "./lib/backend/fake";
 import type { ErrorInfo } from "./lib/bindings/ErrorInfo";
-import { clientIdError, tenantError, tenantFromInput } from "./lib/input";
+import { clientIdError, tenantError, tenantFromInput } from "./lib/options-check";
 
 const title = (n: number) => PLAN.steps[n - 1].title;
 

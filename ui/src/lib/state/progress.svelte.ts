@@ -61,6 +61,23 @@ export class Progress {
     return this.pages[step] ?? [];
   }
 
+  /** The first page an engine step fills (the first step's, should it fill none). */
+  firstPageOf(step: Step): number {
+    return this.pagesOf(step)[0] ?? this.steps[0]?.number;
+  }
+
+  /** "step 3" or "steps 5 to 10": the pages an engine step fills, as a sentence names them. */
+  where(step: Step): string {
+    const pages = this.pagesOf(step);
+    if (pages.length === 0) return "";
+    return pages.length === 1 ? `step ${pages[0]}` : `steps ${pages[0]} to ${pages.at(-1)}`;
+  }
+
+  /** A page's title ("step 7" for a page the plan does not have). */
+  titleOf(page: number): string {
+    return this.steps.find((s) => s.number === page)?.title ?? `step ${page}`;
+  }
+
   /** The engine steps that fill a page, in the engine's order. */
   stepsOn(page: number): Step[] {
     return (Object.keys(this.pages) as Step[]).filter((s) => this.pagesOf(s).includes(page));

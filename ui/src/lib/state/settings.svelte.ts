@@ -1,7 +1,7 @@
 // What the user chose before starting: practice or real, cloud, tenant, sign-in app, how to go
 // through the steps, presenter mode. Set on Welcome; read by the run and the pages.
 import type { Cloud } from "../bindings/Cloud";
-import { clientIdError, tenantError, tenantFromInput } from "../input";
+import { clientIdError, tenantError, tenantFromInput } from "../options-check";
 import { CLOUDS } from "../text";
 
 export type Mode = "automatic" | "stepByStep";

@@ -1,5 +1,6 @@
 // The last error and a redacted trail of what happened, for the error panel and "Copy diagnostics".
 import type { ErrorInfo } from "../bindings/ErrorInfo";
+import type { Event } from "../bindings/Event";
 import type { Step } from "../bindings/Step";
 
 export interface Failure {
@@ -15,6 +16,11 @@ export class Trouble {
 
   note(line: string): void {
     this.trail.push(`${new Date().toISOString()} ${line}`);
+  }
+
+  /** A request the engine tries again: its status, code and request ID. */
+  noteRetry(e: Extract<Event, { type: "retrying" }>): void {
+    this.note(`  attempt ${e.attempt}: ${e.error.status} ${e.error.code} request-id=${e.error.requestId ?? "-"}`);
   }
 
   record(info: ErrorInfo, step: Step | null): void {
