@@ -1,7 +1,7 @@
 //! This crate keeps the house rules of issue 21 (the checker: `structure_check.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../recovery/tests/support/structure_check.rs"]
+#[path = "../../../tests/support/structure_check.rs"]
 mod structure_check;
 
 #[test]
