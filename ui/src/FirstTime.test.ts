@@ -113,15 +113,15 @@ describe("a screen reader", () => {
       heard.push(text);
       say(text);
     };
-    await wizard.load();
-    await wizard.start(true);
+    await wizard.flow.load();
+    await wizard.flow.start(true);
     expect(heard).toEqual([
       "Practice run started: signing in to the practice tenant.",
       "Step 1, Sign in: in progress.",
       "Step 1 done.",
       "Signed in. Your answer is needed on step 1: Is this the tenant of your PMPC company?",
     ]);
-    await wizard.confirmTenant(true);
+    await wizard.flow.confirmTenant(true);
     expect(heard).toContain("Steps 3 to 4, Name and register: in progress.");
     expect(heard).toContain("Steps 3 to 4 done.");
     expect(heard).toContain("Step 11: waiting. Waiting for Microsoft to finish creating the app; the wizard tries again by itself.");

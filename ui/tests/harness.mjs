@@ -88,3 +88,36 @@ export async function capture(page, name, { fullPage = false } = {}) {
   });
   assert.deepEqual(result, [], `accessibility violations on ${name}`);
 }
+
+/**
+ * Chromium's own accessibility tree (CDP Accessibility.getFullAXTree), in document order, reduced
+ * to what a screen-reader user navigates by: landmarks, headings, buttons and links with their
+ * names, and live regions (role and politeness).
+ */
+export async function accessibilityTree(page) {
+  const cdp = await page.context().newCDPSession(page);
+  const { nodes } = await cdp.send("Accessibility.getFullAXTree");
+  await cdp.detach();
+  const byId = new Map(nodes.map((n) => [n.nodeId, n]));
+  const prop = (n, name) => n.properties?.find((p) => p.name === name)?.value?.value;
+  const lines = [];
+  const visit = (n) => {
+    const role = n.role?.value;
+    const name = n.name?.value ?? "";
+    if (!n.ignored) {
+      if (["banner", "navigation", "main", "complementary"].includes(role)) lines.push(name ? `${role} "${name}"` : role);
+      else if (role === "heading") lines.push(`heading ${prop(n, "level")} "${name}"`);
+      else if (role === "button" || role === "link") {
+        const expanded = prop(n, "expanded");
+        lines.push(`${role} "${name}"${prop(n, "disabled") ? " disabled" : ""}${expanded === undefined ? "" : ` expanded=${expanded}`}`);
+      }
+      else if (["status", "alert", "timer"].includes(role)) lines.push(`${role} live=${prop(n, "live") ?? "off"}`);
+    }
+    for (const id of n.childIds ?? []) {
+      const child = byId.get(id);
+      if (child) visit(child);
+    }
+  };
+  visit(nodes[0]);
+  return lines;
+}

@@ -1,9 +1,9 @@
-// The wizard's parts, shared with every page through Svelte context: App provides them once,
-// a component asks for the part it reads (`useProgress()`) or for the actions (`useWizard()`).
+// The wizard's parts and actions, shared with every page through Svelte context: App provides them
+// once, a component asks for the part it reads (`useProgress()`) and the actions it needs
+// (`useFlow()`, `useValues()`, `useRunsPage()`, `useSupport()`). No component gets the backend.
 import { getContext, setContext } from "svelte";
 import type { Wizard } from "./wizard.svelte";
 
-const WIZARD = Symbol("wizard");
 const SETTINGS = Symbol("settings");
 const PROGRESS = Symbol("progress");
 const OUTCOME = Symbol("outcome");
@@ -11,9 +11,12 @@ const SIGN_IN = Symbol("signIn");
 const TROUBLE = Symbol("trouble");
 const CLOCK = Symbol("clock");
 const RUNS = Symbol("runs");
+const FLOW = Symbol("flow");
+const VALUES = Symbol("values");
+const RUNS_PAGE = Symbol("runsPage");
+const SUPPORT = Symbol("support");
 
 export function provideWizard(wizard: Wizard): void {
-  setContext(WIZARD, wizard);
   setContext(SETTINGS, wizard.settings);
   setContext(PROGRESS, wizard.progress);
   setContext(OUTCOME, wizard.outcome);
@@ -21,9 +24,12 @@ export function provideWizard(wizard: Wizard): void {
   setContext(TROUBLE, wizard.trouble);
   setContext(CLOCK, wizard.clock);
   setContext(RUNS, wizard.runs);
+  setContext(FLOW, wizard.flow);
+  setContext(VALUES, wizard.values);
+  setContext(RUNS_PAGE, wizard.runsPage);
+  setContext(SUPPORT, wizard.support);
 }
 
-export const useWizard = () => getContext<Wizard>(WIZARD);
 export const useSettings = () => getContext<Wizard["settings"]>(SETTINGS);
 export const useProgress = () => getContext<Wizard["progress"]>(PROGRESS);
 export const useOutcome = () => getContext<Wizard["outcome"]>(OUTCOME);
@@ -31,3 +37,7 @@ export const useSignIn = () => getContext<Wizard["signIn"]>(SIGN_IN);
 export const useTrouble = () => getContext<Wizard["trouble"]>(TROUBLE);
 export const useClock = () => getContext<Wizard["clock"]>(CLOCK);
 export const useRuns = () => getContext<Wizard["runs"]>(RUNS);
+export const useFlow = () => getContext<Wizard["flow"]>(FLOW);
+export const useValues = () => getContext<Wizard["values"]>(VALUES);
+export const useRunsPage = () => getContext<Wizard["runsPage"]>(RUNS_PAGE);
+export const useSupport = () => getContext<Wizard["support"]>(SUPPORT);

@@ -1,5 +1,4 @@
 // What the user types on Welcome (Options), checked the way the engine's `Config::validate` does.
-import type { ErrorInfo } from "./bindings/ErrorInfo";
 
 /** The GUID form the portal shows an Application (client) ID in. */
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -36,15 +35,4 @@ export function clientIdError(value: string): string | null {
   const v = value.trim();
   if (v === "" || GUID.test(v)) return null;
   return "A client ID looks like 1a2b3c4d-0000-1111-2222-333344445555. Copy the Application (client) ID from your app's Overview page in the Microsoft Entra admin center.";
-}
-
-/** Reads an `ErrorInfo` out of whatever a backend call rejected with. */
-export function toErrorInfo(err: unknown): ErrorInfo {
-  if (err && typeof err === "object" && "code" in err && "remedy" in err) return err as ErrorInfo;
-  return {
-    code: "internal",
-    message: err instanceof Error ? err.message : String(err),
-    remedy: "Something unexpected went wrong. Try again, and contact support if it persists.",
-    requestId: null,
-  };
 }

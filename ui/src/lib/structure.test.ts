@@ -1,5 +1,6 @@
-// The UI's structure: pages chosen from a map, navigation without page numbers written out, and
-// the backend facade as the only door to Tauri.
+// The UI's structure: pages chosen from a map, navigation without page numbers written out, the
+// backend facade as the only door to Tauri, and the wizard's actions as the only door to the
+// backend. (Sizes and import loops: sizes.test.ts.)
 import { describe, expect, it } from "vitest";
 import { PLAN } from "./backend/fake";
 import { FINISH, Progress, WELCOME } from "./state/progress.svelte";
@@ -49,19 +50,43 @@ describe("pages", () => {
   });
 });
 
+// Every source file under src/, as text (Vite reads them; no Node APIs needed).
+const sources = import.meta.glob(["/src/**/*.ts", "/src/**/*.svelte", "!/src/**/*.test.ts"], {
+  query: "?raw",
+  import: "default",
+  eager: true,
+}) as Record<string, string>;
+
+/** The components (.svelte) that reach for the backend themselves rather than through an action of the wizard. */
+function componentsUsingBackend(files: Record<string, string>): string[] {
+  return Object.entries(files)
+    .filter(([path, text]) => path.endsWith(".svelte") && /\.backend\b/.test(text))
+    .map(([path]) => path);
+}
+
 describe("the backend facade", () => {
   it("is the only code that imports @tauri-apps", () => {
-    // Every source file under src/, as text (Vite reads them; no Node APIs needed).
-    const sources = import.meta.glob(["/src/**/*.ts", "/src/**/*.svelte", "!/src/**/*.test.ts"], {
-      query: "?raw",
-      import: "default",
-      eager: true,
-    }) as Record<string, string>;
     expect(Object.keys(sources).length).toBeGreaterThan(10);
     const importers = Object.entries(sources)
       .filter(([, text]) => /from\s+["']@tauri-apps\//.test(text))
       .map(([path]) => path);
     expect(importers.length).toBeGreaterThan(0);
     expect(importers.every((f) => f.startsWith("/src/lib/backend/"))).toBe(true);
+  });
+});
+
+describe("the backend", () => {
+  it("is called only by the wizard's actions, never by a component", () => {
+    expect(Object.keys(sources).filter((p) => p.endsWith(".svelte")).length).toBeGreaterThan(15);
+    expect(componentsUsingBackend(sources)).toEqual([]);
+  });
+
+  it("is found by the check when a component calls it", () => {
+    const files = {
+      "/src/lib/components/A.svelte": "<script>\n  const copy = (v) => wizard.backend.copyText(v);\n</script>",
+      "/src/lib/components/B.svelte": "<script>\n  const copy = (v) => values.copyText(v);\n</script>",
+      "/src/lib/wizard/values.svelte.ts": "return this.backend.copyText(text);",
+    };
+    expect(componentsUsingBackend(files)).toEqual(["/src/lib/components/A.svelte"]);
   });
 });

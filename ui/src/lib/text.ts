@@ -201,6 +201,11 @@ export function runStateText(state: RunState, title: (step: number) => string): 
   }
 }
 
+/** The text with a capital first letter, to start a sentence ("step 3" → "Step 3", an error's message). */
+export function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 // Times are written by one formatter (lib/time.ts): the zone named, UTC beside it.
 export { formatDateTime };
 

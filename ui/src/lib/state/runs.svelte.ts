@@ -41,14 +41,12 @@ export class Runs {
   }
 }
 
-/** How the page names a run's tenant: its name, else the label it was given, its domain, its ID. */
-export function tenantLabel(run: RunStatus): string {
-  return run.tenantName || run.journal.label || run.defaultDomain || run.journal.tenantId;
-}
-
-/** The tenant with its domain, for sentences that must leave no doubt: "Contoso (contoso.onmicrosoft.com)". */
+/**
+ * The tenant with its domain, for sentences that must leave no doubt: "Contoso (contoso.onmicrosoft.com)".
+ * Its name is the core's (`RunStatus.tenantLabel`), as the CLI and the receipt name it.
+ */
 export function tenantWithDomain(run: RunStatus): string {
-  const name = tenantLabel(run);
+  const name = run.tenantLabel;
   const domain = run.defaultDomain ?? run.journal.requestedTenant ?? run.journal.tenantId;
   return domain && domain !== name ? `${name} (${domain})` : name;
 }

@@ -1,20 +1,15 @@
 // Which component fills a step's page, chosen by the engine steps that work on that page
 // (plan.json's `pages`): a page without one shows only the step's text and status.
 import type { Component } from "svelte";
-import type { PlanStep } from "../../bindings/PlanStep";
 import type { Step } from "../../bindings/Step";
-import type { PageStatus } from "../../wizard.svelte";
 import AppIds from "./AppIds.svelte";
 import ChooseApp from "./ChooseApp.svelte";
 import Consent from "./Consent.svelte";
+import type { StepProps } from "./props";
 import Secret from "./Secret.svelte";
 import SignIn from "./SignIn.svelte";
 
-/** What every step body is given: its step and that page's status (the rest comes from context). */
-export interface StepProps {
-  step: PlanStep;
-  status: PageStatus;
-}
+export type { StepProps };
 export type StepBody = Component<StepProps>;
 
 export const BODY_BY_STEP: Partial<Record<Step, StepBody>> = {
