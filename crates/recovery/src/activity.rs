@@ -5,7 +5,7 @@
 //! HTTP client, its event sinks and its engine) and land in the tenant's journal with the engine's
 //! next save of it ([`crate::journal::Journal::take_activity`]), so a killed run keeps what it had saved. Like the
 //! journal they hold ids, names and times only: step data never carries the secret, writes are
-//! recorded by method and path (never a body), and tokens never pass through here.
+//! recorded by their [`Op`], method and path (never a body), and tokens never pass through here.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,6 +16,7 @@ use ts_rs::TS;
 
 use crate::cloud::Cloud;
 use crate::events::Event;
+use crate::ops::Op;
 use crate::steps::{Step, StepData, StepOutcome};
 
 /// One thing that happened.
@@ -59,6 +60,11 @@ pub enum Activity {
         #[serde(with = "time::serde::rfc3339")]
         #[ts(type = "string")]
         at: OffsetDateTime,
+        /// Which call it was; the receipt's words for it come from [`Op::write_words`]. Absent in
+        /// journals written before it was recorded: the receipt names those writes generically.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        op: Option<Op>,
         method: String,
         /// The Graph path without the base URL, e.g. `applications/{id}/addPassword`.
         path: String,

@@ -106,6 +106,19 @@ pub struct GraphErrorInfo {
     pub request_id: Option<String>,
 }
 
+#[cfg(test)]
+impl GraphErrorInfo {
+    /// An answer without a request id, for unit tests of the tables that read answers.
+    pub(crate) fn answer(status: u16, code: &str, message: &str) -> Self {
+        Self {
+            status,
+            code: code.into(),
+            message: message.into(),
+            request_id: None,
+        }
+    }
+}
+
 impl std::fmt::Display for GraphErrorInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.status == 0 {

@@ -7,12 +7,17 @@
 //! A module of its own (not inside `graph/`) because the HTTP client and the sign-in module use
 //! it too, and `graph` uses both: inside it, each would be an import loop.
 
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
 use crate::error::GraphErrorInfo;
 
 /// The calls the engine makes; replication signatures differ per call (for example 400
 /// "does not reference a valid application object" when a new app's service principal is created
 /// too soon, <https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals>).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "Op.ts")]
 pub enum Op {
     GetOrganization,
     GetMyRoles,
@@ -37,6 +42,56 @@ pub enum Op {
 }
 
 impl Op {
+    /// The HTTP method it is sent with.
+    pub fn method(self) -> reqwest::Method {
+        use reqwest::Method;
+        match self {
+            Op::GetOrganization
+            | Op::GetMyRoles
+            | Op::GetGraphServicePrincipal
+            | Op::FindApplications
+            | Op::GetApplication
+            | Op::GetServicePrincipal
+            | Op::ListAppRoleAssignments => Method::GET,
+            Op::UpsertApplication | Op::PatchApplication | Op::UpsertServicePrincipal => {
+                Method::PATCH
+            }
+            Op::CreateApplication
+            | Op::CreateServicePrincipal
+            | Op::GrantAppRole
+            | Op::AddPassword
+            | Op::RemovePassword
+            | Op::Token => Method::POST,
+            Op::DeleteApplication | Op::PurgeDeletedItem => Method::DELETE,
+        }
+    }
+
+    /// What a write did, in words for the receipt; `None` for a read.
+    pub fn write_words(self) -> Option<&'static str> {
+        Some(match self {
+            Op::UpsertApplication | Op::CreateApplication => {
+                "Create the app registration with its permission request"
+            }
+            Op::PatchApplication => "Change the app registration",
+            Op::UpsertServicePrincipal | Op::CreateServicePrincipal => {
+                "Create the enterprise app (service principal)"
+            }
+            Op::GrantAppRole => "Grant admin consent (app role assignment)",
+            Op::AddPassword => "Add the client secret",
+            Op::RemovePassword => "Remove a client secret that could not be used",
+            Op::DeleteApplication => "Delete the app registration",
+            Op::PurgeDeletedItem => "Purge from deleted items",
+            Op::GetOrganization
+            | Op::GetMyRoles
+            | Op::GetGraphServicePrincipal
+            | Op::FindApplications
+            | Op::GetApplication
+            | Op::GetServicePrincipal
+            | Op::ListAppRoleAssignments
+            | Op::Token => return None,
+        })
+    }
+
     /// Safe to resend as is when the outcome of an attempt is unknown (timeout, reset, unreadable
     /// success body). The others need a check before they are sent again.
     pub fn idempotent(self) -> bool {
@@ -148,5 +203,48 @@ impl Op {
                 | Op::GrantAppRole
                 | Op::AddPassword
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every Graph call that is not a GET is a write the receipt names; reads are not recorded.
+    #[test]
+    fn writes_have_words_and_reads_none() {
+        use Op::*;
+        let all = [
+            GetOrganization,
+            GetMyRoles,
+            GetGraphServicePrincipal,
+            FindApplications,
+            UpsertApplication,
+            CreateApplication,
+            GetApplication,
+            PatchApplication,
+            UpsertServicePrincipal,
+            CreateServicePrincipal,
+            GetServicePrincipal,
+            GrantAppRole,
+            ListAppRoleAssignments,
+            AddPassword,
+            RemovePassword,
+            DeleteApplication,
+            PurgeDeletedItem,
+        ];
+        for op in all {
+            let write = op.method() != reqwest::Method::GET;
+            assert_eq!(op.write_words().is_some(), write, "{op:?}");
+        }
+        assert_eq!(
+            Token.write_words(),
+            None,
+            "a token request is not a Graph write"
+        );
+        assert_eq!(
+            serde_json::to_string(&UpsertApplication).unwrap(),
+            "\"upsertApplication\""
+        );
     }
 }

@@ -228,12 +228,7 @@ mod tests {
     use time::macros::datetime;
 
     fn err(status: u16, code: &str, message: &str) -> GraphErrorInfo {
-        GraphErrorInfo {
-            status,
-            code: code.into(),
-            message: message.into(),
-            request_id: None,
-        }
+        GraphErrorInfo::answer(status, code, message)
     }
 
     #[test]

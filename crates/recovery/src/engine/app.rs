@@ -75,7 +75,7 @@ impl Engine {
         let rec = AppRecord {
             object_id: app.id.clone(),
             app_id: app.app_id.clone(),
-            created_date_time: app.created().unwrap_or_else(|| self.http.clock.now()),
+            created_date_time: app.created().unwrap_or_else(|| self.clock.now()),
             reused,
         };
         j.app = Some(rec.clone());
@@ -106,7 +106,7 @@ impl Engine {
         if j.app_create_sent.is_some() {
             // Sent before, answer unknown: a replication window to show up, counted from now
             // (the journal's time is wall-clock; the window is measured on this run's clock).
-            let now = self.http.clock.instant();
+            let now = self.clock.instant();
             let window = g.http.policy.replication_window;
             if let Some(app) = g
                 .find_tagged_application_within(&name, &tag, now, window, s)
@@ -115,7 +115,7 @@ impl Engine {
                 return Ok(app);
             }
         }
-        j.app_create_sent = Some(self.http.clock.now());
+        j.app_create_sent = Some(self.clock.now());
         self.save(j)?;
         g.create_application(&name, &tag, body, s).await
     }

@@ -202,7 +202,7 @@ impl Engine {
         );
         // Once the token proved the grant, the read-back gets a replication window more.
         let grace = self.http.policy.replication_window;
-        let clock = self.http.clock.clone();
+        let clock = self.clock.clone();
         let mut proof = proved.clone();
         let proved_then_grace = async move {
             if proof.wait_for(|p| *p).await.is_err() {

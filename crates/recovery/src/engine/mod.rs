@@ -29,6 +29,7 @@ use ts_rs::TS;
 
 use crate::activity::ActivityLog;
 use crate::auth::Session;
+use crate::clock::SharedClock;
 use crate::cloud::Endpoints;
 use crate::error::{Error, Result};
 use crate::events::EventSink;
@@ -253,6 +254,8 @@ type JournalCell = Arc<tokio::sync::Mutex<Journal>>;
 pub struct Engine {
     pub cfg: EngineConfig,
     http: Http,
+    /// The time the run's records are stamped with (the HTTP client's, which its waits use).
+    clock: SharedClock,
     vault: SharedVault,
     journals: JournalStore,
     /// What the runs did, for the receipt, until their journal takes it in (see
@@ -274,6 +277,7 @@ impl Engine {
         let journals = JournalStore::new(cfg.data_dir.clone());
         Self {
             cfg,
+            clock: http.clock.clone(),
             http,
             vault,
             journals,
@@ -332,7 +336,7 @@ impl Engine {
         let Some(mut j) = self.journals.load(tid)? else {
             return Ok(());
         };
-        let fresh = Journal::new(tid, &j.app_name, self.http.clock.now());
+        let fresh = Journal::new(tid, &j.app_name, self.clock.now());
         j.unique_name = fresh.unique_name;
         j.app = None;
         j.service_principal_id = None;
@@ -434,7 +438,7 @@ impl Engine {
     ) -> Result<(Journal, ConsentRoute)> {
         let mut j = match self.journals.load(tid)? {
             Some(j) => j,
-            None => Journal::new(tid, &self.cfg.app_name, self.http.clock.now()),
+            None => Journal::new(tid, &self.cfg.app_name, self.clock.now()),
         };
         let Some(route) = ConsentRoute::decide(pre, choice, j.app.is_some()) else {
             let e = Error::StoppedBeforeCreating;
@@ -460,7 +464,7 @@ impl Engine {
             // Made by the interrupted run this one resumes: Microsoft's creation time, which
             // may differ from this computer's clock (allowed for in the window).
             (Some(a), _) => AppOrigin::CreatedAt(a.created_date_time + APP_CLOCK_SKEW),
-            (None, AppChoice::CreateNew) => AppOrigin::CreatedAt(self.http.clock.now()),
+            (None, AppChoice::CreateNew) => AppOrigin::CreatedAt(self.clock.now()),
             (None, AppChoice::Reuse { .. }) => AppOrigin::Existing,
         }
     }
@@ -473,7 +477,7 @@ impl Engine {
 
     pub(super) fn save(&self, j: &mut Journal) -> Result<()> {
         j.take_activity(&self.activity);
-        j.updated = self.http.clock.now();
+        j.updated = self.clock.now();
         self.journals.save(j)
     }
 
@@ -485,7 +489,7 @@ impl Engine {
         let mut j = cell.lock().await;
         f(&mut j);
         j.take_activity(&self.activity);
-        j.updated = self.http.clock.now();
+        j.updated = self.clock.now();
         self.journals.save(&j)
     }
 

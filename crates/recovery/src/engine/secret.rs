@@ -96,7 +96,7 @@ impl Engine {
                 .await
                 .reported(step)?;
         }
-        let now = self.http.clock.now();
+        let now = self.clock.now();
         self.save_cell(cell, |j| {
             j.password_pending_since = Some(now);
             j.password = None;

@@ -70,7 +70,7 @@ impl Engine {
                 other => other,
             });
         let roles = result.reported(&s)?;
-        let now = self.http.clock.now();
+        let now = self.clock.now();
         self.save_cell(cell, |j| j.verified_at = Some(now)).await?;
         self.checkpoint(Checkpoint::Verified)?;
         s.done(StepData::Verified {

@@ -132,7 +132,7 @@ impl Graph {
                         }
                     }
                     let r = self
-                        .send(reqwest::Method::POST, "applications", &[], Some(body), &[])
+                        .send(Op::CreateApplication, "applications", &[], Some(body), &[])
                         .await?;
                     r.json::<Application>()
                 })
@@ -170,7 +170,7 @@ impl Graph {
             .retry(Op::PatchApplication, scope, |_| {
                 let path = &path;
                 Box::pin(async move {
-                    self.send(reqwest::Method::PATCH, path, &[], Some(body), &[])
+                    self.send(Op::PatchApplication, path, &[], Some(body), &[])
                         .await?;
                     Ok(())
                 })

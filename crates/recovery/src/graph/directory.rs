@@ -13,7 +13,7 @@ impl Graph {
                 Box::pin(async move {
                     let r = self
                         .send(
-                            reqwest::Method::GET,
+                            Op::GetOrganization,
                             "organization",
                             &[("$select", "id,displayName,verifiedDomains")],
                             None,

@@ -81,11 +81,9 @@ impl Graph {
     ) -> Result<T> {
         self.http
             .retry(op, scope, |_| {
-                Box::pin(async move {
-                    self.send(reqwest::Method::GET, path, query, None, headers)
-                        .await?
-                        .json::<T>()
-                })
+                Box::pin(
+                    async move { self.send(op, path, query, None, headers).await?.json::<T>() },
+                )
             })
             .await
     }
@@ -119,7 +117,7 @@ impl Graph {
                 Box::pin(async move {
                     let r = self
                         .send(
-                            reqwest::Method::PATCH,
+                            op,
                             path,
                             &[],
                             Some(body),
@@ -148,10 +146,7 @@ impl Graph {
         self.http
             .retry(op, scope, |_| {
                 Box::pin(async move {
-                    match self
-                        .send(reqwest::Method::DELETE, path, &[], None, &[])
-                        .await
-                    {
+                    match self.send(op, path, &[], None, &[]).await {
                         Ok(_) => Ok(true),
                         Err(Failure::Http { error, .. }) if error.status == 404 => missing(error),
                         Err(e) => Err(e),
@@ -161,9 +156,10 @@ impl Graph {
             .await
     }
 
+    /// One attempt of `op` on `path` (with the op's method); a write is recorded for the receipt.
     pub(super) async fn send(
         &self,
-        method: reqwest::Method,
+        op: Op,
         path: &str,
         query: &[(&str, &str)],
         body: Option<&Value>,
@@ -173,7 +169,7 @@ impl Graph {
         let mut rb = self
             .http
             .client
-            .request(method.clone(), self.endpoints.graph(path))
+            .request(op.method(), self.endpoints.graph(path))
             .bearer_auth(token.expose())
             .header("Accept", "application/json");
         if !query.is_empty() {
@@ -185,16 +181,15 @@ impl Graph {
         if let Some(b) = body {
             rb = rb.json(b);
         }
-        let write = method != reqwest::Method::GET;
         let reply = self.http.send(rb).await;
-        if write {
-            self.record_write(&method, path, &reply);
+        if op.write_words().is_some() {
+            self.record_write(op, path, &reply);
         }
         reply
     }
 
-    /// A write's method, path, status and request id go into the run's activity (the receipt).
-    fn record_write(&self, method: &reqwest::Method, path: &str, reply: &Result<Reply, Failure>) {
+    /// A write's op, method, path, status and request id go into the run's activity (the receipt).
+    fn record_write(&self, op: Op, path: &str, reply: &Result<Reply, Failure>) {
         let (status, request_id) = match reply {
             Ok(r) => (r.status, r.request_id.clone()),
             Err(Failure::Http { error, .. }) => (error.status, error.request_id.clone()),
@@ -204,7 +199,8 @@ impl Graph {
             &self.session.tenant_id(),
             Activity::Write {
                 at: self.http.clock.now(),
-                method: method.to_string(),
+                op: Some(op),
+                method: op.method().to_string(),
                 path: path.to_string(),
                 status,
                 request_id,

@@ -48,7 +48,7 @@ impl Graph {
                         reconcile().await?;
                     }
                     let r = self
-                        .send(reqwest::Method::POST, path, &[], Some(body), &[])
+                        .send(Op::AddPassword, path, &[], Some(body), &[])
                         .await?;
                     let raw: RawNewPassword = r.json()?;
                     if raw.secret_text.is_empty() {
@@ -93,7 +93,7 @@ impl Graph {
                 let body = &body;
                 Box::pin(async move {
                     match self
-                        .send(reqwest::Method::POST, path, &[], Some(body), &[])
+                        .send(Op::RemovePassword, path, &[], Some(body), &[])
                         .await
                     {
                         Ok(_) => Ok(()),

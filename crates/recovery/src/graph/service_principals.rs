@@ -61,7 +61,7 @@ impl Graph {
                 Box::pin(async move {
                     match self
                         .send(
-                            reqwest::Method::POST,
+                            Op::CreateServicePrincipal,
                             "servicePrincipals",
                             &[],
                             Some(body),
@@ -174,7 +174,7 @@ impl Graph {
                         }
                     }
                     match self
-                        .send(reqwest::Method::POST, path, &[], Some(body), &[])
+                        .send(Op::GrantAppRole, path, &[], Some(body), &[])
                         .await
                     {
                         Ok(r) => r.json::<AppRoleAssignment>(),
@@ -209,7 +209,7 @@ impl Graph {
     ) -> Result<Option<AppRoleAssignment>, Failure> {
         let r = self
             .send(
-                reqwest::Method::GET,
+                Op::ListAppRoleAssignments,
                 &format!("servicePrincipals/{principal_sp}/appRoleAssignments"),
                 &[],
                 None,

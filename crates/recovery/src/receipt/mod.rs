@@ -14,6 +14,7 @@ use crate::activity::Activity;
 use crate::cloud::Cloud;
 use crate::graph::{AUDIT_LOG_READ_ALL, GRAPH_APP_ID};
 use crate::journal::Journal;
+use crate::ops::Op;
 use crate::steps::StepOutcome;
 use crate::steps::{Step, StepData};
 
@@ -292,13 +293,17 @@ impl WritePart {
             .filter_map(|a| match a {
                 Activity::Write {
                     at,
+                    op,
                     method,
                     path,
                     status,
                     request_id,
                 } => Some(Self {
                     at: *at,
-                    what: describe_write(method, path).into(),
+                    what: op
+                        .and_then(Op::write_words)
+                        .unwrap_or("Change in the directory")
+                        .into(),
                     method: method.clone(),
                     path: path.clone(),
                     status: *status,
@@ -413,26 +418,6 @@ fn steps(activity: &[Activity]) -> Vec<StepPart> {
         .collect()
 }
 
-/// What a Graph write did, from its method and path.
-fn describe_write(method: &str, path: &str) -> &'static str {
-    let p = path.to_ascii_lowercase();
-    match method {
-        "PATCH" if p.starts_with("applications(uniquename=") => {
-            "Create the app registration with its permission request"
-        }
-        "PATCH" if p.starts_with("applications") => "Change the app registration",
-        "POST" | "PATCH" if p.starts_with("serviceprincipals(appid=") => {
-            "Create the enterprise app (service principal)"
-        }
-        "POST" if p.ends_with("/approleassignedto") => "Grant admin consent (app role assignment)",
-        "POST" if p.ends_with("/addpassword") => "Add the client secret",
-        "POST" if p.ends_with("/removepassword") => "Remove a client secret that could not be used",
-        "DELETE" if p.starts_with("directory/deleteditems/") => "Purge from deleted items",
-        "DELETE" if p.starts_with("applications/") => "Delete the app registration",
-        _ => "Change in the directory",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,6 +468,7 @@ mod tests {
             },
             Activity::Write {
                 at: t0 + time::Duration::seconds(1),
+                op: Some(Op::UpsertApplication),
                 method: "PATCH".into(),
                 path: "applications(uniqueName='pmpc-recovery-1')".into(),
                 status: 201,
@@ -605,5 +591,20 @@ mod tests {
             file_name("x", " .. ", datetime!(2026-01-02 00:00 UTC), "ics"),
             "x - tenant - 2026-01-02.ics"
         );
+    }
+
+    /// A journal written before writes carried their `Op` still loads; its writes keep their
+    /// method and path and are named generically.
+    #[test]
+    fn a_write_from_an_older_journal_is_named_generically() {
+        let old: Activity = serde_json::from_str(
+            r#"{"kind":"write","at":"2026-11-28T09:00:00Z","method":"PATCH","path":"applications/x","status":204,"requestId":null}"#,
+        )
+        .unwrap();
+        let parts = WritePart::all(&[old]);
+        assert_eq!(parts[0].what, "Change in the directory");
+        assert_eq!((parts[0].method.as_str(), parts[0].status), ("PATCH", 204));
+        let new = WritePart::all(&journal().activity);
+        assert_eq!(new[0].what, Op::UpsertApplication.write_words().unwrap());
     }
 }
