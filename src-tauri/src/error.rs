@@ -1,7 +1,7 @@
 //! The IPC error: the core's `ErrorInfo` (`{ code, message, remedy, requestId }`), so the UI switches
 //! on a stable code and never on English text.
 
-use recovery::{Code, Error, ErrorInfo};
+use recovery::{Code, Error, ErrorInfo, RunError};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -21,22 +21,22 @@ impl From<Error> for IpcError {
     }
 }
 
+/// A refusal of an action on a recorded run, in the core's words; the core's own errors as above.
+impl From<RunError> for IpcError {
+    fn from(e: RunError) -> Self {
+        match e {
+            RunError::Core(e) => e.into(),
+            refused => Self(refused.info()),
+        }
+    }
+}
+
 impl IpcError {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
         Self(ErrorInfo {
             code,
             message: message.into(),
             remedy: code.remedy().into(),
-            request_id: None,
-        })
-    }
-
-    /// An error whose remedy says more than the code's general one.
-    pub fn with_remedy(code: Code, message: impl Into<String>, remedy: impl Into<String>) -> Self {
-        Self(ErrorInfo {
-            code,
-            message: message.into(),
-            remedy: remedy.into(),
             request_id: None,
         })
     }

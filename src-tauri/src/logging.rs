@@ -67,13 +67,7 @@ pub fn redact(text: &str) -> String {
 pub fn init(dir: &Path) -> Option<PathBuf> {
     // The appender prunes old files at start and complains on stderr when the folder is missing.
     std::fs::create_dir_all(dir).ok()?;
-    let appender = RollingFileAppender::builder()
-        .rotation(Rotation::DAILY)
-        .filename_prefix(FILE_PREFIX)
-        .filename_suffix("log")
-        .max_log_files(KEEP_FILES)
-        .build(dir)
-        .ok()?;
+    let appender = daily_files(dir).ok()?;
     let filter = EnvFilter::try_from_env("PMPC_RECOVERY_LOG")
         .unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let layer = tracing_subscriber::fmt::layer()
@@ -92,6 +86,16 @@ pub fn init(dir: &Path) -> Option<PathBuf> {
         default_hook(info);
     }));
     Some(dir.to_path_buf())
+}
+
+/// One file a day in `dir`, the last [`KEEP_FILES`] kept.
+fn daily_files(dir: &Path) -> Result<RollingFileAppender, tracing_appender::rolling::InitError> {
+    RollingFileAppender::builder()
+        .rotation(Rotation::DAILY)
+        .filename_prefix(FILE_PREFIX)
+        .filename_suffix("log")
+        .max_log_files(KEEP_FILES)
+        .build(dir)
 }
 
 /// The last `n` lines of the newest log file in `dir`, redacted again on the way out.
@@ -167,6 +171,14 @@ mod tests {
     const JWT_SAMPLE: &str =
         "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJ0aWQiOiJ0In0.c2lnbmF0dXJlLXBhcnQ";
 
+    /// A subscriber that logs as the app does, into daily files in `dir`.
+    fn logging_to(dir: &Path) -> impl tracing::Subscriber + Send + Sync {
+        tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(Redacting(daily_files(dir).expect("appender")))
+            .finish()
+    }
+
     #[test]
     fn tokens_and_secrets_are_redacted_wherever_they_appear() {
         let cases = [
@@ -209,17 +221,7 @@ mod tests {
     #[test]
     fn events_reach_the_file_redacted_and_the_tail_reads_them_back() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let appender = RollingFileAppender::builder()
-            .rotation(Rotation::DAILY)
-            .filename_prefix(FILE_PREFIX)
-            .filename_suffix("log")
-            .build(dir.path())
-            .expect("appender");
-        let subscriber = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_writer(Redacting(appender))
-            .finish();
-        tracing::subscriber::with_default(subscriber, || {
+        tracing::subscriber::with_default(logging_to(dir.path()), || {
             for i in 0..60 {
                 tracing::info!(i, "line");
             }
@@ -240,17 +242,7 @@ mod tests {
     #[test]
     fn a_message_with_line_breaks_stays_one_record() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let appender = RollingFileAppender::builder()
-            .rotation(Rotation::DAILY)
-            .filename_prefix(FILE_PREFIX)
-            .filename_suffix("log")
-            .build(dir.path())
-            .expect("appender");
-        let subscriber = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_writer(Redacting(appender))
-            .finish();
-        tracing::subscriber::with_default(subscriber, || {
+        tracing::subscriber::with_default(logging_to(dir.path()), || {
             // As IpcError logs a Graph error whose message a server wrote.
             let message = "Insufficient privileges.\r\n2026-11-28T09:00:00Z  INFO forged: State: Ready\x1b[2J";
             tracing::warn!(error_code = "graph", "{message}");

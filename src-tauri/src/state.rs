@@ -9,7 +9,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use recovery::{Cloud, Code, Config, KeyringVault, Precheck, Recovery, Session, StepGate};
+use recovery::journal::AppRecord;
+use recovery::{
+    Cloud, Code, Config, KeyringVault, Precheck, Recovery, RunStatus, Session, StepGate,
+};
 
 use crate::clipboard::SecretClipboard;
 use crate::error::{IpcError, IpcResult};
@@ -34,6 +37,19 @@ pub struct Handover {
     /// Made in a practice run: its secret lives in the practice sign-in's memory, not in the
     /// keychain.
     pub practice: bool,
+}
+
+impl Handover {
+    /// `app`, the app of a run this computer recorded (never a practice run: those stay in the
+    /// practice sign-in's memory).
+    pub fn of_run(run: &RunStatus, app: &AppRecord) -> Self {
+        Self {
+            tenant_id: run.journal.tenant_id.clone(),
+            app_id: app.app_id.clone(),
+            object_id: app.object_id.clone(),
+            practice: false,
+        }
+    }
 }
 
 #[derive(Debug, Default)]

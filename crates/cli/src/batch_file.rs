@@ -15,6 +15,8 @@
 
 use std::collections::HashMap;
 
+use serde::Serialize;
+
 /// One tenant to work on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchLine {
@@ -32,8 +34,9 @@ impl BatchLine {
     }
 }
 
-/// A line that names no tenant, or one named before.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A line that names no tenant, or one named before. Serialized as it stands in `batch --json`'s
+/// `badLines`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BadLine {
     pub line: usize,
     /// The line as written (trimmed).

@@ -169,7 +169,7 @@ impl BatchReport {
 #[serde(rename_all = "camelCase")]
 struct ReportJson<'a> {
     tenants: Vec<TenantJson<'a>>,
-    bad_lines: Vec<BadLineJson<'a>>,
+    bad_lines: &'a [BadLine],
     summary: SummaryJson,
     csv: Option<String>,
     secrets_shown: bool,
@@ -193,13 +193,6 @@ struct TenantJson<'a> {
     resumed: bool,
     result: Outcome,
     error: Option<&'a ErrorInfo>,
-}
-
-#[derive(Serialize)]
-struct BadLineJson<'a> {
-    line: usize,
-    text: &'a str,
-    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -231,19 +224,10 @@ pub fn to_json(report: &BatchReport) -> String {
             error: t.error.as_ref(),
         })
         .collect();
-    let bad_lines = report
-        .bad_lines
-        .iter()
-        .map(|b| BadLineJson {
-            line: b.line,
-            text: &b.text,
-            message: &b.message,
-        })
-        .collect();
     let verified = report.verified();
     sorted_json_line(&ReportJson {
         tenants,
-        bad_lines,
+        bad_lines: &report.bad_lines,
         summary: SummaryJson {
             tenants: report.tenants.len(),
             verified,

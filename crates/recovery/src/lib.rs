@@ -11,6 +11,7 @@ pub mod auth;
 pub mod calendar;
 pub mod clock;
 pub mod cloud;
+pub mod deletion;
 pub mod engine;
 pub mod error;
 pub mod events;
@@ -37,6 +38,7 @@ pub use api::{Config, Recovery, SignInMethod, DEFAULT_APP_NAME, DEFAULT_SECRET_L
 pub use auth::{Browser, HttpBrowser, NoBrowser, Session, SystemBrowser};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use cloud::{Cloud, Endpoints, DEFAULT_CLIENT_ID};
+pub use deletion::{same_tenant, RunTenant, TenantName};
 pub use engine::{
     AppChoice, Checkpoint, CleanupOptions, CleanupReport, ConsentPlan, Precheck, RunChoice,
     RunStatus,
@@ -51,6 +53,7 @@ pub use results::{
     AppIds, AppSummary, Credentials, RoleCheck, RoleVerdict, SessionInfo, TenantInfo,
 };
 pub use retry::{RetryPolicy, RetryReason};
+pub use runs::RunError;
 pub use secret::Secret;
 pub use steps::{Step, StepData, StepOutcome};
 pub use vault::{KeyringVault, MemoryVault, SecretVault, SharedVault};

@@ -6,16 +6,13 @@
 //! A run is named by its tenant and run id, and its app is read from its journal here: the page
 //! never names a keychain entry itself.
 
-use recovery::{
-    CleanupOptions, CleanupReport, Clock, Cloud, Code, Event, EventSink, Receipt, Recovery,
-    RunState, RunStatus, Session, SystemClock,
-};
+use recovery::{CleanupReport, Event, EventSink, Recovery, RunStatus, RunTenant, Session};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
 use super::records::save_receipt_file;
 use super::vault::{self, Copied};
-use super::wizard::{same_tenant, signed_in, ungated_sink, StartOptions};
+use super::wizard::{signed_in, ungated_sink, StartOptions};
 use crate::error::{IpcError, IpcResult};
 use crate::state::{AppState, Handover};
 
@@ -32,8 +29,7 @@ pub async fn reveal_run_secret(
     tenant_id: String,
     run_id: String,
 ) -> IpcResult<String> {
-    let run = find(&state, &tenant_id, &run_id).await?;
-    let secret = vault::secret(&state, &with_secret(&run)?).await?;
+    let secret = vault::secret(&state, &with_secret(&state, &tenant_id, &run_id).await?).await?;
     Ok(secret.expose().to_string())
 }
 
@@ -46,8 +42,8 @@ pub async fn copy_run_secret(
     run_id: String,
     with_ids: bool,
 ) -> IpcResult<Copied> {
-    let run = find(&state, &tenant_id, &run_id).await?;
-    vault::copy(&state, &with_secret(&run)?, with_ids).await
+    let app = with_secret(&state, &tenant_id, &run_id).await?;
+    vault::copy(&state, &app, with_ids).await
 }
 
 /// Forgets a run on this computer: its record and its secret in the keychain. The app
@@ -70,8 +66,7 @@ pub async fn save_run_receipt<R: Runtime>(
     tenant_id: String,
     run_id: String,
 ) -> IpcResult<Option<String>> {
-    let run = find(&state, &tenant_id, &run_id).await?;
-    let receipt = Receipt::from_journal(&run.journal, Cloud::Global, SystemClock::default().now());
+    let receipt = state.local()?.run_receipt(&tenant_id, &run_id).await?;
     save_receipt_file(&app, &receipt).await
 }
 
@@ -88,75 +83,21 @@ pub async fn delete_run(
     options: StartOptions,
     on_event: Channel<Event>,
 ) -> IpcResult<CleanupReport> {
-    delete(
-        &state,
-        &tenant_id,
-        &run_id,
-        purge,
-        options,
-        &ungated_sink(on_event),
-    )
-    .await
+    let sink = ungated_sink(on_event);
+    delete(&state, &tenant_id, &run_id, purge, options, &sink).await
 }
 
-async fn find(state: &AppState, tenant_id: &str, run_id: &str) -> IpcResult<RunStatus> {
-    state
-        .local()?
-        .runs()
-        .await?
-        .into_iter()
-        .find(|r| r.journal.tenant_id == tenant_id && r.journal.run_id == run_id)
-        .ok_or_else(|| {
-            IpcError::with_remedy(
-                Code::InvalidInput,
-                "This run is no longer recorded on this computer.",
-                "Open the Runs page again to see the runs this computer knows.",
-            )
-        })
-}
-
-/// How the page names the run's tenant (the core's one rule, `Journal::tenant_label`).
-fn tenant_name(run: &RunStatus) -> String {
-    run.tenant_label.clone()
-}
-
-/// The run's app, while its registration exists (not cleaned up).
-fn live_app(run: &RunStatus) -> Option<Handover> {
-    let app = run.journal.app.as_ref()?;
-    (run.state != RunState::CleanedUp).then(|| Handover {
-        tenant_id: run.journal.tenant_id.clone(),
-        app_id: app.app_id.clone(),
-        object_id: app.object_id.clone(),
-        practice: false,
-    })
-}
-
-fn with_secret(run: &RunStatus) -> IpcResult<Handover> {
-    live_app(run)
-        .filter(|_| run.secret_in_keychain)
-        .ok_or_else(|| {
-            IpcError::new(
-                Code::SecretMissing,
-                format!(
-                    "The client secret of the run for {} is no longer stored on this computer.",
-                    tenant_name(run)
-                ),
-            )
-        })
-}
-
-/// The cloud the run signed in to last, as its journal recorded it.
-fn cloud_of(run: &RunStatus) -> Option<Cloud> {
-    run.journal.last_sign_in().map(|s| s.cloud)
+/// The run's app with its secret on this computer, as the vault commands take it.
+async fn with_secret(state: &AppState, tenant_id: &str, run_id: &str) -> IpcResult<Handover> {
+    let run = state.local()?.find_run(tenant_id, run_id).await?;
+    Ok(Handover::of_run(&run, run.app_with_secret()?))
 }
 
 pub(crate) async fn forget(state: &AppState, tenant_id: &str, run_id: &str) -> IpcResult<bool> {
-    let run = find(state, tenant_id, run_id).await?;
-    let forgotten = state.local()?.forget_run(tenant_id, run_id).await?;
-    let handed_over = live_app(&run).is_some_and(|h| state.handover() == Some(h));
-    if handed_over {
-        state.set_handover(None);
-    }
+    let local = state.local()?;
+    let run = local.find_run(tenant_id, run_id).await?;
+    let forgotten = local.forget_run(tenant_id, run_id).await?;
+    forget_handover(state, &run);
     tracing::info!(%tenant_id, %run_id, forgotten, "forgot a run on this computer");
     Ok(forgotten)
 }
@@ -169,71 +110,49 @@ pub(crate) async fn delete(
     options: StartOptions,
     sink: &EventSink,
 ) -> IpcResult<CleanupReport> {
-    let run = find(state, tenant_id, run_id).await?;
-    let app = live_app(&run).ok_or_else(|| {
-        IpcError::new(
-            Code::AppNotFound,
-            format!(
-                "The run for {} has no app registration left to delete.",
-                tenant_name(&run)
-            ),
-        )
-    })?;
-    let (recovery, session, own) = match signed_in_to(state, tenant_id) {
-        Some((recovery, session)) => (recovery, session, false),
-        None => {
-            let options = StartOptions {
-                practice: false,
-                step_by_step: false,
-                tenant: Some(tenant_id.to_string()),
-                cloud: cloud_of(&run).unwrap_or(options.cloud),
-                ..options
-            };
-            let (recovery, session, _) = signed_in(state, &options, sink).await?;
-            (recovery, session, true)
-        }
+    let own_sign_in = |to: RunTenant| async move {
+        let options = StartOptions {
+            practice: false,
+            step_by_step: false,
+            tenant: Some(to.tenant_id),
+            cloud: to.cloud.unwrap_or(options.cloud),
+            ..options
+        };
+        let (recovery, session, _) = signed_in(state, &options, sink).await?;
+        Ok::<_, IpcError>((recovery, session))
     };
-    let result = delete_with(&recovery, &session, &run, &app, purge, sink).await;
-    if own {
-        // The sign-in was for this deletion only.
-        let _ = recovery.sign_out(Some(session)).await;
-    }
-    let report = result?;
-    if state.handover() == Some(app) {
-        state.set_handover(None);
-    }
+    let (run, report) = state
+        .local()?
+        .delete_run(
+            tenant_id,
+            run_id,
+            purge,
+            real_sign_in(state),
+            own_sign_in,
+            sink,
+        )
+        .await?;
+    forget_handover(state, &run);
     tracing::info!(%tenant_id, %run_id, deleted = report.deleted, purged = report.purged, "deleted a run's app registration");
     Ok(report)
 }
 
-/// The wizard's sign-in, when it is a real one to `tenant_id`.
-fn signed_in_to(state: &AppState, tenant_id: &str) -> Option<(Recovery, Session)> {
+/// The wizard's sign-in, when it is a real one (the core uses it if it is to the run's tenant).
+fn real_sign_in(state: &AppState) -> Option<(Recovery, Session)> {
     state
         .active()
         .filter(|a| a.practice_tenant.is_none())
-        .filter(|a| a.precheck.tenant.tenant_id.eq_ignore_ascii_case(tenant_id))
         .map(|a| (a.recovery, a.session))
 }
 
-async fn delete_with(
-    recovery: &Recovery,
-    session: &Session,
-    run: &RunStatus,
-    app: &Handover,
-    purge: bool,
-    sink: &EventSink,
-) -> IpcResult<CleanupReport> {
-    same_tenant(
-        &session.tenant_id(),
-        "",
-        &app.tenant_id,
-        Some(&tenant_name(run)),
-    )?;
-    let opts = CleanupOptions {
-        purge,
-        object_id: Some(app.object_id.clone()),
-    };
-    Ok(recovery.cleanup(session, &opts, sink).await?)
+/// Finish no longer shows the run's app once it is forgotten or deleted.
+fn forget_handover(state: &AppState, run: &RunStatus) {
+    let handed_over = run
+        .live_app()
+        .is_some_and(|app| state.handover() == Some(Handover::of_run(run, app)));
+    if handed_over {
+        state.set_handover(None);
+    }
 }
 
 #[cfg(test)]
@@ -241,7 +160,10 @@ mod tests {
     use std::sync::Arc;
 
     use recovery::journal::{AppRecord, Journal, JournalStore};
-    use recovery::{Config, HttpBrowser, MemoryVault, RunChoice, SignInMethod};
+    use recovery::{
+        Clock, Cloud, Code, Config, HttpBrowser, MemoryVault, Receipt, RunChoice, RunError,
+        RunState, SignInMethod, SystemClock,
+    };
     use tenant_sim::{PracticeRole, RunningSim};
 
     use super::*;
@@ -322,18 +244,21 @@ mod tests {
 
         // The page names a run; the shell reads its app from the journal.
         let tid = ours.journal.tenant_id.clone();
-        let h = with_secret(&find(&state, &tid, &ours.journal.run_id).await.expect("run"))
+        let h = with_secret(&state, &tid, &ours.journal.run_id)
+            .await
             .expect("a secret");
         assert_eq!(
             vault::secret(&state, &h).await.expect("secret").expose(),
             secret
         );
-        let err = with_secret(&runs[1]).expect_err("no secret for the other run");
-        assert!(err_json(&err)["message"]
+        let err = runs[1]
+            .app_with_secret()
+            .expect_err("no secret for the other run");
+        assert!(run_err_json(err)["message"]
             .as_str()
             .expect("message")
             .contains("fabrikam"));
-        let err = find(&state, &tid, "no-such-run")
+        let err = with_secret(&state, &tid, "no-such-run")
             .await
             .expect_err("unknown run");
         assert_eq!(err_json(&err)["code"], "invalidInput");
@@ -371,27 +296,47 @@ mod tests {
         let tid = active.precheck.tenant.tenant_id.clone();
         state.set_active(Some(active.clone()));
 
-        // The other tenant's run: the wizard's sign-in is not to its tenant, so it is not used...
-        assert!(signed_in_to(&state, &other.tenant_id).is_none());
+        // The other tenant's run: the wizard's sign-in is not to its tenant, so it is not used
+        // (the deletion asks for a sign-in of its own, to the run's tenant)...
+        let local = state.local().expect("local");
+        let err = local
+            .delete_run(
+                &other.tenant_id,
+                &other.run_id,
+                false,
+                real_sign_in(&state),
+                |to: RunTenant| async move {
+                    assert_eq!(to.tenant_id, "fabrikam-tenant-id");
+                    assert_eq!(to.cloud, None, "no sign-in recorded: the user's choice");
+                    Err(IpcError::new(
+                        Code::SignInCancelled,
+                        "no sign-in in this test",
+                    ))
+                },
+                &EventSink::none(),
+            )
+            .await
+            .expect_err("the sign-in of its own was refused here");
+        assert_eq!(
+            err_json(&err)["code"],
+            "signInCancelled",
+            "it asked for one"
+        );
         // ...and a session for another tenant is refused before anything is sent.
-        let runs = state.local().expect("local").runs().await.expect("runs");
+        let runs = local.runs().await.expect("runs");
         let theirs = runs
             .iter()
             .find(|r| r.journal.tenant_id == other.tenant_id)
             .expect("run");
-        let app = live_app(theirs).expect("app");
+        let app = theirs.live_app().expect("app");
+        let app = Handover::of_run(theirs, app);
         let before = sim.requests().len();
-        let err = delete_with(
-            &active.recovery,
-            &active.session,
-            theirs,
-            &app,
-            false,
-            &EventSink::none(),
-        )
-        .await
-        .expect_err("wrong tenant");
-        let e = err_json(&err);
+        let err = active
+            .recovery
+            .delete_run_app(&active.session, theirs, false, &EventSink::none())
+            .await
+            .expect_err("wrong tenant");
+        let e = run_err_json(err);
         assert_eq!(e["code"], "invalidInput");
         assert!(
             e["message"]
@@ -418,40 +363,25 @@ mod tests {
         assert_eq!(sim.snapshot().applications.len(), 1, "nothing was deleted");
 
         // Our run: the wizard's sign-in to its tenant deletes it, and it stays listed as deleted.
-        let ours = runs
+        let run_id = runs
             .iter()
             .find(|r| r.journal.tenant_id == tid)
-            .expect("ours");
-        let report = delete(
-            &state,
-            &tid,
-            &ours.journal.run_id,
-            false,
-            options(),
-            &EventSink::none(),
-        )
-        .await
-        .expect("deleted");
-        assert!(report.deleted);
+            .expect("ours")
+            .journal
+            .run_id
+            .clone();
+        let sink = EventSink::none();
+        let report = delete(&state, &tid, &run_id, false, options(), &sink).await;
+        assert!(report.expect("deleted").deleted);
         assert!(sim.snapshot().applications.is_empty());
-        let runs = state.local().expect("local").runs().await.expect("runs");
-        let ours = runs
-            .iter()
-            .find(|r| r.journal.tenant_id == tid)
-            .expect("still listed");
+        let ours = local.find_run(&tid, &run_id).await.expect("still listed");
         assert_eq!(ours.state, RunState::CleanedUp);
         assert!(!ours.secret_in_keychain);
-        let err = delete(
-            &state,
-            &tid,
-            &ours.journal.run_id,
-            false,
-            options(),
-            &EventSink::none(),
-        )
-        .await
-        .expect_err("nothing left");
-        assert_eq!(err_json(&err)["code"], "appNotFound");
+        let again = delete(&state, &tid, &run_id, false, options(), &sink).await;
+        assert_eq!(
+            err_json(&again.expect_err("nothing left"))["code"],
+            "appNotFound"
+        );
         // Its receipt names the deletion.
         let receipt =
             Receipt::from_journal(&ours.journal, Cloud::Global, SystemClock::default().now());
@@ -460,5 +390,10 @@ mod tests {
 
     fn err_json(e: &IpcError) -> serde_json::Value {
         serde_json::to_value(e).expect("json")
+    }
+
+    /// A refusal as the UI receives it.
+    fn run_err_json(e: RunError) -> serde_json::Value {
+        err_json(&IpcError::from(e))
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use recovery::{
     CleanupOptions, CleanupReport, Cloud, Code, Config, Credentials, Endpoints, Event, EventSink,
     KeyringVault, PlanStep, Precheck, Recovery, RunChoice, RunStatus, Session, SignInMethod, Step,
-    SystemBrowser,
+    SystemBrowser, TenantName,
 };
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
@@ -62,22 +62,11 @@ pub async fn plan() -> PlanInfo {
 /// closing the app. The most recent run that created an app wins.
 #[tauri::command]
 pub async fn status(state: State<'_, AppState>) -> IpcResult<Option<RunStatus>> {
-    let latest = state
-        .local()?
-        .status()
-        .await?
-        .into_iter()
-        .filter(|s| s.journal.app.is_some())
-        .max_by_key(|s| s.journal.updated);
-    let handover = latest.as_ref().and_then(|s| {
-        let app = s.journal.app.as_ref()?;
-        Some(Handover {
-            tenant_id: s.journal.tenant_id.clone(),
-            app_id: app.app_id.clone(),
-            object_id: app.object_id.clone(),
-            practice: false,
-        })
-    });
+    let open = state.local()?.status().await?;
+    let latest = recovery::runs::latest(&open, true).cloned();
+    let handover = latest
+        .as_ref()
+        .and_then(|run| Some(Handover::of_run(run, run.journal.app.as_ref()?)));
     if handover.is_some() {
         state.set_handover(handover);
     }
@@ -136,22 +125,6 @@ pub(crate) async fn signed_in(
     Ok((recovery, session, practice))
 }
 
-/// Gives up on a sign-in that is waiting for the browser (the user closed the tab, or changed
-/// their mind).
-#[tauri::command]
-pub async fn cancel_sign_in(state: State<'_, AppState>) -> IpcResult<()> {
-    state.cancel_sign_in.notify_waiters();
-    Ok(())
-}
-
-/// "Stop and continue later": stops a run where it waits; `run` then fails with
-/// `Code::Interrupted`, and the next run of this tenant (after a sign-in) continues there.
-#[tauri::command]
-pub async fn stop_run(state: State<'_, AppState>) -> IpcResult<()> {
-    state.stop_run.notify_waiters();
-    Ok(())
-}
-
 /// Steps 2–16 and the proof that the secret works.
 #[tauri::command]
 pub async fn run(
@@ -179,13 +152,6 @@ pub async fn run(
     Ok(credentials)
 }
 
-/// Step-by-step mode: let the engine start its next step.
-#[tauri::command]
-pub async fn proceed(state: State<'_, AppState>) -> IpcResult<()> {
-    state.gate.release();
-    Ok(())
-}
-
 /// Deletes the app registration (optionally purging it) and forgets its secret.
 #[tauri::command]
 pub async fn cleanup(
@@ -208,7 +174,11 @@ pub(crate) async fn cleanup_handed_over(
         // A sign-in made since (to continue another tenant's run, say) must not delete this
         // app elsewhere.
         let t = &active.precheck.tenant;
-        same_tenant(&t.tenant_id, &t.display_name, &h.tenant_id, None)?;
+        let signed_in = TenantName {
+            id: &t.tenant_id,
+            name: &t.display_name,
+        };
+        recovery::same_tenant(signed_in, TenantName::unnamed(&h.tenant_id))?;
     }
     let object_id = handover.map(|h| h.object_id);
     let report = active
@@ -249,35 +219,6 @@ pub(crate) fn ungated_sink(channel: Channel<Event>) -> EventSink {
         // The window may be gone (closed mid-run); the engine carries on regardless.
         let _ = channel.send(e);
     })
-}
-
-/// Refuses to touch `tenant_id`'s app through a session signed in to another tenant
-/// (`signed_in_id`, named `signed_in_name` when known): deleting needs a sign-in to the tenant
-/// the app lives in. `name` is how the UI names the app's tenant.
-pub(crate) fn same_tenant(
-    signed_in_id: &str,
-    signed_in_name: &str,
-    tenant_id: &str,
-    name: Option<&str>,
-) -> IpcResult<()> {
-    if signed_in_id.eq_ignore_ascii_case(tenant_id) {
-        return Ok(());
-    }
-    let wanted = name.map_or_else(|| tenant_id.to_string(), |n| format!("{n} ({tenant_id})"));
-    let current = if signed_in_name.is_empty() {
-        signed_in_id.to_string()
-    } else {
-        format!("{signed_in_name} ({signed_in_id})")
-    };
-    Err(IpcError::with_remedy(
-        Code::InvalidInput,
-        format!(
-            "You are signed in to {current}, but this app registration is in {wanted}. Nothing was deleted."
-        ),
-        format!(
-            "Sign in to {wanted} and try again: Delete on the Runs page signs you in to the right tenant."
-        ),
-    ))
 }
 
 /// The cloud's endpoints, unless `PMPC_AUTHORITY_HOST` / `PMPC_GRAPH_BASE_URL` name others (a

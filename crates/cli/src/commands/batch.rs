@@ -459,10 +459,8 @@ async fn finished(mut report: TenantReport, recovery: &Recovery, ran: Ran) -> Te
             report.error = Some(e.info());
             // What the run got done before it failed (the app's ids and deadline).
             let tenant_id = report.tenant_id.clone().unwrap_or_default();
-            if let Ok(runs) = recovery.status().await {
-                if let Some(run) = runs.iter().find(|s| s.journal.tenant_id == tenant_id) {
-                    report = with_journal(report, run);
-                }
+            if let Ok(Some(run)) = recovery.open_run(&tenant_id).await {
+                report = with_journal(report, &run);
             }
         }
     }

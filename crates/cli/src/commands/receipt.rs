@@ -55,10 +55,7 @@ pub fn chosen_run(
     if let Some(tenant) = &context.args.tenant {
         return Ok(tenant.clone());
     }
-    statuses
-        .iter()
-        .filter(|s| !needs_app || s.journal.app.is_some())
-        .max_by_key(|s| s.journal.updated)
+    recovery::runs::latest(statuses, needs_app)
         .map(|s| s.journal.tenant_id.clone())
         .ok_or_else(|| {
             Error::InvalidInput(

@@ -48,12 +48,9 @@ pub async fn keychain_secret(
     context: &Context,
     status: &RunStatus,
 ) -> Result<Option<String>, Error> {
-    let Some(app) = &status.journal.app else {
+    let Ok(app) = status.app_with_secret() else {
         return Ok(None);
     };
-    if !status.secret_in_keychain {
-        return Ok(None);
-    }
     let secret = context
         .recovery
         .reveal_secret(&status.journal.tenant_id, &app.app_id)
