@@ -57,13 +57,7 @@ pub fn new_app_doc(
             "preAuthorizedApplications": []
         },
         "appRoles": [],
-        "info": {
-            "logoUrl": null,
-            "marketingUrl": null,
-            "privacyStatementUrl": null,
-            "supportUrl": null,
-            "termsOfServiceUrl": null
-        },
+        "info": empty_info(),
         "keyCredentials": [],
         "parentalControlSettings": {
             "countriesBlockedForMinors": [],
@@ -71,11 +65,7 @@ pub fn new_app_doc(
         },
         "publicClient": { "redirectUris": [] },
         "requiredResourceAccess": [],
-        "verifiedPublisher": {
-            "displayName": null,
-            "verifiedPublisherId": null,
-            "addedDateTime": null
-        },
+        "verifiedPublisher": no_verified_publisher(),
         "web": {
             "homePageUrl": null,
             "logoutUrl": null,
@@ -132,131 +122,50 @@ pub fn new_sp_doc(
     created: OffsetDateTime,
 ) -> Map<String, Value> {
     let name = app.display_name();
-    let app_roles = app
-        .doc
-        .get("appRoles")
-        .cloned()
-        .unwrap_or_else(|| json!([]));
-    let scopes = app
-        .doc
-        .get("api")
-        .and_then(|a| a.get("oauth2PermissionScopes"))
-        .cloned()
-        .unwrap_or_else(|| json!([]));
-    let reply = app
-        .doc
-        .get("web")
-        .and_then(|w| w.get("redirectUris"))
-        .cloned()
-        .unwrap_or_else(|| json!([]));
     let mut names = vec![Value::String(app.app_id.clone())];
     if let Some(Value::Array(uris)) = app.doc.get("identifierUris") {
         names.extend(uris.iter().cloned());
     }
-    obj(json!({
-        "id": id,
-        "deletedDateTime": null,
-        "accountEnabled": true,
-        "alternativeNames": [],
-        "appDisplayName": name,
-        "appDescription": null,
-        "appId": app.app_id,
-        "applicationTemplateId": null,
-        "appOwnerOrganizationId": tenant_id,
-        "appRoleAssignmentRequired": false,
-        "createdDateTime": graph_time(created),
-        "description": null,
-        "disabledByMicrosoftStatus": null,
-        "displayName": name,
-        "homepage": null,
-        "loginUrl": null,
-        "logoutUrl": null,
-        "notes": null,
-        "notificationEmailAddresses": [],
-        "preferredSingleSignOnMode": null,
-        "preferredTokenSigningKeyThumbprint": null,
-        "replyUrls": reply,
-        "servicePrincipalNames": names,
-        "servicePrincipalType": "Application",
-        "signInAudience": app.doc.get("signInAudience").cloned().unwrap_or(Value::Null),
-        "tags": [],
-        "tokenEncryptionKeyId": null,
-        "samlSingleSignOnSettings": null,
-        "addIns": [],
-        "appRoles": app_roles,
-        "info": {
-            "logoUrl": null,
-            "marketingUrl": null,
-            "privacyStatementUrl": null,
-            "supportUrl": null,
-            "termsOfServiceUrl": null
-        },
-        "keyCredentials": [],
-        "oauth2PermissionScopes": scopes,
-        "passwordCredentials": [],
-        "resourceSpecificApplicationPermissions": [],
-        "verifiedPublisher": {
-            "displayName": null,
-            "verifiedPublisherId": null,
-            "addedDateTime": null
-        },
-    }))
+    sp_doc(SpFacts {
+        id,
+        app_id: json!(app.app_id),
+        display_name: json!(name),
+        owner_tenant: json!(tenant_id),
+        created: json!(graph_time(created)),
+        reply_urls: copied(&app.doc, &["web", "redirectUris"]),
+        names: Value::Array(names),
+        audience: app
+            .doc
+            .get("signInAudience")
+            .cloned()
+            .unwrap_or(Value::Null),
+        app_roles: copied(&app.doc, &["appRoles"]),
+        scopes: copied(&app.doc, &["api", "oauth2PermissionScopes"]),
+    })
 }
 
+/// The array at `path` in an app's document (`[]` where there is none), which its new service
+/// principal copies.
+fn copied(doc: &Map<String, Value>, path: &[&str]) -> Value {
+    let first = doc.get(path.first().copied().unwrap_or_default());
+    let found = path
+        .iter()
+        .skip(1)
+        .fold(first, |at, k| at.and_then(|v| v.get(k)));
+    found.cloned().unwrap_or_else(|| json!([]))
+}
+
+/// Microsoft Graph's own service principal, as a tenant has it (Microsoft's, so never created
+/// in the tenant: `createdDateTime` null).
 pub(super) fn graph_sp_doc(id: &str) -> Map<String, Value> {
-    let app_roles: Vec<Value> = catalog::GRAPH_APP_ROLES
-        .iter()
-        .map(|r| {
-            json!({
-                "allowedMemberTypes": ["Application"],
-                "description": r.description,
-                "displayName": r.display_name,
-                "id": r.id,
-                "isEnabled": true,
-                "origin": "Application",
-                "value": r.value,
-            })
-        })
-        .collect();
-    let scopes: Vec<Value> = catalog::GRAPH_SCOPES
-        .iter()
-        .map(|(p, ty)| {
-            json!({
-                "adminConsentDescription": p.description,
-                "adminConsentDisplayName": p.display_name,
-                "id": p.id,
-                "isEnabled": true,
-                "type": ty,
-                "userConsentDescription": p.description,
-                "userConsentDisplayName": p.display_name,
-                "value": p.value,
-            })
-        })
-        .collect();
-    obj(json!({
-        "id": id,
-        "deletedDateTime": null,
-        "accountEnabled": true,
-        "alternativeNames": [],
-        "appDisplayName": "Microsoft Graph",
-        "appDescription": null,
-        "appId": GRAPH_APP_ID,
-        "applicationTemplateId": null,
-        "appOwnerOrganizationId": MICROSOFT_SERVICES_TENANT,
-        "appRoleAssignmentRequired": false,
-        "createdDateTime": null,
-        "description": null,
-        "disabledByMicrosoftStatus": null,
-        "displayName": "Microsoft Graph",
-        "homepage": null,
-        "loginUrl": null,
-        "logoutUrl": null,
-        "notes": null,
-        "notificationEmailAddresses": [],
-        "preferredSingleSignOnMode": null,
-        "preferredTokenSigningKeyThumbprint": null,
-        "replyUrls": [],
-        "servicePrincipalNames": [
+    sp_doc(SpFacts {
+        id,
+        app_id: json!(GRAPH_APP_ID),
+        display_name: json!("Microsoft Graph"),
+        owner_tenant: json!(MICROSOFT_SERVICES_TENANT),
+        created: Value::Null,
+        reply_urls: json!([]),
+        names: json!([
             "https://canary.graph.microsoft.com",
             "https://graph.microsoft.com",
             "https://ags.windows.net",
@@ -264,29 +173,118 @@ pub(super) fn graph_sp_doc(id: &str) -> Map<String, Value> {
             "https://graph.microsoft.us",
             "https://dod-graph.microsoft.us",
             "https://graph.microsoft.com/"
-        ],
+        ]),
+        audience: json!("AzureADMultipleOrgs"),
+        app_roles: graph_app_roles(),
+        scopes: graph_scopes(),
+    })
+}
+
+/// Microsoft Graph's application permissions (its `appRoles`).
+fn graph_app_roles() -> Value {
+    let roles = catalog::GRAPH_APP_ROLES.iter().map(|r| {
+        json!({
+            "allowedMemberTypes": ["Application"],
+            "description": r.description,
+            "displayName": r.display_name,
+            "id": r.id,
+            "isEnabled": true,
+            "origin": "Application",
+            "value": r.value,
+        })
+    });
+    Value::Array(roles.collect())
+}
+
+/// Microsoft Graph's delegated permissions (its `oauth2PermissionScopes`).
+fn graph_scopes() -> Value {
+    let scopes = catalog::GRAPH_SCOPES.iter().map(|(p, ty)| {
+        json!({
+            "adminConsentDescription": p.description,
+            "adminConsentDisplayName": p.display_name,
+            "id": p.id,
+            "isEnabled": true,
+            "type": ty,
+            "userConsentDescription": p.description,
+            "userConsentDisplayName": p.display_name,
+            "value": p.value,
+        })
+    });
+    Value::Array(scopes.collect())
+}
+
+/// What sets one service principal's document apart from another's.
+struct SpFacts<'a> {
+    id: &'a str,
+    app_id: Value,
+    display_name: Value,
+    owner_tenant: Value,
+    created: Value,
+    reply_urls: Value,
+    names: Value,
+    audience: Value,
+    app_roles: Value,
+    scopes: Value,
+}
+
+/// A service principal's property set, in Graph's order: `facts`, and what every new one has.
+fn sp_doc(facts: SpFacts) -> Map<String, Value> {
+    obj(json!({
+        "id": facts.id,
+        "deletedDateTime": null,
+        "accountEnabled": true,
+        "alternativeNames": [],
+        "appDisplayName": facts.display_name,
+        "appDescription": null,
+        "appId": facts.app_id,
+        "applicationTemplateId": null,
+        "appOwnerOrganizationId": facts.owner_tenant,
+        "appRoleAssignmentRequired": false,
+        "createdDateTime": facts.created,
+        "description": null,
+        "disabledByMicrosoftStatus": null,
+        "displayName": facts.display_name,
+        "homepage": null,
+        "loginUrl": null,
+        "logoutUrl": null,
+        "notes": null,
+        "notificationEmailAddresses": [],
+        "preferredSingleSignOnMode": null,
+        "preferredTokenSigningKeyThumbprint": null,
+        "replyUrls": facts.reply_urls,
+        "servicePrincipalNames": facts.names,
         "servicePrincipalType": "Application",
-        "signInAudience": "AzureADMultipleOrgs",
+        "signInAudience": facts.audience,
         "tags": [],
         "tokenEncryptionKeyId": null,
         "samlSingleSignOnSettings": null,
         "addIns": [],
-        "appRoles": app_roles,
-        "info": {
-            "logoUrl": null,
-            "marketingUrl": null,
-            "privacyStatementUrl": null,
-            "supportUrl": null,
-            "termsOfServiceUrl": null
-        },
+        "appRoles": facts.app_roles,
+        "info": empty_info(),
         "keyCredentials": [],
-        "oauth2PermissionScopes": scopes,
+        "oauth2PermissionScopes": facts.scopes,
         "passwordCredentials": [],
         "resourceSpecificApplicationPermissions": [],
-        "verifiedPublisher": {
-            "displayName": null,
-            "verifiedPublisherId": null,
-            "addedDateTime": null
-        }
+        "verifiedPublisher": no_verified_publisher(),
     }))
+}
+
+/// `info` of a new application or service principal: no URLs.
+fn empty_info() -> Value {
+    json!({
+        "logoUrl": null,
+        "marketingUrl": null,
+        "privacyStatementUrl": null,
+        "supportUrl": null,
+        "termsOfServiceUrl": null
+    })
+}
+
+/// `verifiedPublisher` of a new application or service principal: none.
+fn no_verified_publisher() -> Value {
+    json!({
+        "displayName": null,
+        "verifiedPublisherId": null,
+        "addedDateTime": null
+    })
 }
