@@ -557,22 +557,27 @@ fn punct(t: Option<&(Tok, usize)>, c: char) -> bool {
     matches!(t, Some((Tok::Punct(p), _)) if *p == c)
 }
 
-/// The index after the `}` matching the `{` at `open`.
+/// The index after the `}` matching the `{` at `open` (the end when it has none).
 fn block_end(toks: &[(Tok, usize)], open: usize) -> usize {
+    closing(toks, open, ('{', '}')).unwrap_or(toks.len())
+}
+
+/// The index after the bracket that closes the one at `open`.
+fn closing(toks: &[(Tok, usize)], open: usize, (o, c): (char, char)) -> Option<usize> {
     let mut depth = 0;
     for (k, (t, _)) in toks.iter().enumerate().skip(open) {
         match t {
-            Tok::Punct('{') => depth += 1,
-            Tok::Punct('}') => {
+            Tok::Punct(p) if *p == o => depth += 1,
+            Tok::Punct(p) if *p == c => {
                 depth -= 1;
                 if depth == 0 {
-                    return k + 1;
+                    return Some(k + 1);
                 }
             }
             _ => {}
         }
     }
-    toks.len()
+    None
 }
 
 /// The end of the item starting at `i`: after its `;`, or after its body's `}`, whichever comes
@@ -598,20 +603,7 @@ fn attribute_end(toks: &[(Tok, usize)], i: usize) -> Option<usize> {
     if !punct(toks.get(open), '[') {
         return None;
     }
-    let mut depth = 0;
-    for (k, (t, _)) in toks.iter().enumerate().skip(open) {
-        match t {
-            Tok::Punct('[') => depth += 1,
-            Tok::Punct(']') => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(k + 1);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
+    closing(toks, open, ('[', ']'))
 }
 
 /// The tokens with every `#[cfg(test)]` and `#[test]` item left out.

@@ -10,11 +10,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
 
-use crate::graph::error_response;
+use crate::graph::{error_response, GraphError};
 use crate::identity::EntraError;
 use crate::routes::classify;
 use crate::scenario::{FaultKind, RetryAfter, Route};
-use crate::shared::{RequestCtx, Shared};
+use crate::shared::{render_deferred, DeferredError, RequestCtx, Shared};
 use crate::state::RequestRecord;
 
 fn fault_name(k: &FaultKind) -> &'static str {
@@ -137,8 +137,8 @@ pub async fn layer(State(shared): State<Shared>, mut req: Request, next: Next) -
     };
     let mut sim = shared.lock();
     let now = sim.clock.wall();
-    let response = crate::graph::render_deferred(response, &plan.ctx, now);
-    let mut response = crate::identity::render_deferred(response, &plan.ctx, now);
+    let response = render_deferred::<GraphError>(response, &plan.ctx, now);
+    let mut response = render_deferred::<EntraError>(response, &plan.ctx, now);
     stamp_headers(&mut response, &plan.ctx, is_graph);
     sim.seq += 1;
     let record = RequestRecord {
@@ -232,7 +232,7 @@ fn refuse(
         } else {
             "invalid_request"
         };
-        EntraError::new(status, error, 90033, message).into_response_with(ctx, wall)
+        EntraError::new(status, error, 90033, message).render(ctx, wall)
     }
 }
 
@@ -243,7 +243,7 @@ fn entra_error(
     ctx: &RequestCtx,
     wall: time::OffsetDateTime,
 ) -> Response {
-    EntraError::new(status, "temporarily_unavailable", code, message).into_response_with(ctx, wall)
+    EntraError::new(status, "temporarily_unavailable", code, message).render(ctx, wall)
 }
 
 /// 429 with `Retry-After` in the scenario's form.

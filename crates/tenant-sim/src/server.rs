@@ -112,7 +112,7 @@ fn router(shared: Shared) -> Router {
         .route("/{tenant}/discovery/v2.0/keys", get(identity::keys))
         .route(
             "/{tenant}/oauth2/v2.0/authorize",
-            get(identity::authorize_get).post(identity::authorize_post),
+            get(identity::sign_in_get::<identity::Authorize>).post(identity::sign_in_post),
         )
         .route("/{tenant}/oauth2/v2.0/token", post(identity::token))
         .route(
@@ -121,11 +121,11 @@ fn router(shared: Shared) -> Router {
         )
         .route(
             "/{tenant}/adminconsent",
-            get(identity::adminconsent_get).post(identity::adminconsent_post),
+            get(identity::sign_in_get::<identity::AdminConsent>).post(identity::sign_in_post),
         )
         .route(
             "/{tenant}/v2.0/adminconsent",
-            get(identity::adminconsent_get).post(identity::adminconsent_post),
+            get(identity::sign_in_get::<identity::AdminConsent>).post(identity::sign_in_post),
         )
         .route("/{tenant}/oauth2/v2.0/logout", get(identity::logout))
         .route("/oidc/userinfo", get(identity::userinfo))

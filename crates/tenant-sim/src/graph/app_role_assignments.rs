@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::access::{may_grant_app_role, may_revoke_app_role};
 use super::error::GraphError;
-use super::lookup::find_sp;
+use super::lookup::find;
 use super::odata::no_content;
 use super::{Call, Key};
 use crate::permissions::Op;
@@ -40,7 +40,7 @@ pub(super) fn list(
         Op::ListAppRoleAssignments
     })?;
     let tenant = call.caller.tenant(sim)?;
-    let sp = find_sp(sim, tenant, key).ok_or_else(|| GraphError::not_found(&key.1))?;
+    let sp = find::<Sp>(sim, tenant, key).ok_or_else(|| GraphError::not_found(&key.1))?;
     let items = tenant
         .assignments
         .iter()
@@ -64,7 +64,7 @@ pub(super) fn revoke(
 ) -> Result<Response, GraphError> {
     call.caller.allow(Op::RevokeAppRole)?;
     let tenant = call.caller.tenant(sim)?;
-    let sp = find_sp(sim, tenant, key).ok_or_else(|| GraphError::not_found(&key.1))?;
+    let sp = find::<Sp>(sim, tenant, key).ok_or_else(|| GraphError::not_found(&key.1))?;
     let found = tenant
         .assignments
         .iter()
@@ -121,7 +121,7 @@ pub(super) fn grant(
     let now = sim.clock.now();
     let wall = sim.clock.wall();
     let tenant = call.caller.tenant(sim)?;
-    let path_sp = find_sp(sim, tenant, key).ok_or_else(|| GraphError::not_found(&key.1))?;
+    let path_sp = find::<Sp>(sim, tenant, key).ok_or_else(|| GraphError::not_found(&key.1))?;
     let path_id = path_sp.id.clone();
     check_path_matches_body(navigation, &path_id, &grant)?;
     let resource = visible_resource(tenant, &grant.resource_id, now)?;

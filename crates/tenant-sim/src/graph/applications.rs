@@ -10,58 +10,31 @@ use serde_json::{json, Value};
 use super::access::may_create_application;
 use super::application_patch::apply_app_patch;
 use super::error::GraphError;
-use super::lookup::{find_app, manageable_app, set_location};
+use super::lookup::{by_id_mut, find, get, list, manageable_app, set_location};
 use super::odata::no_content;
 use super::service_principals::move_sp_to_deleted_items;
-use super::{passwords, resolve_key, Call, Key};
+use super::{passwords, Call, Key, Target};
 use crate::permissions::Op;
 use crate::state::{default_access_token_version, new_app_doc, App, Deleted, DeletedObject, Sim};
 
-pub(super) fn route(
-    sim: &mut Sim,
-    call: &Call,
-    key: Option<Key>,
-    rest: &[&str],
-) -> Result<Response, GraphError> {
-    let (key, rest) = resolve_key(key, rest, &["id", "appId", "uniqueName"], "application")?;
-    match (key, rest, call.method()) {
-        (None, [], &Method::GET) => list(sim, call),
+pub(super) fn route(sim: &mut Sim, call: &Call, target: Target) -> Result<Response, GraphError> {
+    match (target.key, target.rest, call.method()) {
+        (None, [], &Method::GET) => list::<App>(sim, call),
         (None, [], &Method::POST) => create(sim, call, None),
-        (Some(key), [], &Method::GET) => get(sim, call, &key),
+        (Some(key), [], &Method::GET) => get::<App>(sim, call, &key),
         (Some(key), [], &Method::PATCH) => update(sim, call, key),
         (Some(key), [], &Method::DELETE) => delete(sim, call, &key),
         (Some(key), ["addPassword"], &Method::POST) => passwords::add(sim, call, &key),
         (Some(key), ["removePassword"], &Method::POST) => passwords::remove(sim, call, &key),
-        (_, [], _) => Err(GraphError::method_not_allowed()),
-        (_, [segment, ..], _) => Err(GraphError::segment_not_found(segment)),
+        (_, rest, _) => Err(GraphError::no_route(rest)),
     }
-}
-
-fn list(sim: &Sim, call: &Call) -> Result<Response, GraphError> {
-    call.caller.allow(Op::ReadApplications)?;
-    let tenant = call.caller.tenant(sim)?;
-    let items = tenant
-        .apps
-        .iter()
-        .filter(|a| sim.visible(a.visible_at))
-        .map(App::json)
-        .collect();
-    call.request.list("applications", items, "application")
-}
-
-fn get(sim: &Sim, call: &Call, key: &Key) -> Result<Response, GraphError> {
-    call.caller.allow(Op::ReadApplications)?;
-    let tenant = call.caller.tenant(sim)?;
-    let app = find_app(sim, tenant, key).ok_or_else(|| GraphError::not_found(&key.1))?;
-    call.request
-        .entity("applications", app.json(), "application", StatusCode::OK)
 }
 
 /// `PATCH`: updates the app, or creates it when an upsert by `uniqueName` finds none.
 fn update(sim: &mut Sim, call: &Call, key: Key) -> Result<Response, GraphError> {
     call.caller.allow(Op::WriteApplications)?;
     let tenant = call.caller.tenant(sim)?;
-    if find_app(sim, tenant, &key).is_none() {
+    if find::<App>(sim, tenant, &key).is_none() {
         if key.0 == "uniqueName" && call.request.prefer_create() && !sim.scenario.refuse_upsert {
             return create(sim, call, Some(key.1));
         }
@@ -69,12 +42,7 @@ fn update(sim: &mut Sim, call: &Call, key: Key) -> Result<Response, GraphError> 
     }
     let id = manageable_app(sim, call, &key)?.id.clone();
     let body = call.request.json_body()?;
-    let tenant = call.caller.tenant_mut(sim)?;
-    let app = tenant
-        .apps
-        .iter_mut()
-        .find(|a| a.id == id)
-        .ok_or_else(|| GraphError::not_found(&id))?;
+    let app = by_id_mut::<App>(sim, call, &id)?;
     let mut doc = app.doc.clone();
     apply_app_patch(&mut doc, &body, false)?;
     app.doc = doc;
@@ -142,7 +110,7 @@ pub(super) fn create(
         "application",
         StatusCode::CREATED,
     )?;
-    set_location(&mut response, &origin, &tenant_id, &id);
+    set_location(&mut response, &origin, &tenant_id, &id, "Application");
     Ok(response)
 }
 

@@ -2,13 +2,13 @@
 //!
 //! Handlers return a [`GraphError`]; its `IntoResponse` leaves the body to the fault/log
 //! middleware, which knows the request's ids and stamps them with the date
-//! ([`render_deferred`]).
+//! ([`render_deferred`](crate::shared::render_deferred)).
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use crate::shared::RequestCtx;
+use crate::shared::{defer, DeferredError, RequestCtx};
 use crate::state::short_time;
 
 /// A Graph error: rendered as `{"error":{"code","message","innerError":{...}}}`.
@@ -67,9 +67,19 @@ impl GraphError {
     pub(super) fn segment_not_found(segment: &str) -> Self {
         Self::odata(format!("Resource not found for the segment '{segment}'."))
     }
+    /// What an object's path answers when nothing serves it: 405 for the object itself (another
+    /// method), else 404 naming the first segment past it.
+    pub(super) fn no_route(rest: &[&str]) -> Self {
+        match rest.first() {
+            None => Self::method_not_allowed(),
+            Some(segment) => Self::segment_not_found(segment),
+        }
+    }
+}
 
+impl DeferredError for GraphError {
     /// The error as Graph sends it, with this request's ids.
-    pub fn render(&self, ctx: &RequestCtx, now: time::OffsetDateTime) -> Response {
+    fn render(self, ctx: &RequestCtx, now: time::OffsetDateTime) -> Response {
         error_response(
             self.status,
             self.code,
@@ -82,25 +92,10 @@ impl GraphError {
 }
 
 /// The status now; the body once the middleware knows the request's ids (see
-/// [`render_deferred`]).
+/// [`render_deferred`](crate::shared::render_deferred)).
 impl IntoResponse for GraphError {
     fn into_response(self) -> Response {
-        let mut response = self.status.into_response();
-        response.extensions_mut().insert(self);
-        response
-    }
-}
-
-/// Renders a handler's [`GraphError`] with the request's ids and `date`, leaving any other
-/// response as it is.
-pub fn render_deferred(
-    mut response: Response,
-    ctx: &RequestCtx,
-    now: time::OffsetDateTime,
-) -> Response {
-    match response.extensions_mut().remove::<GraphError>() {
-        Some(error) => error.render(ctx, now),
-        None => response,
+        defer(self.status, self)
     }
 }
 

@@ -9,7 +9,8 @@
 //! - `deleted_items`: `/directory/deletedItems`;
 //! - `applications` (with `application_patch`, the body validation) and `passwords`;
 //! - `service_principals` and `app_role_assignments`;
-//! - `lookup`: the app or service principal a key names, shared by the four above.
+//! - `lookup`: the app or service principal a key names and the `GET`s both sets answer alike,
+//!   shared by the four above.
 
 mod access;
 mod app_role_assignments;
@@ -29,14 +30,15 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 
 pub use app_role_assignments::assignment_id;
-pub use error::{error_response, render_deferred, GraphError};
+pub use error::{error_response, GraphError};
 pub(crate) use odata::key_segment;
 
 use access::{authenticate, Caller};
+use lookup::Entity;
 use odata::{parse_query, GraphRequest};
 
 use crate::shared::Shared;
-use crate::state::Sim;
+use crate::state::{App, Sim, Sp};
 
 /// Every `/v1.0/…` call. A [`GraphError`] is rendered by the fault/log middleware, which adds the
 /// request's ids.
@@ -86,8 +88,12 @@ fn dispatch(
         ("me", None, rest) => directory::me(sim, &call, rest),
         ("users", None, [id, rest @ ..]) => directory::user(sim, &call, id, rest),
         ("organization", None, rest) => directory::organization(sim, &call, rest),
-        ("applications", key, rest) => applications::route(sim, &call, key, rest),
-        ("serviceprincipals", key, rest) => service_principals::route(sim, &call, key, rest),
+        ("applications", key, rest) => {
+            applications::route(sim, &call, resolve_key::<App>(key, rest)?)
+        }
+        ("serviceprincipals", key, rest) => {
+            service_principals::route(sim, &call, resolve_key::<Sp>(key, rest)?)
+        }
         ("directory", None, ["deletedItems", rest @ ..]) => deleted_items::route(sim, &call, rest),
         ("auditlogs", None, ["directoryAudits"]) => directory::directory_audits(&call),
         ("rolemanagement", None, ["directory", "roleEligibilityScheduleInstances", function])
@@ -134,14 +140,19 @@ fn check_object_id(key: &Key) -> Result<(), GraphError> {
     Ok(())
 }
 
-/// `/applications/{id}/…` and `/applications(appId='…')/…` name the same object: folds the
-/// first form into the second, then refuses malformed ids and keys `entity` has no index on.
-fn resolve_key<'r, 's>(
+/// Where in an entity set a call goes: the object's key (none for the set itself) and the
+/// segments past it.
+struct Target<'a> {
     key: Option<Key>,
-    rest: &'r [&'s str],
-    allowed: &[&str],
-    entity: &str,
-) -> Result<(Option<Key>, &'r [&'s str]), GraphError> {
+    rest: &'a [&'a str],
+}
+
+/// `/applications/{id}/…` and `/applications(appId='…')/…` name the same object: folds the
+/// first form into the second, then refuses malformed ids and keys `E` has no index on.
+fn resolve_key<'a, E: Entity>(
+    key: Option<Key>,
+    rest: &'a [&'a str],
+) -> Result<Target<'a>, GraphError> {
     let (key, rest) = match (key, rest) {
         (Some(k), rest) => (Some(k), rest),
         (None, [id, rest @ ..]) => (Some(("id".to_string(), id.to_string())), rest),
@@ -149,14 +160,15 @@ fn resolve_key<'r, 's>(
     };
     if let Some(k) = &key {
         check_object_id(k)?;
-        if !allowed.contains(&k.0.as_str()) {
+        if !E::KEYS.contains(&k.0.as_str()) {
             return Err(GraphError::odata(format!(
-                "The key property '{}' is not an alternate key of 'microsoft.graph.{entity}'.",
-                k.0
+                "The key property '{}' is not an alternate key of 'microsoft.graph.{}'.",
+                k.0,
+                E::TYPE
             )));
         }
     }
-    Ok((key, rest))
+    Ok(Target { key, rest })
 }
 
 fn percent_decode(s: &str) -> String {

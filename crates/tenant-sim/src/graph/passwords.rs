@@ -8,12 +8,12 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::error::GraphError;
-use super::lookup::{key_matches, manageable_app, set_location};
+use super::lookup::{by_id_mut, manageable_app, set_location, Entity};
 use super::odata::{json_response, no_content};
 use super::{Call, Key};
 use crate::permissions::Op;
 use crate::scenario::PasswordPolicy;
-use crate::state::{sha256, Password, Sim};
+use crate::state::{obj, sha256, App, Password, Sim};
 
 /// Graph's default lifetime of a secret: two years (and a day).
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(2 * 365 * 24 * 3600 + 24 * 3600);
@@ -45,10 +45,7 @@ pub(super) fn add(sim: &mut Sim, call: &Call, key: &Key) -> Result<Response, Gra
         secret_sha256: sha256(&secret),
         ready_at,
     };
-    let mut out = match password.json() {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    };
+    let mut out = obj(password.json());
     out.insert("secretText".into(), json!(secret));
     out.insert(
         "@odata.context".into(),
@@ -63,14 +60,14 @@ pub(super) fn add(sim: &mut Sim, call: &Call, key: &Key) -> Result<Response, Gra
     let app = tenant
         .apps
         .iter_mut()
-        .find(|a| now >= a.visible_at && key_matches(a, key))
+        .find(|a| now >= a.visible_at && a.matches(key))
         .ok_or_else(|| GraphError::not_found(&key.1))?;
     app.passwords.push(password);
     // Graph answers addPassword with the application's Location, as it does a create (the
     // issue-19 capture of Microsoft's answer; the addPassword page's example shows only the
     // Content-type header of a 200 with the passwordCredential).
     let mut response = json_response(StatusCode::OK, Value::Object(out));
-    set_location(&mut response, &origin, &tenant_id, &app.id);
+    set_location(&mut response, &origin, &tenant_id, &app.id, "Application");
     Ok(response)
 }
 
@@ -171,12 +168,7 @@ pub(super) fn remove(sim: &mut Sim, call: &Call, key: &Key) -> Result<Response, 
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let tenant = call.caller.tenant_mut(sim)?;
-    let app = tenant
-        .apps
-        .iter_mut()
-        .find(|a| a.id == id)
-        .ok_or_else(|| GraphError::not_found(&id))?;
+    let app = by_id_mut::<App>(sim, call, &id)?;
     // A password added moments ago may not have replicated to the replica serving the
     // removal: Graph answers as if the keyId did not exist until it has.
     let before = app.passwords.len();

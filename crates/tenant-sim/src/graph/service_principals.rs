@@ -2,7 +2,7 @@
 //! (`PATCH /servicePrincipals(appId='…')` with `Prefer: create-if-missing`) and delete. The
 //! app role assignments under a service principal are in `app_role_assignments.rs`.
 
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
@@ -10,26 +10,20 @@ use super::access::{may_create_sp, may_manage};
 use super::app_role_assignments;
 use super::application_patch::{nullable_string, string_array};
 use super::error::GraphError;
-use super::lookup::find_sp;
+use super::lookup::{by_id_mut, find, get, list, set_location};
 use super::odata::no_content;
-use super::{resolve_key, Call, Key};
+use super::{Call, Key, Target};
 use crate::permissions::Op;
 use crate::state::{new_sp_doc, App, Assignment, Deleted, DeletedObject, Sim, Sp, Tenant};
 
-pub(super) fn route(
-    sim: &mut Sim,
-    call: &Call,
-    key: Option<Key>,
-    rest: &[&str],
-) -> Result<Response, GraphError> {
-    let (key, rest) = resolve_key(key, rest, &["id", "appId"], "servicePrincipal")?;
-    match (key, rest, call.method()) {
-        (None, [], &Method::GET) => list(sim, call),
+pub(super) fn route(sim: &mut Sim, call: &Call, target: Target) -> Result<Response, GraphError> {
+    match (target.key, target.rest, call.method()) {
+        (None, [], &Method::GET) => list::<Sp>(sim, call),
         (None, [], &Method::POST) => {
             let body = call.request.json_body()?;
             create(sim, call, &body)
         }
-        (Some(key), [], &Method::GET) => get(sim, call, &key),
+        (Some(key), [], &Method::GET) => get::<Sp>(sim, call, &key),
         (Some(key), [], &Method::PATCH) => update(sim, call, key),
         (Some(key), [], &Method::DELETE) => delete(sim, call, &key),
         (Some(key), [navigation @ ("appRoleAssignedTo" | "appRoleAssignments")], method) => {
@@ -44,34 +38,8 @@ pub(super) fn route(
             [navigation @ ("appRoleAssignedTo" | "appRoleAssignments"), assignment_id],
             &Method::DELETE,
         ) => app_role_assignments::revoke(sim, call, &key, navigation, assignment_id),
-        (_, [], _) => Err(GraphError::method_not_allowed()),
-        (_, [segment, ..], _) => Err(GraphError::segment_not_found(segment)),
+        (_, rest, _) => Err(GraphError::no_route(rest)),
     }
-}
-
-fn list(sim: &Sim, call: &Call) -> Result<Response, GraphError> {
-    call.caller.allow(Op::ReadServicePrincipals)?;
-    let tenant = call.caller.tenant(sim)?;
-    let items = tenant
-        .sps
-        .iter()
-        .filter(|s| sim.visible(s.visible_at))
-        .map(|s| s.doc.clone())
-        .collect();
-    call.request
-        .list("servicePrincipals", items, "servicePrincipal")
-}
-
-fn get(sim: &Sim, call: &Call, key: &Key) -> Result<Response, GraphError> {
-    call.caller.allow(Op::ReadServicePrincipals)?;
-    let tenant = call.caller.tenant(sim)?;
-    let sp = find_sp(sim, tenant, key).ok_or_else(|| GraphError::not_found(&key.1))?;
-    call.request.entity(
-        "servicePrincipals",
-        sp.doc.clone(),
-        "servicePrincipal",
-        StatusCode::OK,
-    )
 }
 
 /// The service principal `key` names that the caller may change (never Microsoft Graph's).
@@ -81,7 +49,7 @@ fn manageable_sp<'a>(
     call: &Call,
     key: &Key,
 ) -> Result<Option<&'a Sp>, GraphError> {
-    let Some(sp) = find_sp(sim, tenant, key) else {
+    let Some(sp) = find::<Sp>(sim, tenant, key) else {
         return Ok(None);
     };
     if sp.is_microsoft_graph() || !may_manage(tenant, call.caller, &sp.owners) {
@@ -102,12 +70,7 @@ fn update(sim: &mut Sim, call: &Call, key: Key) -> Result<Response, GraphError> 
         }
         return Err(GraphError::not_found(&key.1));
     };
-    let tenant = call.caller.tenant_mut(sim)?;
-    let sp = tenant
-        .sps
-        .iter_mut()
-        .find(|s| s.id == id)
-        .ok_or_else(|| GraphError::not_found(&id))?;
+    let sp = by_id_mut::<Sp>(sim, call, &id)?;
     apply_sp_patch(&mut sp.doc, &body)?;
     Ok(no_content())
 }
@@ -223,12 +186,7 @@ fn create(sim: &mut Sim, call: &Call, body: &Map<String, Value>) -> Result<Respo
         "servicePrincipal",
         StatusCode::CREATED,
     )?;
-    let location = format!(
-        "{origin}/v2/{tenant_id}/directoryObjects/{id}/Microsoft.DirectoryServices.ServicePrincipal"
-    );
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, v);
-    }
+    set_location(&mut response, &origin, &tenant_id, &id, "ServicePrincipal");
     Ok(response)
 }
 

@@ -11,12 +11,12 @@ use axum::Form;
 
 use super::client_info::client_info;
 use super::consent_grant::finish_admin_consent;
-use super::pages::{error_page, error_redirect, redirect_to_client, sign_in_page};
+use super::pages::{error_page, error_redirect, redirect_to_client, sign_in_page, unknown_client};
 use super::scopes::parse_scopes;
 use super::{authority, is_guid, EntraError, Params};
 use crate::scenario::SignInRefusal;
 use crate::shared::Shared;
-use crate::state::{AuthCode, PendingAuthorize, Sim};
+use crate::state::{AuthCode, PendingAuthorize, SignedIn, Sim};
 
 const CODE_LIFETIME: Duration = Duration::from_secs(600);
 
@@ -53,9 +53,62 @@ pub(super) fn redirect_matches(registered: &str, requested: &str) -> bool {
     a == b
 }
 
-/// `GET /authorize`: checks the request, then signs the user in (auto sign-in) or shows the
-/// sign-in page, keeping the request pending until its form comes back.
-pub async fn authorize_get(
+/// A sign-in request `GET /authorize` or `GET /adminconsent` starts: once checked, it waits for
+/// the sign-in page's form (or `--auto-sign-in` completes it at once).
+pub trait SignInRequest {
+    /// Where the sign-in page's form posts back (`authorize` or `adminconsent`).
+    const PAGE: &'static str;
+    /// The request, checked at the path's authority (`auth_tenant`: None for `organizations` and
+    /// `common`); a refusal is a page, or a redirect back to the client.
+    fn check(
+        sim: &Sim,
+        auth_tenant: Option<&str>,
+        query: &Params,
+    ) -> Result<Checked, Box<Response>>;
+}
+
+/// A sign-in request that passed its checks.
+#[derive(Debug)]
+pub struct Checked {
+    pending: PendingAuthorize,
+    /// The user the sign-in page offers first.
+    login_hint: Option<String>,
+    /// `prompt=none`: without `--auto-sign-in`, no page may be shown.
+    silent: bool,
+}
+
+/// `GET /authorize`.
+#[derive(Debug)]
+pub struct Authorize;
+
+impl SignInRequest for Authorize {
+    const PAGE: &'static str = "authorize";
+    fn check(sim: &Sim, _: Option<&str>, query: &Params) -> Result<Checked, Box<Response>> {
+        let pending = pending_request(query)?;
+        check_request(sim, query, &pending)?;
+        Ok(Checked {
+            pending,
+            login_hint: query.get("login_hint").cloned(),
+            silent: query.get("prompt").map(String::as_str) == Some("none"),
+        })
+    }
+}
+
+impl Checked {
+    /// An admin-consent request: no login hint, and always a page.
+    pub(super) fn admin_consent(pending: PendingAuthorize) -> Self {
+        Checked {
+            pending,
+            login_hint: None,
+            silent: false,
+        }
+    }
+}
+
+/// `GET /authorize` and `GET /adminconsent` (`R`): checks the request, then signs the user in
+/// (auto sign-in) or shows the sign-in page, keeping the request pending until its form comes
+/// back.
+pub async fn sign_in_get<R: SignInRequest>(
     State(shared): State<Shared>,
     Path(tenant): Path<String>,
     Query(query): Query<Params>,
@@ -65,17 +118,15 @@ pub async fn authorize_get(
         Ok(a) => a.tenant_id(),
         Err(e) => return error_page(e.status, e.code, &e.description),
     };
-    let pending = match pending_request(&query) {
-        Ok(p) => p,
-        Err(page) => return *page,
+    let checked = match R::check(&sim, auth_tenant.as_deref(), &query) {
+        Ok(c) => c,
+        Err(refusal) => return *refusal,
     };
-    if let Err(redirect) = check_request(&sim, &query, &pending) {
-        return *redirect;
-    }
+    let pending = checked.pending;
     if let Some(upn) = sim.auto_sign_in.clone() {
         return complete_sign_in(&mut sim, &pending, auth_tenant.as_deref(), &upn);
     }
-    if query.get("prompt").map(String::as_str) == Some("none") {
+    if checked.silent {
         return error_redirect(
             &pending,
             "login_required",
@@ -84,14 +135,8 @@ pub async fn authorize_get(
         );
     }
     let key = sim.token(18);
-    let page = sign_in_page(
-        &sim,
-        &tenant,
-        auth_tenant.as_deref(),
-        &key,
-        query.get("login_hint"),
-        "authorize",
-    );
+    let hint = checked.login_hint.as_ref();
+    let page = sign_in_page(&sim, &tenant, auth_tenant.as_deref(), &key, hint, R::PAGE);
     sim.pending.insert(key, pending);
     page
 }
@@ -100,11 +145,7 @@ pub async fn authorize_get(
 fn pending_request(query: &Params) -> Result<PendingAuthorize, Box<Response>> {
     let client_id = query.get("client_id").cloned().unwrap_or_default();
     if !is_guid(&client_id) {
-        return Err(Box::new(error_page(
-            StatusCode::BAD_REQUEST,
-            700016,
-            &format!("Application with identifier '{client_id}' was not found in the directory."),
-        )));
+        return Err(unknown_client(&client_id));
     }
     let Some(redirect_uri) = query.get("redirect_uri").cloned() else {
         return Err(Box::new(error_page(
@@ -182,7 +223,7 @@ fn check_request(
 }
 
 /// The sign-in page's form (for `/authorize` and `/adminconsent`).
-pub async fn authorize_post(
+pub async fn sign_in_post(
     State(shared): State<Shared>,
     Path(tenant): Path<String>,
     Form(form): Form<Params>,
@@ -250,11 +291,13 @@ pub(super) fn complete_sign_in(
     sim.codes.insert(
         code.clone(),
         AuthCode {
-            tenant_id,
-            user_id,
-            client_id: pending.client_id.clone(),
+            sign_in: SignedIn {
+                tenant_id,
+                user_id,
+                client_id: pending.client_id.clone(),
+                scope: pending.scope.clone(),
+            },
             redirect_uri: pending.redirect_uri.clone(),
-            scope: pending.scope.clone(),
             nonce: pending.nonce.clone(),
             code_challenge: pending.code_challenge.clone(),
             expires,

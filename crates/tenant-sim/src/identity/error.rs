@@ -2,14 +2,15 @@
 //! Timestamp …","error_codes","timestamp","trace_id","correlation_id","error_uri"}`.
 //!
 //! Handlers return an [`EntraError`]; its `IntoResponse` leaves the body to the fault/log
-//! middleware, which knows the request's ids ([`render_deferred`]).
+//! middleware, which knows the request's ids
+//! ([`render_deferred`](crate::shared::render_deferred)).
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use crate::shared::RequestCtx;
+use crate::shared::{defer, DeferredError, RequestCtx};
 
 /// An error in Entra's JSON shape.
 #[derive(Debug, Clone)]
@@ -40,7 +41,10 @@ impl EntraError {
     pub fn bad(error: &'static str, code: u32, description: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, error, code, description)
     }
-    pub fn into_response_with(self, ctx: &RequestCtx, now: time::OffsetDateTime) -> Response {
+}
+
+impl DeferredError for EntraError {
+    fn render(self, ctx: &RequestCtx, now: time::OffsetDateTime) -> Response {
         let timestamp = format!("{}Z", crate::state::short_time(now).replace('T', " "));
         let correlation = ctx
             .client_request_id
@@ -72,24 +76,9 @@ impl EntraError {
 }
 
 /// The status now; the body once the middleware knows the request's ids (see
-/// [`render_deferred`]).
+/// [`render_deferred`](crate::shared::render_deferred)).
 impl IntoResponse for EntraError {
     fn into_response(self) -> Response {
-        let mut response = self.status.into_response();
-        response.extensions_mut().insert(self);
-        response
-    }
-}
-
-/// Renders a handler's [`EntraError`] with the request's ids and timestamp, leaving any other
-/// response as it is.
-pub fn render_deferred(
-    mut response: Response,
-    ctx: &RequestCtx,
-    now: time::OffsetDateTime,
-) -> Response {
-    match response.extensions_mut().remove::<EntraError>() {
-        Some(error) => error.into_response_with(ctx, now),
-        None => response,
+        defer(self.status, self)
     }
 }

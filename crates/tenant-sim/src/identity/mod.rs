@@ -5,7 +5,7 @@
 //! - `error`: [`EntraError`] and Entra's error body;
 //! - `discovery`: the OpenID configuration and the JWKS;
 //! - `pages`: the HTML pages (sign-in, errors) and redirects back to the client;
-//! - `authorize`: `/authorize` and signing a user in;
+//! - `authorize`: `/authorize`, the sign-in it and `/adminconsent` start, and signing a user in;
 //! - `client_info`: the `client_info` MSAL asks for (`uid`, `utid` of the home account);
 //! - `scopes`: the `scope` of a sign-in (`/authorize`, `/devicecode`, `/token`);
 //! - `token`: `/token`, one module per grant and the tokens issued;
@@ -29,11 +29,11 @@ use std::collections::HashMap;
 
 use crate::state::{Sim, Tenant};
 
-pub use admin_consent::{adminconsent_get, adminconsent_post};
-pub use authorize::{authorize_get, authorize_post};
+pub use admin_consent::AdminConsent;
+pub use authorize::{sign_in_get, sign_in_post, Authorize};
 pub use device_code::{decide_device_code, devicecode, devicelogin_get, devicelogin_post};
 pub use discovery::{keys, openid_configuration};
-pub use error::{render_deferred, EntraError};
+pub use error::EntraError;
 pub use session::{logout, userinfo};
 pub use token::token;
 

@@ -16,6 +16,16 @@ pub(super) fn error_page(status: StatusCode, code: u32, msg: &str) -> Response {
     (status, Html(body)).into_response()
 }
 
+/// AADSTS700016: the request names a client the directory does not have (a page: there is no
+/// registered redirect URI to go back to).
+pub(super) fn unknown_client(client_id: &str) -> Box<Response> {
+    Box::new(error_page(
+        StatusCode::BAD_REQUEST,
+        700016,
+        &format!("Application with identifier '{client_id}' was not found in the directory."),
+    ))
+}
+
 pub fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")

@@ -34,7 +34,7 @@ pub use clock::{graph_time, short_time, Clock};
 pub use documents::{default_access_token_version, new_app_doc, new_sp_doc};
 pub use objects::{App, Assignment, Deleted, DeletedObject, GuestOf, Password, Sp, User};
 pub use setup::NewUser;
-pub use sign_in::{AuthCode, DeviceGrant, DeviceStatus, PendingAuthorize, RefreshGrant};
+pub use sign_in::{AuthCode, DeviceGrant, DeviceStatus, PendingAuthorize, RefreshGrant, SignedIn};
 pub(crate) use signing::REQUEST_ORIGIN;
 pub use tenant::Tenant;
 

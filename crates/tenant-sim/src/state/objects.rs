@@ -6,7 +6,7 @@ use std::time::Instant;
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
-use super::graph_time;
+use super::{graph_time, obj};
 use crate::catalog::{self, GRAPH_APP_ID};
 
 #[derive(Debug, Clone)]
@@ -89,11 +89,7 @@ pub struct App {
 
 impl App {
     pub fn display_name(&self) -> String {
-        self.doc
-            .get("displayName")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
+        display_name(&self.doc)
     }
     pub fn json(&self) -> Map<String, Value> {
         let mut m = self.doc.clone();
@@ -116,11 +112,7 @@ pub struct Sp {
 
 impl Sp {
     pub fn display_name(&self) -> String {
-        self.doc
-            .get("displayName")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
+        display_name(&self.doc)
     }
     pub fn is_microsoft_graph(&self) -> bool {
         self.app_id == GRAPH_APP_ID
@@ -143,6 +135,14 @@ impl Sp {
     }
 }
 
+/// The `displayName` of an application's or service principal's document ("" when it has none).
+fn display_name(doc: &Map<String, Value>) -> String {
+    doc.get("displayName")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
 #[derive(Debug, Clone)]
 pub struct Assignment {
     pub id: String,
@@ -160,7 +160,7 @@ pub struct Assignment {
 
 impl Assignment {
     pub fn json(&self) -> Map<String, Value> {
-        let v = json!({
+        obj(json!({
             "id": self.id,
             "deletedDateTime": null,
             "appRoleId": self.app_role_id,
@@ -170,11 +170,7 @@ impl Assignment {
             "principalType": self.principal_type,
             "resourceDisplayName": self.resource_display_name,
             "resourceId": self.resource_id,
-        });
-        match v {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        }
+        }))
     }
 }
 

@@ -18,13 +18,20 @@ pub struct PendingAuthorize {
     pub client_info: bool,
 }
 
+/// A user's sign-in to a client: what an authorization code and a refresh token both stand for,
+/// and what the user tokens are issued for.
 #[derive(Debug, Clone)]
-pub struct AuthCode {
+pub struct SignedIn {
     pub tenant_id: String,
     pub user_id: String,
     pub client_id: String,
-    pub redirect_uri: String,
     pub scope: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthCode {
+    pub sign_in: SignedIn,
+    pub redirect_uri: String,
     pub nonce: Option<String>,
     pub code_challenge: String,
     pub expires: Instant,
@@ -33,10 +40,7 @@ pub struct AuthCode {
 
 #[derive(Debug, Clone)]
 pub struct RefreshGrant {
-    pub tenant_id: String,
-    pub user_id: String,
-    pub client_id: String,
-    pub scope: String,
+    pub sign_in: SignedIn,
     pub expires: Instant,
 }
 

@@ -5,8 +5,8 @@ use base64::Engine;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::user_tokens::{user_tokens, Grant};
-use super::{missing, wants_client_info, EntraError, Params};
+use super::user_tokens::{check_redeemer, user_tokens, Grant, Refusals};
+use super::{missing, EntraError, Params};
 use crate::state::{AuthCode, Sim};
 
 pub(super) fn redeem(
@@ -48,16 +48,15 @@ pub(super) fn redeem(
     let issued = issued.clone();
     user_tokens(
         sim,
-        &Grant {
-            tenant_id: &issued.tenant_id,
-            user_id: &issued.user_id,
-            client_id: &issued.client_id,
-            scope: &issued.scope,
-            nonce: issued.nonce.as_deref(),
-            client_info: wants_client_info(form),
-        },
+        &Grant::new(&issued.sign_in, issued.nonce.as_deref(), form),
     )
 }
+
+/// A code redeemed by another client or at another tenant's path.
+const REFUSALS: Refusals = Refusals {
+    other_client: "The provided value for the 'code' parameter is not valid. The code was issued to a different client.",
+    other_tenant: "The authorization code was issued in a different tenant.",
+};
 
 /// The code was issued to this client, in this tenant, for this redirect URI.
 fn check_issued_for(
@@ -66,16 +65,7 @@ fn check_issued_for(
     auth_tenant: Option<&str>,
     redirect_uri: &str,
 ) -> Result<(), EntraError> {
-    if issued.client_id != client_id {
-        return Err(EntraError::bad("invalid_grant", 70000, "The provided value for the 'code' parameter is not valid. The code was issued to a different client."));
-    }
-    if auth_tenant.is_some_and(|t| t != issued.tenant_id) {
-        return Err(EntraError::bad(
-            "invalid_grant",
-            50020,
-            "The authorization code was issued in a different tenant.",
-        ));
-    }
+    check_redeemer(&issued.sign_in, client_id, auth_tenant, &REFUSALS)?;
     if issued.redirect_uri != redirect_uri {
         return Err(EntraError::bad("invalid_grant", 50011, "The redirect URI specified in the request does not match the redirect URI used to obtain the authorization code."));
     }

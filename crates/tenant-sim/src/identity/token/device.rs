@@ -4,9 +4,9 @@
 
 use serde_json::Value;
 
-use super::user_tokens::{user_tokens, Grant};
-use super::{missing, wants_client_info, EntraError, Params};
-use crate::state::{DeviceStatus, Sim};
+use super::user_tokens::{check_tenant, user_tokens, Grant};
+use super::{missing, EntraError, Params};
+use crate::state::{DeviceStatus, SignedIn, Sim};
 
 pub(super) fn poll(
     sim: &mut Sim,
@@ -48,26 +48,19 @@ pub(super) fn poll(
     if blocked {
         return Err(EntraError::bad("invalid_grant", 53003, "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance."));
     }
-    if auth_tenant.is_some_and(|t| t != tenant_id) {
-        return Err(EntraError::bad(
-            "invalid_grant",
-            50020,
-            "The user signed in to a different tenant.",
-        ));
-    }
+    check_tenant(
+        auth_tenant,
+        &tenant_id,
+        "The user signed in to a different tenant.",
+    )?;
     grant.status = DeviceStatus::Redeemed;
-    let (client_id, scope) = (grant.client_id.clone(), grant.scope.clone());
-    user_tokens(
-        sim,
-        &Grant {
-            tenant_id: &tenant_id,
-            user_id: &user_id,
-            client_id: &client_id,
-            scope: &scope,
-            nonce: None,
-            client_info: wants_client_info(form),
-        },
-    )
+    let sign_in = SignedIn {
+        tenant_id,
+        user_id,
+        client_id: grant.client_id.clone(),
+        scope: grant.scope.clone(),
+    };
+    user_tokens(sim, &Grant::new(&sign_in, None, form))
 }
 
 /// The `--auto-sign-in` user as (tenant id, user id): in the tenant of the device code's

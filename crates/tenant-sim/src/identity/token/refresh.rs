@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
-use super::user_tokens::{user_tokens, Grant};
-use super::{missing, wants_client_info, EntraError, Params};
-use crate::state::Sim;
+use super::user_tokens::{check_redeemer, user_tokens, Grant, Refusals};
+use super::{missing, EntraError, Params};
+use crate::state::{SignedIn, Sim};
 
 pub(super) fn redeem(
     sim: &mut Sim,
@@ -35,27 +35,20 @@ pub(super) fn redeem(
             "The refresh token has expired due to inactivity.",
         ));
     }
-    if issued.client_id != *client_id {
-        return Err(EntraError::bad("invalid_grant", 70000, "Provided grant is invalid or malformed: the refresh token was issued to a different client."));
-    }
-    if auth_tenant.is_some_and(|t| t != issued.tenant_id) {
-        return Err(EntraError::bad(
-            "invalid_grant",
-            50020,
-            "The refresh token was issued in a different tenant.",
-        ));
-    }
+    check_redeemer(&issued.sign_in, client_id, auth_tenant, &REFUSALS)?;
     // Rotation: a new refresh token every time. As in Entra, the old one is not revoked.
-    let scope = form.get("scope").cloned().unwrap_or(issued.scope.clone());
-    user_tokens(
-        sim,
-        &Grant {
-            tenant_id: &issued.tenant_id,
-            user_id: &issued.user_id,
-            client_id: &issued.client_id,
-            scope: &scope,
-            nonce: None,
-            client_info: wants_client_info(form),
-        },
-    )
+    let sign_in = SignedIn {
+        scope: form
+            .get("scope")
+            .cloned()
+            .unwrap_or(issued.sign_in.scope.clone()),
+        ..issued.sign_in
+    };
+    user_tokens(sim, &Grant::new(&sign_in, None, form))
 }
+
+/// A refresh token redeemed by another client or at another tenant's path.
+const REFUSALS: Refusals = Refusals {
+    other_client: "Provided grant is invalid or malformed: the refresh token was issued to a different client.",
+    other_tenant: "The refresh token was issued in a different tenant.",
+};

@@ -7,12 +7,12 @@ use base64::Engine;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::{EntraError, TOKEN_LIFETIME_SECS};
+use super::{wants_client_info, EntraError, Params, TOKEN_LIFETIME_SECS};
 use crate::catalog::{GRAPH_APP_ID, GRAPH_RESOURCE};
 use crate::identity::authorize::restricted;
 use crate::identity::client_info::client_info;
 use crate::identity::scopes::{parse_scopes, Scopes};
-use crate::state::{RefreshGrant, Sim, User};
+use crate::state::{RefreshGrant, SignedIn, Sim, User};
 
 /// "Default directory role" every member user holds (shows up in `wids`).
 const MEMBER_USER_ROLE_TEMPLATE: &str = "b79fbf4d-3ef9-4689-8143-76b194e85509";
@@ -27,6 +27,55 @@ pub(super) struct Grant<'a> {
     pub nonce: Option<&'a str>,
     /// The token request sent `client_info=1`: the response carries `client_info`.
     pub client_info: bool,
+}
+
+impl<'a> Grant<'a> {
+    /// The tokens for `sign_in`, with `client_info` when the token request (`form`) asks.
+    pub(super) fn new(sign_in: &'a SignedIn, nonce: Option<&'a str>, form: &Params) -> Self {
+        Grant {
+            tenant_id: &sign_in.tenant_id,
+            user_id: &sign_in.user_id,
+            client_id: &sign_in.client_id,
+            scope: &sign_in.scope,
+            nonce,
+            client_info: wants_client_info(form),
+        }
+    }
+}
+
+/// What Entra says when a code or a refresh token is redeemed by another client than the one it
+/// was issued to (AADSTS70000), or at another tenant's path than the one it was issued in
+/// (AADSTS50020).
+pub(super) struct Refusals {
+    pub other_client: &'static str,
+    pub other_tenant: &'static str,
+}
+
+/// Refuses, in `says`' words, a redeemer who is not the client `sign_in` was issued to, or who
+/// names another tenant.
+pub(super) fn check_redeemer(
+    sign_in: &SignedIn,
+    client_id: &str,
+    auth_tenant: Option<&str>,
+    says: &Refusals,
+) -> Result<(), EntraError> {
+    if sign_in.client_id != client_id {
+        return Err(EntraError::bad("invalid_grant", 70000, says.other_client));
+    }
+    check_tenant(auth_tenant, &sign_in.tenant_id, says.other_tenant)
+}
+
+/// AADSTS50020 (`message`) when the path names one tenant and the sign-in was in another
+/// (`organizations` and `common` name none).
+pub(super) fn check_tenant(
+    auth_tenant: Option<&str>,
+    tenant_id: &str,
+    message: &'static str,
+) -> Result<(), EntraError> {
+    if auth_tenant.is_some_and(|t| t != tenant_id) {
+        return Err(EntraError::bad("invalid_grant", 50020, message));
+    }
+    Ok(())
 }
 
 /// The token response for a signed-in user.
@@ -179,10 +228,12 @@ fn new_refresh_token(sim: &mut Sim, grant: &Grant) -> String {
     sim.refresh_tokens.insert(
         token.clone(),
         RefreshGrant {
-            tenant_id: grant.tenant_id.into(),
-            user_id: grant.user_id.into(),
-            client_id: grant.client_id.into(),
-            scope: grant.scope.into(),
+            sign_in: SignedIn {
+                tenant_id: grant.tenant_id.into(),
+                user_id: grant.user_id.into(),
+                client_id: grant.client_id.into(),
+                scope: grant.scope.into(),
+            },
             expires,
         },
     );
