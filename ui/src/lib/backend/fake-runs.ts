@@ -74,16 +74,16 @@ export const RUN_SECRETS: Record<string, string> = {
   [NORTHWIND_ID]: "Nw5~northwind-fake-secret-for-tests",
 };
 
+/** A fake tenant's domain, from its name: "Northwind Traders" → northwindtraders.onmicrosoft.com. */
+const domainOf = (name: string) => `${name.toLowerCase().replace(/[^a-z]/g, "")}.onmicrosoft.com`;
+
 /** One of the fake computer's runs: a tenant that signed in and made its app registration. */
 interface FakeRun {
   tenantId: string;
-  key: string;
+  /** The tenant's name; its first word names the run ("run-northwind"), and it gives the domain. */
   name: string;
-  domain: string;
   /** Hours ago: the sign-in, the app registration's creation, the journal's last write. */
-  started: number;
-  created: number;
-  updated: number;
+  hoursAgo: { started: number; created: number; updated: number };
   app: { objectId: string; appId: string };
   /** The rest of the journal, and of what the core reads from it. */
   journal?: Partial<Journal>;
@@ -92,29 +92,30 @@ interface FakeRun {
 
 function fakeRun(now: number, r: FakeRun): RunStatus {
   const at = (hoursAgo: number) => new Date(now - hoursAgo * HOUR).toISOString();
+  const domain = domainOf(r.name);
   const signedIn = {
     kind: "signedIn" as const,
-    at: at(r.started),
-    userPrincipalName: `admin@${r.domain}`,
+    at: at(r.hoursAgo.started),
+    userPrincipalName: `admin@${domain}`,
     displayName: "Ada Admin",
     userId: "user-1",
     guest: false,
     tenantId: r.tenantId,
     tenantName: r.name,
-    defaultDomain: r.domain,
+    defaultDomain: domain,
     cloud: "global" as const,
   };
   return runStatus(
     journal({
       tenantId: r.tenantId,
-      runId: `run-${r.key}`,
-      app: { ...r.app, createdDateTime: at(r.created), reused: false },
-      updated: at(r.updated),
-      started: at(r.started),
+      runId: `run-${r.name.split(" ")[0].toLowerCase()}`,
+      app: { ...r.app, createdDateTime: at(r.hoursAgo.created), reused: false },
+      updated: at(r.hoursAgo.updated),
+      started: at(r.hoursAgo.started),
       activity: [signedIn],
       ...r.journal,
     }),
-    { tenantName: r.name, defaultDomain: r.domain, ...r.status },
+    { tenantName: r.name, defaultDomain: domain, ...r.status },
   );
 }
 
@@ -127,12 +128,8 @@ export function fakeRuns(now = Date.now(), many = false): RunStatus[] {
   const at = (hoursAgo: number) => new Date(now - hoursAgo * HOUR).toISOString();
   const contoso = fakeRun(now, {
     tenantId: TENANT_ID,
-    key: "contoso",
     name: "Contoso",
-    domain: "contoso.onmicrosoft.com",
-    started: 22.25,
-    created: 22.24,
-    updated: 22.2,
+    hoursAgo: { started: 22.25, created: 22.24, updated: 22.2 },
     app: { objectId: OBJECT_ID, appId: APP_ID },
     journal: {
       servicePrincipalId: "sp-1",
@@ -145,12 +142,8 @@ export function fakeRuns(now = Date.now(), many = false): RunStatus[] {
   });
   const fabrikam = fakeRun(now, {
     tenantId: FABRIKAM_ID,
-    key: "fabrikam",
     name: "Fabrikam",
-    domain: "fabrikam.onmicrosoft.com",
-    started: 75.02,
-    created: 75,
-    updated: 75,
+    hoursAgo: { started: 75.02, created: 75, updated: 75 },
     app: { objectId: "5e6f7a8b-1c2d-4e3f-9a0b-c1d2e3f4a5b6", appId: "7a8b9c0d-2e3f-4a5b-8c6d-e7f8a9b0c1d2" },
     journal: { servicePrincipalId: "sp-2", assignmentId: "as-2", consentConfirmed: true, requestedTenant: "fabrikam.com" },
     status: {
@@ -174,12 +167,8 @@ export function fakeRuns(now = Date.now(), many = false): RunStatus[] {
 function northwind(now: number): RunStatus {
   return fakeRun(now, {
     tenantId: NORTHWIND_ID,
-    key: "northwind",
     name: "Northwind Traders",
-    domain: "northwindtraders.onmicrosoft.com",
-    started: 61.02,
-    created: 61,
-    updated: 61,
+    hoursAgo: { started: 61.02, created: 61, updated: 61 },
     app: { objectId: "c3d4e5f6-0a1b-4c2d-8e3f-a4b5c6d7e8f9", appId: "e5f6a7b8-2c3d-4e4f-9a5b-c6d7e8f9a0b1" },
     journal: {
       servicePrincipalId: "sp-3",
@@ -196,12 +185,8 @@ function northwind(now: number): RunStatus {
 function tailspin(now: number): RunStatus {
   return fakeRun(now, {
     tenantId: TAILSPIN_ID,
-    key: "tailspin",
     name: "Tailspin Toys",
-    domain: "tailspintoys.onmicrosoft.com",
-    started: 24 * 12 + 0.02,
-    created: 24 * 12,
-    updated: 24 * 9,
+    hoursAgo: { started: 24 * 12 + 0.02, created: 24 * 12, updated: 24 * 9 },
     app: { objectId: "a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d", appId: "b2c3d4e5-6f7a-4b8c-9d0e-1f2a3b4c5d6e" },
     journal: { verifiedAt: new Date(now - 24 * 12 * HOUR).toISOString() },
     status: { state: { kind: "cleanedUp" } },
@@ -219,7 +204,7 @@ export function fakeRunsAtScale(count: number, now = Date.now()): RunStatus[] {
   const names = ["Adatum", "Alpine Ski House", "Bellows College", "Best For You Organics", "Coho Winery", "Contoso Pharmaceuticals", "Fourth Coffee", "Graphic Design Institute", "Humongous Insurance", "Litware", "Lucerne Publishing", "Margie's Travel", "Proseware", "Relecloud", "School of Fine Art", "Southridge Video", "Trey Research", "VanArsdel", "Wide World Importers", "Woodgrove Bank", "World Wide Importers"];
   for (let i = runs.length; i < count; i++) {
     const name = names[(i - base.length) % names.length];
-    const domain = `${name.toLowerCase().replace(/[^a-z]/g, "")}.onmicrosoft.com`;
+    const domain = domainOf(name);
     const hoursAgo = 2.5 + 5 * (i - base.length);
     const at = (h: number) => new Date(now - h * HOUR).toISOString();
     const hex = (n: number) => n.toString(16).padStart(12, "0");
