@@ -58,7 +58,7 @@ app: deps ui/dist/index.html
 run: app
 	$(BIN)
 
-# deb and rpm in one `tauri build` (each run relinks the app); Tauri writes the rpm itself, no
+# deb and rpm in one `tauri bundle` of the programs cargo built; Tauri writes the rpm itself, no
 # rpmbuild needed. No AppImage: its bundler downloads tools. The version is the workspace's
 # (tauri.conf.json has none, so Tauri takes the app crate's Cargo version).
 # PACKAGE_PROFILE=debug bundles the debug build instead: `make test` does, to check the installers
@@ -69,8 +69,8 @@ PACKAGE_PROFILE ?= release
 PACKAGE_CLI = $(CARGO_TARGET_DIR)/$(PACKAGE_PROFILE)/pmpc-recovery-cli
 package: deps .deps-package ui/dist/index.html
 	rm -rf $(CARGO_TARGET_DIR)/$(PACKAGE_PROFILE)/bundle/deb $(CARGO_TARGET_DIR)/$(PACKAGE_PROFILE)/bundle/rpm
-	cargo build -p pmpc-recovery-cli $(if $(filter release,$(PACKAGE_PROFILE)),--release)
-	cd ui && TAURI_APP_PATH=../src-tauri npx tauri build $(if $(filter debug,$(PACKAGE_PROFILE)),--debug) --bundles deb,rpm \
+	$(if $(filter release,$(PACKAGE_PROFILE)),cargo build --release -p pmpc-recovery-wizard -p pmpc-recovery-cli --features tauri/custom-protocol,$(MAKE) --no-print-directory debug-build)
+	cd ui && TAURI_APP_PATH=../src-tauri npx tauri bundle $(if $(filter debug,$(PACKAGE_PROFILE)),--debug) --bundles deb,rpm \
 	  --config '{"bundle":{"linux":{"deb":{"files":{"/usr/bin/pmpc-recovery-cli":"$(PACKAGE_CLI)"}},"rpm":{"files":{"/usr/bin/pmpc-recovery-cli":"$(PACKAGE_CLI)"}}}}}'
 	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/*.deb $(ARTIFACTS)/*.rpm
 	cp $(CARGO_TARGET_DIR)/$(PACKAGE_PROFILE)/bundle/deb/*.deb $(CARGO_TARGET_DIR)/$(PACKAGE_PROFILE)/bundle/rpm/*.rpm $(ARTIFACTS)/
@@ -120,13 +120,22 @@ lint: ui/dist/index.html
 	  echo "crates/recovery must not depend on tauri"; exit 1; fi
 	cd ui && npm run --silent check
 
+# Every debug program `make test` runs comes from one cargo invocation: the whole workspace with its
+# tests, and the app as shipped (front end embedded). Cargo unifies dependency features over the
+# packages of one invocation, so a lone `cargo build -p tenant-sim` would rebuild tokio, syn and
+# the rest for another feature set (over 2 minutes of a cold `make test`). After `rust-test`, a no-op.
+WORKSPACE_BUILD := --workspace --features tauri/custom-protocol
+.PHONY: debug-build
+debug-build: ui/dist/index.html
+	cargo test $(WORKSPACE_BUILD) --no-run
+
 # Inside a private D-Bus session with a new, unlocked gnome-keyring (in a throw-away data folder):
 # the keychain tests use the real Secret Service, as the shipped app does. Under Xvfb, so the
 # clipboard test uses a real X11 clipboard.
 rust-test: ui/dist/index.html
 	keyrings=$$(mktemp -d); trap 'rm -rf "$$keyrings"' EXIT; \
 	XDG_DATA_HOME=$$keyrings xvfb-run -a dbus-run-session -- bash -c \
-	  'echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test --workspace'
+	  'echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test $(WORKSPACE_BUILD)'
 
 # `cargo test` rewrites the TypeScript bindings from the Rust types; they must match what is committed.
 bindings-check:
@@ -143,8 +152,7 @@ ui-test: ui/dist/index.html
 
 # The real window under Xvfb, driven through tauri-driver + WebKitWebDriver.
 # With its own data folder and an unlocked gnome-keyring, as on an admin's desktop.
-e2e: app
-	cargo build -p pmpc-recovery-cli -p tenant-sim
+e2e: deps debug-build
 	mkdir -p $(ARTIFACTS)/e2e
 	home=$$(mktemp -d); trap 'rm -rf "$$home"' EXIT; \
 	XDG_DATA_HOME=$$home APP_BINARY=$(BIN) ARTIFACTS_DIR=$(abspath $(ARTIFACTS))/e2e \
@@ -155,7 +163,7 @@ e2e: app
 # The real-window suite 5 times in a row on one build (issue 22): for the next person who touches
 # the window. Passes only if all 5 pass; prints the count and the total time.
 .PHONY: e2e-soak
-e2e-soak: app
+e2e-soak: deps debug-build
 	@start=$$(date +%s); passed=0; \
 	for run in 1 2 3 4 5; do \
 	  echo "=== make e2e, run $$run of 5"; \
@@ -181,8 +189,7 @@ $(MSAL_VENV)/installed: $(MSAL_DIR)/requirements.txt | .deps-msal
 	$(MSAL_VENV)/bin/pip install --quiet --disable-pip-version-check --require-virtualenv -r $<
 	touch $@
 
-msal-test: $(MSAL_VENV)/installed
-	cargo build -p tenant-sim
+msal-test: $(MSAL_VENV)/installed debug-build
 	$(MSAL_VENV)/bin/python $(MSAL_DIR)/msal_clients.py $(CARGO_TARGET_DIR)/debug/tenant-sim
 
 # --- benchmarks (figures printed, nothing asserted) --------------------------------------------------
@@ -257,8 +264,7 @@ $(WIN_OUT)/window-text.exe: packaging/windows/window-text.c | .deps-windows
 
 # The Windows CLI under Wine (throw-away prefix): a run against a native tenant-sim whose secret goes
 # to Wine's Credential Manager and is read back by a new process, then the practice run.
-windows-wine: windows-build $(WIN_OUT)/bcryptprimitives.dll
-	cargo build -p tenant-sim
+windows-wine: windows-build $(WIN_OUT)/bcryptprimitives.dll debug-build
 	$(WIN_PY)/wine-practice.py $(WIN_OUT) $(CARGO_TARGET_DIR)/debug/tenant-sim
 
 # The installer as built for a release, from these programs, signed with a throw-away certificate
