@@ -1,7 +1,8 @@
 // The event reducer: what the engine reports while it signs in and runs (`Event`, over the shell's
 // channel) turned into page state: each page's status, what the run made (Outcome), the sign-in
 // prompt, the trail behind "Copy diagnostics", and the words a screen reader hears. It calls no
-// backend; the flow (flow.svelte.ts) hands it every event of a sign-in, a run and a cleanup.
+// backend: the flow (flow.svelte.ts) hands it every event of a sign-in and a run, values.svelte.ts
+// those of a cleanup. A deletion on the Runs page has its own, smaller one (runs-page.ts).
 import type { Event } from "../bindings/Event";
 import { capitalize, retryText, summary, waitText } from "../text";
 import type { Parts } from "./parts";
