@@ -482,3 +482,46 @@ async fn receipt_and_calendar_files_for_a_run_and_its_cleanup() {
     }
     sim.shutdown().await;
 }
+
+/// `cleanup --tenant` deletes only through a sign-in to that tenant: a remembered sign-in to
+/// another one is refused before anything is sent (the core's tenant guard, as the desktop app's
+/// Delete).
+#[tokio::test(flavor = "multi_thread")]
+async fn cleanup_refuses_a_remembered_sign_in_to_another_tenant() {
+    let sim = sim_signed_in_as("Global Administrator", scenario()).await;
+    let tenant_id = sim.startup().tenant_id.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let service = format!("pmpc-recovery-clitest-guard-{}", std::process::id());
+    let run = |args: &[&str]| {
+        let mut c = cli(args);
+        c.args(against(&sim, dir.path(), &service));
+        output(c)
+    };
+
+    let o = run(&["run", "--json", "--remember"]).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(sim.snapshot().applications.len(), 1);
+
+    // The remembered sign-in is to the simulated tenant, not to the one named.
+    let other = "0b5c5e52-6f0f-4a51-9d4e-1f2f3a4b5c6d";
+    let o = run(&["cleanup", "--json", "--tenant", other]).await;
+    assert_eq!(o.status.code(), Some(1));
+    let error = &stdout_json(&o)["error"];
+    assert_eq!(error["code"], "invalidInput", "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains(other) && message.contains("Nothing was deleted"),
+        "{message}"
+    );
+    assert_eq!(sim.snapshot().applications.len(), 1, "nothing was deleted");
+
+    // Named right (its id, in any case), the same sign-in deletes it.
+    let o = run(&["cleanup", "--json", "--tenant", &tenant_id.to_uppercase()]).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(stdout_json(&o)["deleted"], true);
+    assert!(sim.snapshot().applications.is_empty());
+
+    let o = run(&["sign-out", "--json"]).await;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    sim.shutdown().await;
+}
