@@ -77,6 +77,20 @@ describe("the wizard", () => {
     await screen.findByText(/cleared in 30 seconds/);
   });
 
+  it("notes a finished step's result in the words its event carries (the core's), not words of its own", async () => {
+    const backend = fakeBackend();
+    const run = backend.run.bind(backend);
+    backend.run = (choice, onEvent) =>
+      run(choice, (e) => onEvent(e.type === "done" ? { ...e, summary: `What the core said of ${e.step}` } : e));
+    await signIn(backend);
+    await fireEvent.click(screen.getByRole("button", { name: "Yes, this is my PMPC company's tenant" }));
+    await screen.findByText("Done: give these values to Patch My PC Cloud");
+    for (const [page, step] of [[3, "createApp"], [9, "configurePermission"], [14, "createSecret"], [16, "verify"]] as const) {
+      await fireEvent.click(screen.getByRole("button", { name: new RegExp(`^Step ${page}: `) }));
+      expect(screen.getByTestId("step-status").textContent).toContain(`Done: What the core said of ${step}.`);
+    }
+  });
+
   it("waits for Next on each step in step-by-step mode", async () => {
     const backend = fakeBackend();
     render(App, { backend });

@@ -110,10 +110,20 @@ pub fn prefixed_sink(mode: SignInUrlMode, prefix: String) -> EventSink {
 pub fn progress_line(event: &Event, mode: SignInUrlMode) -> Option<String> {
     let line = match event {
         Event::Started { step } => format!("{}…", step_heading(*step)),
-        Event::Done { step, data } => format!("{}: done{}", step_heading(*step), describe(data)),
-        Event::Skipped { step, data } => {
-            format!("{}: already done{}", step_heading(*step), describe(data))
-        }
+        Event::Done {
+            step,
+            data,
+            summary,
+        } => format!("{}: done{}", step_heading(*step), describe(summary, data)),
+        Event::Skipped {
+            step,
+            data,
+            summary,
+        } => format!(
+            "{}: already done{}",
+            step_heading(*step),
+            describe(summary, data)
+        ),
         Event::Waiting {
             reason, seconds, ..
         } => match reason {
@@ -198,10 +208,10 @@ fn wait_text(reason: WaitReason) -> &'static str {
     }
 }
 
-/// What a finished step found or made, in the core's words, as the tail of its line (` — …`).
-/// A consent handed off also gives the link to send.
-fn describe(data: &StepData) -> String {
-    let mut tail = format!(" — {}", data.summary());
+/// What a finished step found or made, in the core's words (the event's `summary`), as the tail
+/// of its line (` — …`). A consent handed off also gives the link to send.
+fn describe(summary: &str, data: &StepData) -> String {
+    let mut tail = format!(" — {summary}");
     if let StepData::ConsentHandedOff { admin_consent_url } = data {
         tail.push_str(&format!(": {admin_consent_url}"));
     }
@@ -251,13 +261,15 @@ mod tests {
             progress_line(&started, SignInUrlMode::Browser).as_deref(),
             Some("[ 1]  Sign in…")
         );
+        let data = StepData::CleanedUp {
+            deleted: true,
+            purged: false,
+            keychain_forgotten: true,
+        };
         let stored = Event::Done {
             step: Step::Cleanup,
-            data: StepData::CleanedUp {
-                deleted: true,
-                purged: false,
-                keychain_forgotten: true,
-            },
+            summary: data.summary(),
+            data,
         };
         assert_eq!(
             progress_line(&stored, SignInUrlMode::Browser).as_deref(),

@@ -90,8 +90,9 @@ impl Activity {
     pub fn from_event(e: &Event, at: OffsetDateTime) -> Option<Self> {
         let (step, outcome, data, error) = match e {
             Event::Started { step } => (*step, StepOutcome::Started, None, None),
-            Event::Done { step, data } => (*step, StepOutcome::Done, Some(data.clone()), None),
-            Event::Skipped { step, data } => {
+            // The summary is not kept: the receipt words the data again (`StepOutcome::result_words`).
+            Event::Done { step, data, .. } => (*step, StepOutcome::Done, Some(data.clone()), None),
+            Event::Skipped { step, data, .. } => {
                 (*step, StepOutcome::Skipped, Some(data.clone()), None)
             }
             Event::Failed { step, error } => (*step, StepOutcome::Failed, None, Some(error)),
@@ -155,9 +156,11 @@ mod tests {
     fn step_events_become_entries_kept_per_tenant_until_taken() {
         let log = ActivityLog::default();
         let at = datetime!(2026-11-28 12:00 UTC);
+        let data = StepData::ServicePrincipal { id: "sp".into() };
         let done = Event::Done {
             step: Step::CreateServicePrincipal,
-            data: StepData::ServicePrincipal { id: "sp".into() },
+            summary: data.summary(),
+            data,
         };
         log.record("t", Activity::from_event(&done, at).unwrap());
         let waiting = Event::Waiting {
@@ -178,5 +181,9 @@ mod tests {
         assert_eq!(v["kind"], "step");
         assert_eq!(v["outcome"], "done");
         assert_eq!(v["data"]["id"], "sp");
+        assert!(
+            v.get("summary").is_none(),
+            "the journal keeps the data, not its words"
+        );
     }
 }

@@ -62,11 +62,16 @@ pub enum Event {
     Done {
         step: Step,
         data: StepData,
+        /// What the step made or found, in the core's words ([`StepData::summary`]): the line a
+        /// front end shows, the same the receipt and the CLI print.
+        summary: String,
     },
     /// A step already done in an earlier, interrupted run.
     Skipped {
         step: Step,
         data: StepData,
+        /// As for `Done`.
+        summary: String,
     },
     Failed {
         step: Step,
@@ -185,12 +190,14 @@ impl StepScope {
     pub fn done(&self, data: StepData) {
         self.sink.emit(Event::Done {
             step: self.step,
+            summary: data.summary(),
             data,
         });
     }
     pub fn skipped(&self, data: StepData) {
         self.sink.emit(Event::Skipped {
             step: self.step,
+            summary: data.summary(),
             data,
         });
     }
@@ -265,5 +272,24 @@ mod tests {
         assert_eq!(v["error"]["requestId"], "rid");
         let back: Event = serde_json::from_value(v).unwrap();
         assert_eq!(back, e);
+    }
+
+    #[test]
+    fn a_finished_step_carries_the_cores_words_for_its_result() {
+        let (sink, mut rx) = EventSink::channel();
+        let scope = sink.step(Step::StoreSecret);
+        let data = StepData::SecretStored { key_id: "k".into() };
+        scope.done(data.clone());
+        scope.skipped(data.clone());
+        let words = "Kept the secret (key id k) in this computer's keychain";
+        assert_eq!(data.summary(), words);
+        for tag in ["done", "skipped"] {
+            let v = serde_json::to_value(rx.try_recv().unwrap()).unwrap();
+            assert_eq!(
+                (v["type"].as_str(), v["summary"].as_str()),
+                (Some(tag), Some(words))
+            );
+            assert_eq!(v["data"]["keyId"], "k");
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The engine's steps: what each is ([`Step`], mapped to the portal's 16), what a finished one
 //! hands back ([`StepData`]), and what the core says of it: its title and the words for its
-//! result, which the receipt and the CLI use and no front end words again (DESIGN.md,
-//! convention 14). Ids are included in the words; never a secret (step data holds none).
+//! result, which the receipt and the CLI use, and the `done` and `skipped` events carry to a
+//! front end, which words none again (DESIGN.md, convention 14). Ids are included in the words; never a secret (step data holds none).
 //! Exported to TypeScript (ts-rs).
 
 use serde::{Deserialize, Serialize};
@@ -162,7 +162,8 @@ impl Step {
 }
 
 impl StepData {
-    /// What a finished step made or found, in one sentence.
+    /// What a finished step made or found, in one sentence: the receipt's and the CLI's, and the
+    /// note on the step's page in the UI (the events' `summary`).
     pub fn summary(&self) -> String {
         match self {
             StepData::SignedIn { session } => format!(

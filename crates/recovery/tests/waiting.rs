@@ -256,7 +256,8 @@ async fn a_slow_read_back_after_the_token_proved_the_grant_does_not_fail_the_run
         e,
         Event::Done {
             step: Step::ConfirmConsent,
-            data: StepData::ConsentConfirmed { granted: false }
+            data: StepData::ConsentConfirmed { granted: false },
+            ..
         }
     )));
     let receipt = r.receipt(&session.tenant_id()).unwrap();

@@ -1,10 +1,10 @@
 // Plain-language text for what the engine reports. The engine's codes are stable; the words live here.
+// A finished step's result is the exception: its words are the core's (the event's `summary`).
 import type { Code } from "./bindings/Code";
 import type { RetryReason } from "./bindings/RetryReason";
 import type { WaitReason } from "./bindings/WaitReason";
 import type { Cloud } from "./bindings/Cloud";
 import type { RunState } from "./bindings/RunState";
-import type { StepData } from "./bindings/StepData";
 import { formatDateTime } from "./time";
 
 export const CLOUDS: { value: Cloud; label: string; portal: string }[] = [
@@ -208,38 +208,3 @@ export function capitalize(text: string): string {
 
 // Times are written by one formatter (lib/time.ts): the zone named, UTC beside it.
 export { formatDateTime };
-
-/** One line on what a finished step did, for its page. */
-export function summary(data: StepData): string | null {
-  switch (data.kind) {
-    case "existing":
-      return data.apps.length === 0
-        ? 'No app called "PMPC Recovery" existed yet'
-        : `Found ${data.apps.length} existing app${data.apps.length === 1 ? "" : "s"} with this name`;
-    case "app":
-      return data.reused ? "Using the existing app you chose" : 'Created the app "PMPC Recovery" for your organization only';
-    case "permission":
-      return `Asked for Microsoft Graph › Application permissions › ${data.permission}`;
-    case "servicePrincipal":
-      return "Created the app's entry in Enterprise applications, which the permission is granted to";
-    case "consent":
-      return "Granted the permission for your whole organization";
-    case "consentHandedOff":
-      return "Waiting for a Global Administrator or Privileged Role Administrator to grant the permission";
-    case "consentConfirmed":
-      return data.granted
-        ? "Microsoft confirms the permission is granted: the green tick"
-        : "Microsoft was slow to list the grant, but the app's own sign-in already carries the permission: that is the stronger proof";
-    case "secret":
-      return `Made a client secret named "PMPC Recovery", valid until ${formatDateTime(data.endDateTime)}`;
-    case "secretStored":
-      return "Kept the secret in this computer's secure keychain";
-    case "verified":
-      return "Signed in as the new app with its secret: Microsoft gave it AuditLog.Read.All, so PMPC's check will pass";
-    case "cleanedUp":
-      return data.deleted ? "Deleted the app registration" : "There was nothing to delete";
-    case "signedIn":
-    case "tenant":
-      return null;
-  }
-}

@@ -15,6 +15,7 @@ import type { Precheck } from "../bindings/Precheck";
 import type { RoleCheck } from "../bindings/RoleCheck";
 import type { RunChoice } from "../bindings/RunChoice";
 import type { RunStatus } from "../bindings/RunStatus";
+import type { Event } from "../bindings/Event";
 import type { Step } from "../bindings/Step";
 import type { StepData } from "../bindings/StepData";
 import { APP_ID, HOUR, OBJECT_ID, RUN_SECRETS, SECRET, TENANT_ID, fakeRuns, fakeRunsAtScale } from "./fake-runs";
@@ -23,6 +24,11 @@ export { APP_ID, FABRIKAM_ID, OBJECT_ID, RUN_SECRETS, SECRET, TENANT_ID, fakeRun
 
 const CREATED = "2026-11-28T09:00:00Z";
 const DEADLINE = "2026-12-01T09:00:00Z";
+/** The ids Microsoft gives the run's service principal, app role assignment and secret, and the signed-in admin. */
+const SP_ID = "5f2e8c1a-93d4-4b7e-a6c0-1e9d7b3f4a58";
+const ASSIGNMENT_ID = "GpTxBPuXb0-3Ss0cZ4RvYmAKNQUdD4ZJgDxMzVJkTKU";
+const KEY_ID = "8a4c1e2f-7b3d-4f6a-9c5e-0d2b1a3f4e6c";
+const USER_ID = "4f7a9c21-3b6e-4d8f-a1c5-6e2b9d0f7a34";
 
 /** As long as Microsoft's: PKCE, state and nonce make it several lines. */
 export const SIGN_IN_URL =
@@ -164,7 +170,7 @@ class Fake implements FakeBackend {
     onEvent({ type: "signInUrl", url: SIGN_IN_URL });
     if (opts.signInError) throw opts.signInError;
     if (opts.waitForBrowser) await this.waitForCancel(onEvent);
-    onEvent({ type: "done", step: "signIn", data: { kind: "signedIn", session: session(opts.guest) } });
+    onEvent(signInDone(session(opts.guest)));
     // Pinned to a tenant with a run on this computer: that tenant, and its run to resume.
     const pinned = options.practice ? undefined : this.runList.find((r) => r.journal.tenantId === options.tenant && r.state.kind !== "cleanedUp");
     const signedIn = {
@@ -213,10 +219,10 @@ class Fake implements FakeBackend {
     this.handedOff ||= handOffNow;
     const consentUrl = `https://login.microsoftonline.com/${ids.tenantId}/adminconsent?client_id=${ids.appId}`;
     let first = true;
-    for (const [step, data] of runSteps(ids, this.opts.existing ?? [])) {
+    for (const [step, data, summary] of runSteps(ids, this.opts.existing ?? [])) {
       if (handOffNow && (step === "confirmConsent" || step === "verify")) continue;
       if (handOffNow && step === "grantConsent") {
-        onEvent({ type: "done", step, data: { kind: "consentHandedOff", adminConsentUrl: consentUrl } });
+        onEvent({ type: "done", step, data: { kind: "consentHandedOff", adminConsentUrl: consentUrl }, summary: "Admin consent left to a Global or Privileged Role Administrator (admin-consent link)" });
         continue;
       }
       if (this.stepByStep && !first) await new Promise<void>((resolve) => (this.gate = resolve));
@@ -224,7 +230,7 @@ class Fake implements FakeBackend {
       onEvent({ type: "started", step });
       this.troubleAt(step, onEvent);
       if (step === "verify" && this.opts.slowSecret && !this.stoppedOnce) await this.waitUntilStopped(step, onEvent);
-      onEvent({ type: "done", step, data });
+      onEvent({ type: "done", step, data, summary });
       this.stepsDone += 1;
     }
     return {
@@ -233,7 +239,7 @@ class Fake implements FakeBackend {
       objectId: ids.objectId,
       clientSecret: null,
       secretHint: "Xy7",
-      secretKeyId: "key-1",
+      secretKeyId: KEY_ID,
       secretExpires: "2026-12-05T09:00:00Z",
       deadline: ids.deadline,
       verified: !handOffNow,
@@ -378,14 +384,14 @@ class Fake implements FakeBackend {
     onEvent({ type: "started", step: "signIn" });
     onEvent({ type: "signInUrl", url: SIGN_IN_URL.replace("/organizations/", `/${tenantId}/`) });
     if (this.opts.deleteWaitsForBrowser) await this.waitForCancel(onEvent);
-    onEvent({ type: "done", step: "signIn", data: { kind: "signedIn", session: { ...session(), tenantId } } });
+    onEvent(signInDone({ ...session(), tenantId }));
     onEvent({ type: "started", step: "cleanup" });
     if (this.opts.deleteError) {
       onEvent({ type: "failed", step: "cleanup", error: this.opts.deleteError });
       throw this.opts.deleteError;
     }
     const data: StepData = { kind: "cleanedUp", deleted: true, purged: purge, keychainForgotten: run.secretInKeychain };
-    onEvent({ type: "done", step: "cleanup", data });
+    onEvent({ type: "done", step: "cleanup", data, summary: cleanedUp(purge, run.secretInKeychain) });
     this.runList = this.runList.map((r) =>
       r === run ? { ...r, state: { kind: "cleanedUp" }, secretInKeychain: false, complete: false, expired: false } : r,
     );
@@ -393,19 +399,43 @@ class Fake implements FakeBackend {
   }
 }
 
-/** The steps of a run and what each reports when done, for the app `ids`. */
-function runSteps(ids: AppIds, existing: Precheck["existing"]): [Step, StepData][] {
+// Test data: each `summary` is the sentence the core's `StepData::summary` makes of that data.
+
+/** The steps of a run, what each reports when done, and the core's words for it, for the app `ids`. */
+function runSteps(ids: AppIds, existing: Precheck["existing"]): [Step, StepData, string][] {
+  const appRoleId = "b0afded3-3588-46d8-8b3d-9842eff778da";
   return [
-    ["findExisting", { kind: "existing", apps: existing }],
-    ["createApp", { kind: "app", app: ids, reused: false }],
-    ["configurePermission", { kind: "permission", resourceAppId: "00000003-0000-0000-c000-000000000000", appRoleId: "b0afded3-3588-46d8-8b3d-9842eff778da", permission: "AuditLog.Read.All" }],
-    ["createServicePrincipal", { kind: "servicePrincipal", id: "sp-1" }],
-    ["grantConsent", { kind: "consent", assignmentId: "as-1" }],
-    ["confirmConsent", { kind: "consentConfirmed", granted: true }],
-    ["createSecret", { kind: "secret", keyId: "key-1", hint: "Xy7", endDateTime: "2026-12-05T09:00:00Z" }],
-    ["storeSecret", { kind: "secretStored", keyId: "key-1" }],
-    ["verify", { kind: "verified", roles: ["AuditLog.Read.All"], deadline: ids.deadline }],
+    ["findExisting", { kind: "existing", apps: existing }, existing.length === 0 ? "No app with this name existed" : `${existing.length} app(s) with this name existed already`],
+    ["createApp", { kind: "app", app: ids, reused: false }, `Created the app registration: object id ${ids.objectId}, application (client) id ${ids.appId}`],
+    [
+      "configurePermission",
+      { kind: "permission", resourceAppId: "00000003-0000-0000-c000-000000000000", appRoleId, permission: "AuditLog.Read.All" },
+      `The app asks for Microsoft Graph AuditLog.Read.All (application permission, app role id ${appRoleId})`,
+    ],
+    ["createServicePrincipal", { kind: "servicePrincipal", id: SP_ID }, `Created the enterprise app (service principal): object id ${SP_ID}`],
+    ["grantConsent", { kind: "consent", assignmentId: ASSIGNMENT_ID }, `Granted admin consent: app role assignment ${ASSIGNMENT_ID}`],
+    ["confirmConsent", { kind: "consentConfirmed", granted: true }, "The grant reads back as granted (the portal's green tick)"],
+    [
+      "createSecret",
+      { kind: "secret", keyId: KEY_ID, hint: "Xy7", endDateTime: "2026-12-05T09:00:00Z" },
+      `Created a client secret: key id ${KEY_ID}, starts with Xy7…, expires 2026-12-05 09:00:00 UTC`,
+    ],
+    ["storeSecret", { kind: "secretStored", keyId: KEY_ID }, `Kept the secret (key id ${KEY_ID}) in this computer's keychain`],
+    ["verify", { kind: "verified", roles: ["AuditLog.Read.All"], deadline: ids.deadline }, "Signed in as the app with the new secret: its token carries AuditLog.Read.All"],
   ];
+}
+
+/** The sign-in's event. */
+function signInDone(s: ReturnType<typeof session>): Event {
+  return { type: "done", step: "signIn", data: { kind: "signedIn", session: s }, summary: `Signed in as ${s.userPrincipalName} (object id ${s.userId})` };
+}
+
+/** A deletion's words: the app registration deleted (a fake deletion always finds it), then what else went. */
+function cleanedUp(purged: boolean, keychainForgotten: boolean): string {
+  const parts = ["Deleted the app registration (restorable from deleted items for 30 days)"];
+  if (purged) parts.push("purged it from deleted items");
+  if (keychainForgotten) parts.push("removed the secret from this computer's keychain");
+  return parts.join("; ");
 }
 
 function session(guest = false) {
@@ -413,7 +443,7 @@ function session(guest = false) {
     // A guest's name in the tenant it was invited into (B2B): its own address, "#EXT#", the tenant's domain.
     userPrincipalName: guest ? "ada_fabrikam-it.com#EXT#@contoso.onmicrosoft.com" : "admin@contoso.onmicrosoft.com",
     displayName: "Ada Admin",
-    userId: "user-1",
+    userId: USER_ID,
     tenantId: TENANT_ID,
     guest,
     remembered: false,

@@ -14,4 +14,13 @@ export type Event = { "type": "started", step: Step, } | { "type": "waiting", st
  * How long this call has been waiting so far (since its first attempt): a front end
  * says so once a wait grows long, and offers to stop and continue later.
  */
-waitedSeconds: number, error: GraphErrorInfo, } | { "type": "done", step: Step, data: StepData, } | { "type": "skipped", step: Step, data: StepData, } | { "type": "failed", step: Step, error: ErrorInfo, } | { "type": "signInUrl", url: string, } | { "type": "deviceCode", userCode: string, verificationUri: string, expiresInSeconds: number, message: string, };
+waitedSeconds: number, error: GraphErrorInfo, } | { "type": "done", step: Step, data: StepData, 
+/**
+ * What the step made or found, in the core's words ([`StepData::summary`]): the line a
+ * front end shows, the same the receipt and the CLI print.
+ */
+summary: string, } | { "type": "skipped", step: Step, data: StepData, 
+/**
+ * As for `Done`.
+ */
+summary: string, } | { "type": "failed", step: Step, error: ErrorInfo, } | { "type": "signInUrl", url: string, } | { "type": "deviceCode", userCode: string, verificationUri: string, expiresInSeconds: number, message: string, };

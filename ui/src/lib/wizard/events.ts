@@ -4,7 +4,7 @@
 // backend: the flow (flow.svelte.ts) hands it every event of a sign-in and a run, values.svelte.ts
 // those of a cleanup. A deletion on the Runs page has its own, smaller one (runs-page.ts).
 import type { Event } from "../bindings/Event";
-import { capitalize, retryText, summary, waitText } from "../text";
+import { capitalize, retryText, waitText } from "../text";
 import type { Parts } from "./parts";
 
 type StepEvent = Exclude<Event, { type: "signInUrl" } | { type: "deviceCode" }>;
@@ -70,7 +70,8 @@ function done(parts: Parts, e: Extract<Event, { type: "done" | "skipped" }>, say
   const { progress } = parts;
   progress.mark(e.step, {
     state: "done",
-    note: e.type === "skipped" ? "Already done in an earlier run" : summary(e.data),
+    // What it made, in the core's words (the receipt and the CLI say the same).
+    note: e.type === "skipped" ? "Already done in an earlier run" : e.summary,
     until: null,
   });
   parts.outcome.take(e.data);
