@@ -66,7 +66,8 @@ impl Op {
         }
     }
 
-    /// What a write did, in words for the receipt; `None` for a read.
+    /// What a write did, in words for the receipt; `None` for a read or the token request (a
+    /// write without words of its own is still recorded, as "Change in the directory").
     pub fn write_words(self) -> Option<&'static str> {
         Some(match self {
             Op::UpsertApplication | Op::CreateApplication => {
@@ -81,14 +82,7 @@ impl Op {
             Op::RemovePassword => "Remove a client secret that could not be used",
             Op::DeleteApplication => "Delete the app registration",
             Op::PurgeDeletedItem => "Purge from deleted items",
-            Op::GetOrganization
-            | Op::GetMyRoles
-            | Op::GetGraphServicePrincipal
-            | Op::FindApplications
-            | Op::GetApplication
-            | Op::GetServicePrincipal
-            | Op::ListAppRoleAssignments
-            | Op::Token => return None,
+            _ => return None,
         })
     }
 
@@ -180,13 +174,7 @@ impl Op {
     pub(crate) fn trip_class(self) -> u8 {
         match self {
             Op::Token => 0,
-            Op::GetOrganization
-            | Op::GetMyRoles
-            | Op::GetGraphServicePrincipal
-            | Op::FindApplications
-            | Op::GetApplication
-            | Op::GetServicePrincipal
-            | Op::ListAppRoleAssignments => 1,
+            _ if self.method() == reqwest::Method::GET => 1,
             _ => 2,
         }
     }

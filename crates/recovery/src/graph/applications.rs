@@ -19,17 +19,14 @@ impl Graph {
         scope: &StepScope,
     ) -> Result<Vec<Application>> {
         let filter = format!("displayName eq {}", odata_str(display_name));
-        self.list(
-            Op::FindApplications,
-            "applications",
-            &[
-                ("$filter", &filter),
-                ("$select", "id,appId,displayName,createdDateTime"),
-            ],
-            &[],
-            scope,
-        )
-        .await
+        let query = [
+            ("$filter", filter.as_str()),
+            ("$select", "id,appId,displayName,createdDateTime"),
+        ];
+        let found: List<Application> = self
+            .get(Op::FindApplications, "applications", &query, &[], scope)
+            .await?;
+        Ok(found.value)
     }
 
     /// Creates the app, or finds the one an earlier attempt created: `PATCH
@@ -60,19 +57,17 @@ impl Graph {
         scope: &StepScope,
     ) -> Result<Option<Application>> {
         let filter = format!("displayName eq {}", odata_str(display_name));
-        let apps: Vec<Application> = self
-            .list(
-                Op::FindApplications,
-                "applications",
-                &[
-                    ("$filter", &filter),
-                    ("$select", "id,appId,displayName,createdDateTime,tags"),
-                ],
-                &[],
-                scope,
-            )
+        let query = [
+            ("$filter", filter.as_str()),
+            ("$select", "id,appId,displayName,createdDateTime,tags"),
+        ];
+        let apps: List<Application> = self
+            .get(Op::FindApplications, "applications", &query, &[], scope)
             .await?;
-        Ok(apps.into_iter().find(|a| a.tags.iter().any(|t| t == tag)))
+        Ok(apps
+            .value
+            .into_iter()
+            .find(|a| a.tags.iter().any(|t| t == tag)))
     }
 
     /// [`Graph::find_tagged_application`], looking again until `window` has passed since

@@ -31,17 +31,19 @@ impl Graph {
 
     /// The signed-in user's active directory roles.
     pub async fn my_directory_roles(&self, scope: &StepScope) -> Result<Vec<DirectoryRole>> {
-        self.list(
-            Op::GetMyRoles,
-            "me/transitiveMemberOf/microsoft.graph.directoryRole",
-            &[
-                ("$select", "displayName,roleTemplateId"),
-                ("$count", "true"),
-            ],
-            &[("ConsistencyLevel", "eventual")],
-            scope,
-        )
-        .await
+        let roles: List<DirectoryRole> = self
+            .get(
+                Op::GetMyRoles,
+                "me/transitiveMemberOf/microsoft.graph.directoryRole",
+                &[
+                    ("$select", "displayName,roleTemplateId"),
+                    ("$count", "true"),
+                ],
+                &[("ConsistencyLevel", "eventual")],
+                scope,
+            )
+            .await?;
+        Ok(roles.value)
     }
 
     /// Template ids of the roles the signed-in user is eligible for but has not activated
@@ -59,7 +61,7 @@ impl Graph {
         }
         let scope = crate::events::EventSink::none().step(crate::steps::Step::ReadTenant);
         let got = self
-            .list::<Instance>(
+            .get::<List<Instance>>(
                 Op::GetMyRoles,
                 "roleManagement/directory/roleEligibilityScheduleInstances/filterByCurrentUser(on='principal')",
                 &[],
@@ -69,6 +71,7 @@ impl Graph {
             .await;
         match got {
             Ok(list) => list
+                .value
                 .into_iter()
                 .filter_map(|i| i.role_definition_id)
                 .collect(),

@@ -70,7 +70,7 @@ impl Graph {
         }
     }
 
-    /// A GET read as `T`, inside the retry loop.
+    /// A GET read as `T`, inside the retry loop (a collection as `List<T>`, its `value`).
     pub(super) async fn get<T: serde::de::DeserializeOwned + Send>(
         &self,
         op: Op,
@@ -86,21 +86,6 @@ impl Graph {
                 )
             })
             .await
-    }
-
-    /// A GET of a collection: its `value`.
-    pub(super) async fn list<T: serde::de::DeserializeOwned + Send>(
-        &self,
-        op: Op,
-        path: &str,
-        query: &[(&str, &str)],
-        headers: &[(&str, &str)],
-        scope: &StepScope,
-    ) -> Result<Vec<T>> {
-        Ok(self
-            .get::<List<T>>(op, path, query, headers, scope)
-            .await?
-            .value)
     }
 
     /// `PATCH path` with `Prefer: create-if-missing` (an upsert by an alternate key): the object
@@ -182,7 +167,7 @@ impl Graph {
             rb = rb.json(b);
         }
         let reply = self.http.send(rb).await;
-        if op.write_words().is_some() {
+        if op.method() != reqwest::Method::GET {
             self.record_write(op, path, &reply);
         }
         reply

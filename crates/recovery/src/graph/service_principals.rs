@@ -31,17 +31,17 @@ impl Graph {
         scope: &StepScope,
     ) -> Result<Option<ServicePrincipal>> {
         let filter = format!("appId eq {}", odata_str(app_id));
-        Ok(self
-            .list(
+        let query = [("$filter", filter.as_str()), ("$select", "id,appId")];
+        let found: List<ServicePrincipal> = self
+            .get(
                 Op::GetServicePrincipal,
                 "servicePrincipals",
-                &[("$filter", &filter), ("$select", "id,appId")],
+                &query,
                 &[],
                 scope,
             )
-            .await?
-            .into_iter()
-            .next())
+            .await?;
+        Ok(found.value.into_iter().next())
     }
 
     /// The app's service principal where `Prefer: create-if-missing` is refused: `POST
