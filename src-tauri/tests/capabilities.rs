@@ -61,7 +61,7 @@ fn every_link_the_wizard_opens_is_allowed() {
             "http://localhost",
         );
         assert!(allowed(&consent), "{cloud:?}: {consent}");
-        // The UI's "Open the portal" (ui/src/lib/wizard.svelte.ts) from the cloud's portal.
+        // The UI's "Open the portal" (ui/src/lib/wizard/flow.svelte.ts) from the cloud's portal.
         let portal = format!(
             "{}/#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade",
             cloud.portal()
