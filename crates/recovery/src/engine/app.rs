@@ -3,7 +3,6 @@
 use serde_json::json;
 
 use crate::error::{Error, Result};
-use crate::events::EventSink;
 use crate::events::Reported;
 use crate::graph::{Application, Graph, GRAPH_APP_ID};
 use crate::journal::{AppRecord, Journal};
@@ -14,17 +13,13 @@ use super::*;
 
 impl Engine {
     /// Steps 3–10: create (or adopt) the app with its permission request in one write.
-    pub(super) async fn create_app(
-        &self,
-        g: &Graph,
-        j: &mut Journal,
-        pre: &Precheck,
-        wanted_app: &AppChoice,
-        route: ConsentRoute,
-        sink: &EventSink,
-    ) -> Result<AppRecord> {
-        let s = sink.step(Step::CreateApp);
-        let permission_step = sink.step(Step::ConfigurePermission);
+    pub(super) async fn create_app(&self, run: &Run<'_>) -> Result<AppRecord> {
+        let (g, pre, wanted_app) = (&run.g, run.pre, &run.choice.app);
+        let s = run.sink.step(Step::CreateApp);
+        let permission_step = run.sink.step(Step::ConfigurePermission);
+        // Nothing else runs yet: the journal is this step's until it returns.
+        let mut journal = run.cell.lock().await;
+        let j = &mut *journal;
         if let Some(app) = j.app.clone() {
             s.skipped(StepData::App {
                 app: self.ids(&j.tenant_id, &app),
@@ -34,7 +29,7 @@ impl Engine {
             return Ok(app);
         }
         s.begin().await;
-        let hand_off = route == ConsentRoute::HandOff && *wanted_app == AppChoice::CreateNew;
+        let hand_off = run.route == ConsentRoute::HandOff && *wanted_app == AppChoice::CreateNew;
         let wanted = json!({ "resourceAppId": GRAPH_APP_ID, "resourceAccess": [{ "id": pre.app_role_id, "type": "Role" }] });
         let result: Result<(Application, bool)> = async {
             match wanted_app {

@@ -3,8 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::events::Reported;
-use crate::events::{EventSink, StepScope};
-use crate::graph::Graph;
+use crate::events::StepScope;
 use crate::journal::AppRecord;
 use crate::steps::{Step, StepData};
 
@@ -15,30 +14,20 @@ impl Engine {
     /// consent was handed to another administrator.
     pub(super) async fn consent_branch(
         &self,
-        g: &Graph,
-        cell: &JournalCell,
+        run: &Run<'_>,
         app: &AppRecord,
-        pre: &Precheck,
-        route: ConsentRoute,
-        sink: &EventSink,
     ) -> Result<Option<String>> {
-        match self.service_principal(g, cell, app, pre, sink).await? {
-            Some(sp_id) => self.grant(g, cell, app, pre, route, &sp_id, sink).await,
+        match self.service_principal(run, app).await? {
+            Some(sp_id) => self.grant(run, app, &sp_id).await,
             None => Ok(None),
         }
     }
 
     /// The app's service principal: its id, or None when the account may not create it and the
     /// consent was handed to the admin-consent link instead.
-    async fn service_principal(
-        &self,
-        g: &Graph,
-        cell: &JournalCell,
-        app: &AppRecord,
-        pre: &Precheck,
-        sink: &EventSink,
-    ) -> Result<Option<String>> {
-        let s = sink.step(Step::CreateServicePrincipal);
+    async fn service_principal(&self, run: &Run<'_>, app: &AppRecord) -> Result<Option<String>> {
+        let (g, cell) = (&run.g, &run.cell);
+        let s = run.sink.step(Step::CreateServicePrincipal);
         if let Some(id) = cell.lock().await.service_principal_id.clone() {
             s.skipped(StepData::ServicePrincipal { id: id.clone() });
             return Ok(Some(id));
@@ -65,11 +54,12 @@ impl Engine {
             // the service principal itself, so the link still finishes the job, opened by this
             // user or another Global or Privileged Role Administrator.
             Err(Error::InsufficientPrivileges(_)) => {
-                let url = self.hand_off_consent(g, cell, app, pre, &s).await?;
+                let url = self.hand_off_consent(run, app, &s).await?;
                 s.done(StepData::ConsentHandedOff {
                     admin_consent_url: url.clone(),
                 });
-                sink.step(Step::GrantConsent)
+                run.sink
+                    .step(Step::GrantConsent)
                     .done(StepData::ConsentHandedOff {
                         admin_consent_url: url,
                     });
@@ -83,18 +73,9 @@ impl Engine {
     }
 
     /// Admin consent for AuditLog.Read.All, or its hand-off when refused and the route allows.
-    #[allow(clippy::too_many_arguments)]
-    async fn grant(
-        &self,
-        g: &Graph,
-        cell: &JournalCell,
-        app: &AppRecord,
-        pre: &Precheck,
-        route: ConsentRoute,
-        sp_id: &str,
-        sink: &EventSink,
-    ) -> Result<Option<String>> {
-        let s = sink.step(Step::GrantConsent);
+    async fn grant(&self, run: &Run<'_>, app: &AppRecord, sp_id: &str) -> Result<Option<String>> {
+        let (g, cell, pre) = (&run.g, &run.cell, run.pre);
+        let s = run.sink.step(Step::GrantConsent);
         let (assigned, handed_off) = {
             let j = cell.lock().await;
             (j.assignment_id.clone(), j.consent_handed_off)
@@ -130,8 +111,8 @@ impl Engine {
                 });
                 Ok(Some(a.id))
             }
-            Err(Error::ConsentRequiresPrivilegedRole(_)) if route.may_hand_off() => {
-                let url = self.hand_off_consent(g, cell, app, pre, &s).await?;
+            Err(Error::ConsentRequiresPrivilegedRole(_)) if run.route.may_hand_off() => {
+                let url = self.hand_off_consent(run, app, &s).await?;
                 s.done(StepData::ConsentHandedOff {
                     admin_consent_url: url,
                 });
@@ -149,12 +130,11 @@ impl Engine {
     /// remembers the hand-off. Returns the link.
     pub(super) async fn hand_off_consent(
         &self,
-        g: &Graph,
-        cell: &JournalCell,
+        run: &Run<'_>,
         app: &AppRecord,
-        pre: &Precheck,
         s: &StepScope,
     ) -> Result<String> {
+        let (g, cell) = (&run.g, &run.cell);
         if !cell.lock().await.consent_redirect_registered {
             g.ensure_redirect_uri(&app.object_id, &self.cfg.consent_redirect_uri, s)
                 .await
@@ -165,7 +145,7 @@ impl Engine {
             j.consent_redirect_registered = true;
         })
         .await?;
-        Ok(self.consent_url(&pre.tenant.tenant_id, &app.app_id))
+        Ok(self.consent_url(&run.pre.tenant.tenant_id, &app.app_id))
     }
 
     /// Step 12: the green tick. `proved` turns true when the app's own token carries
@@ -173,14 +153,12 @@ impl Engine {
     /// it) does not fail the run; the step and the receipt say the token proved the grant.
     pub(super) async fn confirm(
         &self,
-        g: &Graph,
-        cell: &JournalCell,
+        run: &Run<'_>,
         app: &AppRecord,
-        pre: &Precheck,
         proved: tokio::sync::watch::Receiver<bool>,
-        sink: &EventSink,
     ) -> Result<()> {
-        let s = sink.step(Step::ConfirmConsent);
+        let (g, cell, pre) = (&run.g, &run.cell, run.pre);
+        let s = run.sink.step(Step::ConfirmConsent);
         let (done, sp_id) = {
             let j = cell.lock().await;
             (j.consent_confirmed, j.service_principal_id.clone())

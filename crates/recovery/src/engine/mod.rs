@@ -249,6 +249,19 @@ pub(crate) struct StoredSecret {
 
 type JournalCell = Arc<tokio::sync::Mutex<Journal>>;
 
+/// What one run's steps share, built once by [`Engine::run`] under the tenant's lock.
+struct Run<'a> {
+    /// The run's Graph client: what it learns about replication serves the run's later calls.
+    g: Graph,
+    /// The tenant's journal, shared by the branches that run at once.
+    cell: JournalCell,
+    tid: String,
+    pre: &'a Precheck,
+    choice: &'a RunChoice,
+    route: ConsentRoute,
+    sink: &'a EventSink,
+}
+
 /// The engine. Cheap to clone.
 #[derive(Clone)]
 pub struct Engine {
@@ -320,11 +333,38 @@ impl Engine {
         choice: &RunChoice,
         sink: &EventSink,
     ) -> Result<Credentials> {
-        let result = self.run_steps(session, pre, choice, sink).await;
+        let tid = session.tenant_id();
+        let result = async {
+            if pre.session.tenant_id != tid {
+                return Err(Error::InvalidInput(
+                    "the precheck belongs to another sign-in".into(),
+                ));
+            }
+            // One run per tenant at a time, across the app and the CLI (held until its steps end).
+            let _lock = self.journals.lock(&tid)?;
+            let (j, route) = self.begin_run(&tid, pre, choice, sink)?;
+            // One run: what it learns about replication serves its own later calls.
+            let g = Graph {
+                http: self.http.for_run(),
+                ..self.graph(session)
+            };
+            g.http.note_app(self.app_origin(&j, choice));
+            let run = Run {
+                g,
+                cell: Arc::new(tokio::sync::Mutex::new(j)),
+                tid: tid.clone(),
+                pre,
+                choice,
+                route,
+                sink,
+            };
+            self.run_steps(&run).await
+        }
+        .await;
         if let Err(Error::AppNotFound(_)) = &result {
             // The run's app is gone (deleted in the portal between two runs): the next run
             // starts afresh with a new app instead of finding the same hole again.
-            self.forget_vanished_app(&session.tenant_id())?;
+            self.forget_vanished_app(&tid)?;
         }
         result
     }
@@ -352,36 +392,12 @@ impl Engine {
         self.save(&mut j)
     }
 
-    async fn run_steps(
-        &self,
-        session: &Session,
-        pre: &Precheck,
-        choice: &RunChoice,
-        sink: &EventSink,
-    ) -> Result<Credentials> {
-        let tid = session.tenant_id();
-        if pre.session.tenant_id != tid {
-            return Err(Error::InvalidInput(
-                "the precheck belongs to another sign-in".into(),
-            ));
-        }
-        // One run per tenant at a time, across the app and the CLI (held until this returns).
-        let _lock = self.journals.lock(&tid)?;
-        let (mut j, route) = self.begin_run(&tid, pre, choice, sink)?;
-        // One run: what it learns about replication serves its own later calls.
-        let g = Graph {
-            http: self.http.for_run(),
-            ..self.graph(session)
-        };
-        g.http.note_app(self.app_origin(&j, choice));
-        let app = self
-            .create_app(&g, &mut j, pre, &choice.app, route, sink)
-            .await?;
-        let cell: JournalCell = Arc::new(tokio::sync::Mutex::new(j));
-
+    /// The run's steps, from the app to the proof, on the context `run` built.
+    async fn run_steps(&self, run: &Run<'_>) -> Result<Credentials> {
+        let app = self.create_app(run).await?;
         let (consent, secret) = tokio::try_join!(
-            self.consent_branch(&g, &cell, &app, pre, route, sink),
-            self.secret_branch(&g, &cell, &tid, &app, sink),
+            self.consent_branch(run, &app),
+            self.secret_branch(run, &app),
         )?;
         let (secret_rec, secret) = secret;
 
@@ -390,10 +406,7 @@ impl Engine {
         let (proved_tx, proved) = tokio::sync::watch::channel(false);
         let confirm = async {
             match &consent {
-                Some(_) => self
-                    .confirm(&g, &cell, &app, pre, proved, sink)
-                    .await
-                    .map(Some),
+                Some(_) => self.confirm(run, &app, proved).await.map(Some),
                 None => Ok(None),
             }
         };
@@ -401,21 +414,22 @@ impl Engine {
             if consent.is_none() {
                 return Ok(false);
             }
-            self.verify(&g.http, &cell, &tid, &app, &secret, sink)
-                .await
-                .map(|_| {
-                    let _ = proved_tx.send(true);
-                    true
-                })
+            self.verify(run, &app, &secret).await.map(|_| {
+                let _ = proved_tx.send(true);
+                true
+            })
         };
         let (_, verified) = tokio::try_join!(confirm, verify)?;
 
-        let j = cell.lock().await.clone();
+        let j = run.cell.lock().await.clone();
         Ok(Credentials {
-            tenant_id: tid.clone(),
+            tenant_id: run.tid.clone(),
             application_id: app.app_id.clone(),
             object_id: app.object_id.clone(),
-            client_secret: choice.reveal_secret.then(|| secret.expose().to_string()),
+            client_secret: run
+                .choice
+                .reveal_secret
+                .then(|| secret.expose().to_string()),
             secret_hint: secret_rec.hint.clone(),
             secret_key_id: secret_rec.key_id.clone(),
             secret_expires: secret_rec.end_date_time,
@@ -423,7 +437,7 @@ impl Engine {
             verified,
             admin_consent_url: j
                 .consent_handed_off
-                .then(|| self.consent_url(&tid, &app.app_id)),
+                .then(|| self.consent_url(&run.tid, &app.app_id)),
         })
     }
 

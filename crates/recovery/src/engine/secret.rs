@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
 use crate::events::Reported;
-use crate::events::{EventSink, StepScope};
+use crate::events::StepScope;
 use crate::graph::{Graph, NewPassword};
 use crate::journal::{AppRecord, PasswordRecord};
 use crate::secret::Secret;
@@ -19,26 +19,23 @@ impl Engine {
     /// secret made but not stored.
     pub(super) async fn secret_branch(
         &self,
-        g: &Graph,
-        cell: &JournalCell,
-        tid: &str,
+        run: &Run<'_>,
         app: &AppRecord,
-        sink: &EventSink,
     ) -> Result<(PasswordRecord, Secret)> {
-        let create_step = sink.step(Step::CreateSecret);
-        let store_step = sink.step(Step::StoreSecret);
-        let account = vault::client_secret_account(tid, &app.app_id);
+        let create_step = run.sink.step(Step::CreateSecret);
+        let store_step = run.sink.step(Step::StoreSecret);
+        let account = vault::client_secret_account(&run.tid, &app.app_id);
         if let Some(kept) = self
-            .kept_secret(cell, &account, &create_step, &store_step)
+            .kept_secret(&run.cell, &account, &create_step, &store_step)
             .await?
         {
             return Ok(kept);
         }
         create_step.begin().await;
-        let (rec, new) = self.create_secret(g, cell, app, &create_step).await?;
+        let (rec, new) = self.create_secret(run, app, &create_step).await?;
         store_step.begin().await;
         let rec = self
-            .store_secret(g, cell, app, &account, &new, rec, &store_step)
+            .store_secret(run, app, &account, &new, rec, &store_step)
             .await?;
         Ok((rec, new.secret))
     }
@@ -81,11 +78,11 @@ impl Engine {
     /// nobody knows of.
     async fn create_secret(
         &self,
-        g: &Graph,
-        cell: &JournalCell,
+        run: &Run<'_>,
         app: &AppRecord,
         step: &StepScope,
     ) -> Result<(PasswordRecord, NewPassword)> {
+        let (g, cell) = (&run.g, &run.cell);
         let (earlier, pending) = {
             let j = cell.lock().await;
             (j.password.clone(), j.password_pending_since)
@@ -127,17 +124,16 @@ impl Engine {
 
     /// Step 16: the secret into the keychain. A secret that cannot be kept anywhere is removed
     /// from the app: no usable credential is left behind.
-    #[allow(clippy::too_many_arguments)]
     async fn store_secret(
         &self,
-        g: &Graph,
-        cell: &JournalCell,
+        run: &Run<'_>,
         app: &AppRecord,
         account: &str,
         new: &NewPassword,
         mut rec: PasswordRecord,
         step: &StepScope,
     ) -> Result<PasswordRecord> {
+        let (g, cell) = (&run.g, &run.cell);
         let value = Secret::new(
             serde_json::to_string(&StoredSecret {
                 key_id: new.key_id.clone(),

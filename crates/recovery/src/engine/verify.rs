@@ -1,7 +1,6 @@
 //! The proof: a client-credentials token for the new app whose `roles` hold AuditLog.Read.All.
 
 use crate::error::{Error, GraphErrorInfo, Result};
-use crate::events::EventSink;
 use crate::events::Reported;
 use crate::graph::AUDIT_LOG_READ_ALL;
 use crate::http::Failure;
@@ -18,18 +17,17 @@ use super::*;
 impl Engine {
     /// Proves the credentials: a client-credentials token whose `roles` claim holds
     /// AuditLog.Read.All, waiting out secret and permission replication.
-    /// `http`: the run's client, which knows how long the run's writes took to show.
+    /// On the run's client, which knows how long the run's writes took to show.
     pub(super) async fn verify(
         &self,
-        http: &Http,
-        cell: &JournalCell,
-        tid: &str,
+        run: &Run<'_>,
         app: &AppRecord,
         secret: &Secret,
-        sink: &EventSink,
     ) -> Result<Vec<String>> {
-        let s = sink.step(Step::Verify);
+        let (cell, tid) = (&run.cell, run.tid.as_str());
+        let s = run.sink.step(Step::Verify);
         s.begin().await;
+        let http = &run.g.http;
         let http = http.with_policy(http.policy.with_budget(self.cfg.verify_budget));
         let endpoints = &self.cfg.endpoints;
         // When the secret was made: its end less the lifetime it was asked for (the journal
