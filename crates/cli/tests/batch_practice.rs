@@ -16,7 +16,8 @@ fn a_practice_batch_runs_every_line_against_its_own_practice_tenant_and_says_so(
         "# an IT partner's customers\n\
          contoso.com Contoso main office\n\
          fabrikam.com\n\
-         72f988bf-86f1-41af-91ab-2d7cd011db47,Tailspin\n",
+         72f988bf-86f1-41af-91ab-2d7cd011db47,Tailspin\n\
+         contoso.onmicrosoft.com The practice tenant's own domain\n",
     )
     .unwrap();
     // A data folder and keychain of its own: nothing may land in either.
@@ -48,15 +49,22 @@ fn a_practice_batch_runs_every_line_against_its_own_practice_tenant_and_says_so(
         );
     }
     // Each line's tenant was run and verified, under its own name.
-    for name in ["Contoso main office", "fabrikam.com", "Tailspin"] {
+    // The last line names the practice tenant's own domain: its Global Administrator signs in
+    // (there is no admin@contoso.onmicrosoft.com to wait for).
+    for name in [
+        "Contoso main office",
+        "fabrikam.com",
+        "Tailspin",
+        "The practice tenant's own domain",
+    ] {
         assert!(
             stderr.contains(&format!("[{name} · practice]")),
             "{name} in:\n{stderr}"
         );
     }
     assert!(
-        stdout.matches("verified").count() + stdout.matches("Verified").count() >= 3,
-        "three verified tenants in:\n{stdout}"
+        stdout.matches("verified").count() + stdout.matches("Verified").count() >= 4,
+        "four verified tenants in:\n{stdout}"
     );
     // The report beside the file says practice in its name; nothing in the data folders.
     assert!(dir.path().join("customers.practice.report.csv").exists());

@@ -256,8 +256,9 @@ impl RunningSim {
     }
 
     /// Adds a tenant (display name, default domain) with a Global Administrator
-    /// `admin@{domain}`, or finds the one with that domain; returns its id and the
-    /// administrator's UPN. (`pmpc-recovery-cli batch --practice`: a practice tenant per line.)
+    /// `admin@{domain}`, or finds the one with that domain (the practice tenant's own among them)
+    /// and a Global Administrator of it, adding `admin@{domain}` if it has none; returns its id
+    /// and the administrator's UPN. (`pmpc-recovery-cli batch --practice`: a practice tenant per line.)
     pub fn add_tenant_with_admin(
         &self,
         name: &str,
@@ -265,10 +266,19 @@ impl RunningSim {
     ) -> Result<(String, String), String> {
         let mut sim = self.shared.lock();
         let upn = format!("admin@{domain}");
-        if let Some(t) = sim.tenant_by_authority(domain) {
-            return Ok((t.id.clone(), upn));
-        }
-        let id = sim.add_tenant(name, domain);
+        let id = match sim.tenant_by_authority(domain) {
+            Some(t) => {
+                let admin = t.users.iter().find(|u| {
+                    u.guest.is_none()
+                        && u.roles.iter().any(|r| r == crate::catalog::GLOBAL_ADMINISTRATOR)
+                });
+                if let Some(admin) = admin {
+                    return Ok((t.id.clone(), admin.upn.clone()));
+                }
+                t.id.clone()
+            }
+            None => sim.add_tenant(name, domain),
+        };
         sim.add_user(
             &id,
             NewUser {
