@@ -141,17 +141,10 @@ impl Graph {
     }
 
     async fn get_application_by(&self, path: &str, scope: &StepScope) -> Result<Application> {
-        self.get(
-            Op::GetApplication,
-            path,
-            &[(
-                "$select",
-                "id,appId,displayName,createdDateTime,requiredResourceAccess,passwordCredentials,web",
-            )],
-            &[],
-            scope,
-        )
-        .await
+        let fields =
+            "id,appId,displayName,createdDateTime,requiredResourceAccess,passwordCredentials,web";
+        self.get_fields(Op::GetApplication, path, fields, scope)
+            .await
     }
 
     pub async fn patch_application(

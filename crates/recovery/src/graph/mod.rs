@@ -88,6 +88,17 @@ impl Graph {
             .await
     }
 
+    /// A GET of one object's `fields` (`$select`).
+    pub(super) async fn get_fields<T: serde::de::DeserializeOwned + Send>(
+        &self,
+        op: Op,
+        path: &str,
+        fields: &str,
+        scope: &StepScope,
+    ) -> Result<T> {
+        self.get(op, path, &[("$select", fields)], &[], scope).await
+    }
+
     /// `PATCH path` with `Prefer: create-if-missing` (an upsert by an alternate key): the object
     /// when this call created it, `None` when it existed already (204, nothing to read).
     pub(super) async fn upsert<T: serde::de::DeserializeOwned + Send>(

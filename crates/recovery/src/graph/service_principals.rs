@@ -14,14 +14,9 @@ impl Graph {
     /// Microsoft Graph's own service principal in this tenant, with its app roles.
     pub async fn graph_service_principal(&self, scope: &StepScope) -> Result<ServicePrincipal> {
         let path = format!("servicePrincipals(appId={})", odata_str(GRAPH_APP_ID));
-        self.get(
-            Op::GetGraphServicePrincipal,
-            &path,
-            &[("$select", "id,appId,displayName,appRoles")],
-            &[],
-            scope,
-        )
-        .await
+        let fields = "id,appId,displayName,appRoles";
+        self.get_fields(Op::GetGraphServicePrincipal, &path, fields, scope)
+            .await
     }
 
     /// The service principal of `app_id`, if there is one (a list query: no 404 to wait out).
@@ -76,17 +71,7 @@ impl Graph {
                 })
             })
             .await;
-        let created = match created {
-            Ok(c) => c,
-            Err(Error::InsufficientPrivileges(g)) => {
-                return self
-                    .find_service_principal(app_id, scope)
-                    .await?
-                    .ok_or(Error::InsufficientPrivileges(g));
-            }
-            Err(e) => return Err(e),
-        };
-        if let Some(sp) = created {
+        if let Some(sp) = self.created_or_found(created, app_id, scope).await? {
             return Ok(sp);
         }
         // It exists: read it (a moment after its create it may not be listed yet).
@@ -111,6 +96,24 @@ impl Graph {
             .await
     }
 
+    /// A create's answer (`None`: it existed already). An account that may not create the service
+    /// principal still gets the one an admin-consent page created meanwhile.
+    async fn created_or_found(
+        &self,
+        created: Result<Option<ServicePrincipal>>,
+        app_id: &str,
+        scope: &StepScope,
+    ) -> Result<Option<ServicePrincipal>> {
+        match created {
+            Err(Error::InsufficientPrivileges(g)) => self
+                .find_service_principal(app_id, scope)
+                .await?
+                .ok_or(Error::InsufficientPrivileges(g))
+                .map(Some),
+            other => other,
+        }
+    }
+
     /// The app's service principal, created if missing (idempotent upsert by appId). An account
     /// that may not create it still gets one an admin-consent page created meanwhile.
     pub async fn upsert_service_principal(
@@ -123,28 +126,11 @@ impl Graph {
         let upserted = self
             .upsert(Op::UpsertServicePrincipal, &path, &body, scope)
             .await;
-        let created: Option<ServicePrincipal> = match upserted {
-            Ok(c) => c,
-            // Not allowed to create it; an admin-consent page may have created it already.
-            Err(Error::InsufficientPrivileges(g)) => {
-                return self
-                    .find_service_principal(app_id, scope)
-                    .await?
-                    .ok_or(Error::InsufficientPrivileges(g));
-            }
-            Err(e) => return Err(e),
-        };
-        if let Some(sp) = created {
+        if let Some(sp) = self.created_or_found(upserted, app_id, scope).await? {
             return Ok(sp);
         }
-        self.get(
-            Op::GetServicePrincipal,
-            &path,
-            &[("$select", "id,appId")],
-            &[],
-            scope,
-        )
-        .await
+        self.get_fields(Op::GetServicePrincipal, &path, "id,appId", scope)
+            .await
     }
 
     /// Admin consent for one app role: `POST /servicePrincipals/{resource}/appRoleAssignedTo`
