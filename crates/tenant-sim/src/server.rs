@@ -270,7 +270,9 @@ impl RunningSim {
             Some(t) => {
                 let admin = t.users.iter().find(|u| {
                     u.guest.is_none()
-                        && u.roles.iter().any(|r| r == crate::catalog::GLOBAL_ADMINISTRATOR)
+                        && u.roles
+                            .iter()
+                            .any(|r| r == crate::catalog::GLOBAL_ADMINISTRATOR)
                 });
                 if let Some(admin) = admin {
                     return Ok((t.id.clone(), admin.upn.clone()));
