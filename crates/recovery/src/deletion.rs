@@ -105,29 +105,23 @@ impl Recovery {
         Ok((run, result?))
     }
 
-    /// Refuses `session` when `tenant`, as a user named it (a tenant id, or the domain of a run
-    /// recorded here, [`crate::Journal::is_for`]), is another tenant than the session's: a
-    /// remembered sign-in may be to another tenant than the one named. A domain no recorded run
-    /// knows passes, as only the sign-in could tell.
-    pub async fn check_named_tenant(
+    /// Whether `session` is, as far as this computer can tell, the tenant `tenant` names: its id
+    /// (in any case), or the domain or requested name of a run recorded here for that tenant.
+    /// `false` when it cannot tell (a domain no run here knows): only a sign-in pinned to the
+    /// name can.
+    pub async fn is_named_tenant(
         &self,
         session: &Session,
         tenant: &str,
-    ) -> Result<(), RunError> {
+    ) -> crate::error::Result<bool> {
+        let tid = session.tenant_id();
+        if tenant.trim().eq_ignore_ascii_case(&tid) {
+            return Ok(true);
+        }
         let runs = self.runs().await?;
-        let recorded = runs.iter().find(|r| r.journal.is_for(tenant));
-        let named = match recorded {
-            Some(run) => TenantName {
-                id: &run.journal.tenant_id,
-                name: &run.tenant_label,
-            },
-            None if uuid::Uuid::parse_str(tenant.trim()).is_ok() => {
-                TenantName::unnamed(tenant.trim())
-            }
-            None => return Ok(()),
-        };
-        let signed_in = session.tenant_id();
-        same_tenant(TenantName::unnamed(&signed_in), named)
+        Ok(runs
+            .iter()
+            .any(|r| r.journal.tenant_id == tid && r.journal.is_for(tenant)))
     }
 
     /// Deletes `run`'s app through `session`, this core's sign-in, which must be to the run's

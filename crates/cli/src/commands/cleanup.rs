@@ -1,8 +1,8 @@
 //! `cleanup`: delete the app registration (`--purge`: also from deleted items), forget its secret
-//! and the journal. With `--tenant`, only through a sign-in to that tenant (the core's tenant
-//! guard, as the desktop app's Delete): a remembered sign-in to another tenant is refused.
+//! and the journal. With `--tenant`, only through a sign-in to that tenant: a remembered sign-in
+//! this computer cannot match to it is not used ([`session`]).
 
-use recovery::{CleanupOptions, Error, RunError};
+use recovery::{CleanupOptions, Error};
 
 use crate::commands::sign_in::session;
 use crate::context::Context;
@@ -14,18 +14,6 @@ pub async fn cleanup(
     object_id: Option<String>,
 ) -> Result<String, Error> {
     let session = session(context, context.args.remember).await?;
-    if let Some(tenant) = &context.args.tenant {
-        context
-            .recovery
-            .check_named_tenant(&session, tenant)
-            .await
-            .map_err(|e| match e {
-                RunError::Core(e) => e,
-                refused => Error::InvalidInput(format!(
-                    "{refused} Sign out (pmpc-recovery-cli sign-out), then run cleanup --tenant {tenant} again."
-                )),
-            })?;
-    }
     let options = CleanupOptions { purge, object_id };
     let report = context
         .recovery

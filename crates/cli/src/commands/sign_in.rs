@@ -21,12 +21,23 @@ pub async fn sign_in(context: &Context) -> Result<String, Error> {
 }
 
 /// The remembered sign-in if there is a usable one (never in practice mode), else a new sign-in,
-/// kept in the keychain when `remember` (never in practice mode).
+/// kept in the keychain when `remember` (never in practice mode). With `--tenant`, the remembered
+/// sign-in only when it is that tenant as far as this computer can tell: else a new sign-in,
+/// pinned to the tenant named, so that `run --tenant` never changes another customer's tenant.
 pub async fn session(context: &Context, remember: bool) -> Result<Session, Error> {
     let practice = context.args.practice;
     if !practice {
         if let Some(remembered) = remembered_session(context).await {
-            return Ok(remembered);
+            let Some(tenant) = context.args.tenant.as_deref() else {
+                return Ok(remembered);
+            };
+            match context.recovery.is_named_tenant(&remembered, tenant).await {
+                Ok(true) => return Ok(remembered),
+                Ok(false) => crate::progress::say!(
+                    "The remembered sign-in is to another tenant than {tenant}, or to one this computer cannot match to it: signing in to {tenant}."
+                ),
+                Err(e) => return Err(e),
+            }
         }
     }
     new_session(
