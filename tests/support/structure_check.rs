@@ -58,6 +58,17 @@ pub fn check_crate(root: &Path) -> Vec<String> {
     read_crate(root).problems
 }
 
+/// A crate's `tests/structure.rs`: reads the crate at `root`, asserts that the reading worked (at
+/// least `min_modules` modules and `min_imports` paths between them: a checker that read nothing
+/// would pass anything) and that no rule is broken. Returns the report for a crate's own checks.
+pub fn assert_keeps_the_rules(root: &str, min_modules: usize, min_imports: usize) -> Report {
+    let report = read_crate(Path::new(root));
+    assert!(report.modules.len() > min_modules, "{:?}", report.modules);
+    assert!(report.imports > min_imports, "{}", report.imports);
+    assert!(report.problems.is_empty(), "{}", report.problems.join("\n"));
+    report
+}
+
 /// Reads the crate at `root` (its `Cargo.toml`'s folder) and checks the three rules.
 pub fn read_crate(root: &Path) -> Report {
     let mut report = Report::default();
